@@ -1,0 +1,308 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/pra"
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/config"
+	"github.com/infractl/infra/pkg/config/secrets"
+)
+
+// vendorAuth says what each vendor's secret is and which setting holds it.
+type vendorAuth struct {
+	secretKey  string // config key of the secret
+	secretName string // for prompts
+	idKey      string // config key of the client id / user name ("" when none)
+	idFlag     string
+}
+
+var vendorAuths = map[string]vendorAuth{
+	"pra":       {"pra.client_secret", "client secret", "pra.client_id", "client-id"},
+	"virtomize": {"virtomize.password", "password", "virtomize.username", "client-id"},
+	"jotelulu":  {"jotelulu.token", "API token (JWT)", "", ""},
+}
+
+func vendorArg(c *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageErrorf("%s: expected VENDOR (pra, virtomize or jotelulu)", c.CommandPath())
+	}
+	if _, ok := vendorAuths[args[0]]; !ok {
+		return usageErrorf("unknown vendor %q: use pra, virtomize or jotelulu", args[0])
+	}
+	return nil
+}
+
+func newAuthCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: "Log in, check and remove vendor credentials",
+		Long: `Credentials are kept in the OS keyring (Secret Service, macOS Keychain, Windows Credential Manager), one entry per
+vendor and profile. Secrets are never taken as command-line arguments: login prompts without echo, or reads the secret
+from stdin with --secret-stdin. Without a keyring (a headless Linux host), use the environment (INFRA_PRA_CLIENT_SECRET,
+BT_CLIENT_SECRET, …), --env-file, or opt in to a plain 0600 file: infra config set secret_store file.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newAuthLoginCmd(f), newAuthStatusCmd(f), newAuthLogoutCmd(f), newAuthTokenCmd(f))
+	return cmd
+}
+
+func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
+	var host, clientID string
+	var secretStdin, noVerify bool
+	c := &cobra.Command{
+		Use:   "login VENDOR",
+		Short: "Store a vendor secret in the keyring and save host and client id in the profile",
+		Example: `  infra auth login pra --host access.example.com --client-id 1f2e…      # prompts for the client secret
+  printf '%s' "$SECRET" | infra auth login pra --profile lab --secret-stdin`,
+		Args:      vendorArg,
+		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
+		RunE: func(c *cobra.Command, args []string) error {
+			vendor := args[0]
+			va := vendorAuths[vendor]
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			if clientID != "" && va.idKey == "" {
+				return usageErrorf("%s has no client id; only the API token is stored", vendor)
+			}
+			secret, err := readSecret(f, va.secretName, secretStdin)
+			if err != nil {
+				return err
+			}
+			if host != "" {
+				if err := cfg.Set(vendor+".host", host); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			if clientID != "" {
+				if err := cfg.Set(va.idKey, clientID); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			if vendor == "pra" && !noVerify {
+				if err := verifyPRA(c.Context(), f, cfg, secret); err != nil {
+					return err
+				}
+			}
+			store, err := f.SecretStore()
+			if err != nil {
+				return err
+			}
+			if err := store.Set(vendor, cfg.Profile(), secret); err != nil {
+				if errors.Is(err, secrets.ErrUnavailable) {
+					return fmt.Errorf("cannot store the %s: %w", va.secretName, err)
+				}
+				return err
+			}
+			f.Infof("stored the %s %s for profile %q in %s", vendor, va.secretName, cfg.Profile(), store.Name())
+			return nil
+		},
+	}
+	c.Flags().StringVar(&host, "host", "", "site host name or URL, saved in the profile")
+	c.Flags().StringVar(&clientID, "client-id", "", "OAuth client id (PRA) or appliance user name (Virtomize), saved in the profile")
+	c.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read the secret from stdin instead of prompting")
+	c.Flags().BoolVar(&noVerify, "no-verify", false, "store without checking the credentials against the site")
+	return c
+}
+
+// readSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
+func readSecret(f *cmdutil.Factory, what string, fromStdin bool) (string, error) {
+	if fromStdin {
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+		if err != nil {
+			return "", err
+		}
+		s := strings.TrimRight(string(b), "\r\n")
+		if s == "" {
+			return "", usageErrorf("--secret-stdin: nothing was read from stdin")
+		}
+		return s, nil
+	}
+	if !f.IO.CanPrompt() {
+		return "", usageErrorf("no terminal to prompt for the %s: pipe it in with --secret-stdin", what)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s: ", strings.ToUpper(what[:1])+what[1:])
+	var b []byte
+	var err error
+	if fh, ok := f.IO.In.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
+		b, err = term.ReadPassword(int(fh.Fd()))
+		fmt.Fprintln(f.IO.ErrOut)
+	} else {
+		var line string
+		line, err = bufio.NewReader(f.IO.In).ReadString('\n')
+		b = []byte(strings.TrimRight(line, "\r\n"))
+		if err == io.EOF && len(b) > 0 {
+			err = nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the %s: %w", what, err)
+	}
+	if len(b) == 0 {
+		return "", usageErrorf("empty %s", what)
+	}
+	return string(b), nil
+}
+
+func verifyPRA(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error {
+	o, err := f.HTTPOptions("pra")
+	if err != nil {
+		return err
+	}
+	cl, err := pra.New(o, pra.Settings{
+		Host:         cfg.String("pra.host"),
+		ClientID:     cfg.String("pra.client_id"),
+		ClientSecret: secret,
+		// No cache: the new secret itself must be checked, not a token minted earlier with another one.
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := cl.Token(ctx); err != nil {
+		return fmt.Errorf("the site refused the credentials (nothing stored; use --no-verify to store anyway): %w", err)
+	}
+	return nil
+}
+
+func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show which profiles have credentials and where they come from (never the secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			store, err := f.SecretStore()
+			if err != nil {
+				return err
+			}
+			profiles := map[string]bool{cfg.Profile(): true}
+			names := []string{cfg.Profile()}
+			for _, p := range cfg.Profiles() {
+				if !profiles[p.Name] {
+					profiles[p.Name] = true
+					names = append(names, p.Name)
+				}
+			}
+			var rows []map[string]any
+			var storeErr error
+			for _, prof := range names {
+				for _, vendor := range config.Vendors() {
+					va := vendorAuths[vendor]
+					row := map[string]any{"profile": prof, "vendor": vendor, "host": "", "client_id": "", "secret": "none"}
+					current := prof == cfg.Profile()
+					if current {
+						row["host"] = cfg.String(vendor + ".host")
+						if va.idKey != "" {
+							row["client_id"] = cfg.String(va.idKey)
+						}
+						if v := cfg.Secret(va.secretKey); v.IsSet && v.Value != "" {
+							row["secret"] = v.Source
+						}
+					} else {
+						for _, p := range cfg.Profiles() {
+							if p.Name == prof {
+								row["host"] = p.Vendors[vendor]["host"]
+								if va.idKey != "" {
+									row["client_id"] = p.Vendors[vendor][strings.SplitN(va.idKey, ".", 2)[1]]
+								}
+							}
+						}
+					}
+					if row["secret"] == "none" && storeErr == nil {
+						if _, err := store.Get(vendor, prof); err == nil {
+							row["secret"] = store.Name()
+						} else if !errors.Is(err, secrets.ErrNotFound) {
+							storeErr = err
+						}
+					}
+					if row["host"] == "" && row["client_id"] == "" && row["secret"] == "none" {
+						continue
+					}
+					row["current"] = current
+					rows = append(rows, row)
+				}
+			}
+			if storeErr != nil {
+				f.Warnf("%v", storeErr)
+			}
+			if len(rows) == 0 {
+				f.Infof("no credentials configured; run infra auth login VENDOR, or try infra sandbox serve")
+			}
+			return f.Print(rows, []string{"profile", "vendor", "host", "client_id", "secret", "current"})
+		},
+	}
+}
+
+func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:       "logout VENDOR",
+		Short:     "Remove the stored secret and cached tokens of a vendor for the selected profile",
+		Args:      vendorArg,
+		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
+		RunE: func(c *cobra.Command, args []string) error {
+			vendor := args[0]
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			store, err := f.SecretStore()
+			if err != nil {
+				return err
+			}
+			if vendor == "pra" {
+				if base, err := pra.BaseURL(cfg.String("pra.host")); err == nil {
+					_ = api.NewFileTokenCache(f.TokenCacheDir()).Delete("pra|" + base + "|" + cfg.String("pra.client_id"))
+				}
+			}
+			err = store.Delete(vendor, cfg.Profile())
+			if errors.Is(err, secrets.ErrNotFound) {
+				f.Infof("no stored %s secret for profile %q", vendor, cfg.Profile())
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			f.Infof("removed the %s secret for profile %q from %s", vendor, cfg.Profile(), store.Name())
+			return nil
+		},
+	}
+}
+
+func newAuthTokenCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:       "token VENDOR",
+		Short:     "Print a bearer token for scripts (cached and reused)",
+		Args:      vendorArg,
+		ValidArgs: []string{"pra"},
+		RunE: func(c *cobra.Command, args []string) error {
+			if args[0] != "pra" {
+				return usageErrorf("auth token supports pra only")
+			}
+			cl, err := praClient(c.Context(), f)
+			if err != nil {
+				return err
+			}
+			t, err := cl.Token(c.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(f.IO.Out, t.AccessToken)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/config"
+)
+
+func newConfigCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show and change settings and profiles",
+		Long: `Settings live in $XDG_CONFIG_HOME/infra/config.yaml (or --config FILE, or $INFRA_CONFIG_DIR/config.yaml), written 0600.
+Vendor settings are keyed "<vendor>.<setting>" (pra.host, virtomize.fingerprint) and belong to the selected profile
+(--profile, INFRA_PROFILE); global settings (output, timeout, secret_store) apply everywhere.
+
+Precedence, highest first: flag, environment (INFRA_…, BT_API_HOST/BT_CLIENT_ID/BT_CLIENT_SECRET), --env-file,
+config file, default. Secrets never go in the file: use infra auth login, the environment or --env-file.`,
+		Args: cobra.NoArgs,
+	}
+	keys := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, o := range config.Options() {
+			if !o.Sensitive {
+				out = append(out, o.Key+"\t"+o.Description)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+	list := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List effective settings of the selected profile and where each comes from",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			var rows []map[string]any
+			for _, v := range cfg.List() {
+				rows = append(rows, map[string]any{"key": v.Key, "value": v.Value, "source": v.Source})
+			}
+			return f.Print(rows, []string{"key", "value", "source"})
+		},
+	}
+	get := &cobra.Command{
+		Use:               "get KEY",
+		Short:             "Print the effective value of a setting",
+		Args:              exactArgs(1, "KEY"),
+		ValidArgsFunction: keys,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			v, err := cfg.Get(args[0])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if v.Sensitive {
+				return usageErrorf("%s is a secret and is never printed; see infra auth status", args[0])
+			}
+			if f.G.Output == "" && !f.G.KVOut && f.G.JQ == "" && f.G.Template == "" {
+				fmt.Fprintln(f.IO.Out, v.Value)
+				return nil
+			}
+			return f.Print(map[string]any{"key": v.Key, "value": v.Value, "source": v.Source}, []string{"key", "value", "source"})
+		},
+	}
+	set := &cobra.Command{
+		Use:               "set KEY VALUE",
+		Short:             "Save a setting in the configuration file (in the selected profile for vendor settings)",
+		Args:              exactArgs(2, "KEY VALUE"),
+		ValidArgsFunction: keys,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			if err := cfg.Set(args[0], args[1]); err != nil {
+				return usageErrorf("%v", err)
+			}
+			f.Infof("set %s in %s (profile %s)", args[0], cfg.Path(), cfg.Profile())
+			return nil
+		},
+	}
+	unset := &cobra.Command{
+		Use:               "unset KEY",
+		Short:             "Remove a setting from the configuration file",
+		Args:              exactArgs(1, "KEY"),
+		ValidArgsFunction: keys,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			if err := cfg.Unset(args[0]); err != nil {
+				return usageErrorf("%v", err)
+			}
+			f.Infof("unset %s in %s (profile %s)", args[0], cfg.Path(), cfg.Profile())
+			return nil
+		},
+	}
+	path := &cobra.Command{
+		Use:   "path",
+		Short: "Print the configuration file path",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(f.IO.Out, cfg.Path())
+			return nil
+		},
+	}
+	profiles := &cobra.Command{
+		Use:   "profiles",
+		Short: "List profiles and the vendors each configures",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			var rows []map[string]any
+			for _, p := range cfg.Profiles() {
+				row := map[string]any{"name": p.Name, "current": p.Current}
+				for _, v := range config.Vendors() {
+					if s, ok := p.Vendors[v]; ok {
+						row[v] = s["host"]
+						if row[v] == "" {
+							row[v] = "(configured)"
+						}
+					} else {
+						row[v] = ""
+					}
+				}
+				rows = append(rows, row)
+			}
+			return f.Print(rows, append([]string{"name", "current"}, config.Vendors()...))
+		},
+	}
+	cmd.AddCommand(list, get, set, unset, path, profiles)
+	return cmd
+}
+
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s: expected %s, got %d argument(s)", c.CommandPath(), names, len(args))
+		}
+		return nil
+	}
+}

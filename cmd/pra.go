@@ -1,0 +1,211 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/pra"
+	praCatalog "github.com/infractl/infra/pkg/catalog/pra"
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/engine"
+)
+
+// praClient builds the PRA client from configuration: host and client id from flags/env/env-file/config, the secret from
+// the environment, --env-file or the credential store.
+func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	host := cfg.String("pra.host")
+	if _, err := pra.BaseURL(host); err != nil {
+		return nil, err
+	}
+	clientID := cfg.String("pra.client_id")
+	if clientID == "" {
+		return nil, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")}
+	}
+	secret, _, err := f.Secret("pra.client_secret")
+	if err != nil {
+		return nil, err
+	}
+	o, err := f.HTTPOptions("pra")
+	if err != nil {
+		return nil, err
+	}
+	if v := cfg.String("pra.rate_limit"); v != "" {
+		if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
+			o.RatePerSec = n
+		}
+	}
+	if v := cfg.String("pra.rate_limit_hour"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			o.RatePerHour = n
+		}
+	}
+	return pra.New(o, pra.Settings{
+		Host:         host,
+		ClientID:     clientID,
+		ClientSecret: secret,
+		Cache:        api.NewFileTokenCache(f.TokenCacheDir()),
+	})
+}
+
+func newPRACmd(f *cmdutil.Factory) *cobra.Command {
+	env := &engine.Env{
+		F:     f,
+		Noun:  "PRA",
+		Rules: engine.Rules{UTCDateTimes: true},
+		Backend: func(ctx context.Context) (engine.Backend, error) {
+			return praClient(ctx, f)
+		},
+	}
+	cmd := &cobra.Command{
+		Use:   "pra",
+		Short: "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups",
+		Long: `Drive a BeyondTrust Privileged Remote Access site.
+
+Connection settings come from (highest first) flags, INFRA_PRA_* or BeyondTrust's BT_API_HOST, BT_CLIENT_ID and
+BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, and the credential store
+(infra auth login pra). Tokens are cached and reused until shortly before they expire.
+
+btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
+		Args: cobra.NoArgs,
+	}
+	groups := praCatalog.Groups()
+	for _, g := range groups {
+		cmd.AddCommand(env.Command(g))
+	}
+	for _, c := range genericVerbs(env, groups) {
+		c.GroupID = "btapi"
+		cmd.AddCommand(c)
+	}
+	cmd.AddGroup(&cobra.Group{ID: "btapi", Title: "btapi-style generic verbs (PATH like jump-item/shell-jump):"})
+	return cmd
+}
+
+// genericVerbs builds btapi's verbs: list|get|add|update|delete PATH [ID]. The PATH is matched against the catalog so
+// input is typed and validated exactly like the typed commands.
+func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
+	type verb struct {
+		name, method string
+		kind         engine.Kind
+		withID       bool
+		short        string
+	}
+	verbs := []verb{
+		{"list", "GET", engine.KindList, false, "List the resources at PATH (key=value input on stdin with -k becomes query filters)"},
+		{"get", "GET", engine.KindObject, true, "Show the resource PATH/ID"},
+		{"add", "POST", engine.KindObject, false, "Create a resource at PATH from flags-free key=value input (-k)"},
+		{"update", "PATCH", engine.KindObject, true, "Change the resource PATH/ID from key=value input (-k)"},
+		{"delete", "DELETE", engine.KindNone, true, "Delete the resource PATH/ID"},
+	}
+	var ops []*engine.Op
+	for _, g := range groups {
+		g.Walk(func(_ []string, op *engine.Op) { ops = append(ops, op) })
+	}
+	var out []*cobra.Command
+	for _, v := range verbs {
+		v := v
+		use := v.name + " PATH"
+		if v.withID {
+			use += " ID"
+		}
+		c := &cobra.Command{
+			Use:   use,
+			Short: v.short,
+			Args: func(c *cobra.Command, args []string) error {
+				want := 1
+				if v.withID {
+					want = 2
+				}
+				// "get jump-group/5" is accepted as well as "get jump-group 5".
+				if v.withID && len(args) == 1 && strings.Contains(strings.Trim(args[0], "/"), "/") {
+					return nil
+				}
+				if len(args) != want {
+					return usageErrorf("%s: expected %s", c.CommandPath(), strings.TrimPrefix(use, v.name+" "))
+				}
+				return nil
+			},
+			RunE: func(c *cobra.Command, args []string) error {
+				env.F.DefaultOutput = "json"
+				p := "/" + strings.Trim(strings.Join(args, "/"), "/")
+				op, params := matchOp(ops, v.method, p, v.kind)
+				if op == nil {
+					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
+				}
+				return runGeneric(c, env, op, params, v.kind)
+			},
+		}
+		if v.kind == engine.KindList {
+			c.Flags().Int("limit", 0, "stop after `N` items (0 = all)")
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+var tmplParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// matchOp finds the catalog operation for METHOD path and extracts the path parameters.
+func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.Op, map[string]string) {
+	for _, op := range ops {
+		if op.Method != method {
+			continue
+		}
+		if method == "GET" && (op.Kind == engine.KindList) != (kind == engine.KindList) {
+			continue
+		}
+		names := tmplParam.FindAllStringSubmatch(op.Path, -1)
+		pat := "^" + regexp.QuoteMeta(op.Path) + "$"
+		for _, n := range names {
+			pat = strings.Replace(pat, regexp.QuoteMeta(n[0]), `([^/]+)`, 1)
+		}
+		m := regexp.MustCompile(pat).FindStringSubmatch(path)
+		if m == nil {
+			continue
+		}
+		params := map[string]string{}
+		for i, n := range names {
+			v, _ := url.PathUnescape(m[i+1])
+			params[n[1]] = v
+		}
+		return op, params
+	}
+	return nil, nil
+}
+
+// runGeneric runs a catalog operation with parameters from the path instead of positional arguments.
+func runGeneric(c *cobra.Command, env *engine.Env, op *engine.Op, params map[string]string, kind engine.Kind) error {
+	var args []string
+	for _, a := range op.Args {
+		args = append(args, params[a.Param])
+	}
+	clone := *op
+	clone.MultiID = false
+	clone.Confirm = engine.ConfirmNone // btapi never asks
+	sub := env.OpCommand(&clone, op.Path)
+	sub.SetContext(c.Context())
+	var flagArgs []string
+	if l := c.Flags().Lookup("limit"); l != nil && l.Changed {
+		flagArgs = append(flagArgs, "--limit", l.Value.String())
+	}
+	if err := sub.ParseFlags(flagArgs); err != nil {
+		return &api.UsageError{Err: err}
+	}
+	if err := sub.Args(sub, args); err != nil {
+		return err
+	}
+	if err := sub.RunE(sub, args); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+// Package cmd holds the infra command tree.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/cmdutil"
+)
+
+// Build information, set with -ldflags "-X github.com/infractl/infra/cmd.version=… ".
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+// Build returns the binary's version, commit and date, falling back to the module build info for `go install`.
+func Build() cmdutil.BuildInfo {
+	b := cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if b.Version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			b.Version = strings.TrimPrefix(info.Main.Version, "v")
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if b.Commit == "" {
+					b.Commit = s.Value
+				}
+			case "vcs.time":
+				if b.Date == "" {
+					b.Date = s.Value
+				}
+			}
+		}
+	}
+	if b.Commit == "" {
+		b.Commit = "unknown"
+	}
+	if b.Date == "" {
+		b.Date = "unknown"
+	}
+	return b
+}
+
+// Main runs the command line and returns the process exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(cmdutil.System(os.Getenv), Build(), os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes args against a factory; tests call it directly.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	root := NewRoot(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return api.ExitOK
+	}
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("%w: %v", context.Canceled, err)
+	}
+	code := api.ExitCode(err)
+	if code == api.ExitInterrupted {
+		fmt.Fprintln(f.IO.ErrOut, "interrupted")
+		return code
+	}
+	fmt.Fprintln(f.IO.ErrOut, "error: "+err.Error())
+	var ue *api.UsageError
+	if errors.As(err, &ue) && ue.Err != nil && isFlagError(ue.Err) {
+		fmt.Fprintln(f.IO.ErrOut, "run with --help for usage")
+	}
+	return code
+}
+
+type flagError struct{ error }
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+// NewRoot builds the whole command tree.
+func NewRoot(f *cmdutil.Factory) *cobra.Command {
+	b := f.Build
+	root := &cobra.Command{
+		Use:   "infra",
+		Short: "Drive BeyondTrust PRA, Virtomize and Jotelulu from the shell",
+		Long: `infra drives three vendors' APIs from a shell, a script or a CI pipeline:
+
+  infra pra …        BeyondTrust Privileged Remote Access
+  infra virtomize …  a Virtomize appliance
+  infra jotelulu …   Jotelulu cloud
+
+Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
+Try it with no vendor account: infra sandbox serve.`,
+		Version:       fmt.Sprintf("%s (commit %s, built %s)", b.Version, b.Commit, b.Date),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			return collectGlobals(c, f)
+		},
+	}
+	root.SetVersionTemplate("infra version {{.Version}}\n")
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &api.UsageError{Err: flagError{err}}
+	})
+	addGlobalFlags(root, f.G)
+	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
+	for _, c := range []*cobra.Command{newPRACmd(f)} {
+		c.GroupID = "vendors"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
+		c.GroupID = "tools"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("tools")
+	// Unknown sub-commands are usage errors (exit 2), not silent help.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return &api.UsageError{Err: fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())}
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	markUnknownSubcommands(root)
+	return root
+}
+
+// markUnknownSubcommands makes every group command reject unknown sub-commands with a usage error.
+func markUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() {
+			s := sub
+			s.Args = func(cc *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					msg := fmt.Sprintf("unknown command %q for %q", args[0], cc.CommandPath())
+					if sug := suggestCommands(cc, args[0]); len(sug) > 0 {
+						msg += "; did you mean " + strings.Join(sug, " or ") + "?"
+					}
+					return &api.UsageError{Err: errors.New(msg)}
+				}
+				return nil
+			}
+			if s.RunE == nil && s.Run == nil {
+				s.RunE = func(cc *cobra.Command, args []string) error { return cc.Help() }
+			}
+			markUnknownSubcommands(s)
+		}
+	}
+}
+
+// suggestCommands proposes sub-commands whose name or alias is close to typed.
+func suggestCommands(c *cobra.Command, typed string) []string {
+	var out []string
+	for _, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() {
+			continue
+		}
+		for _, n := range append([]string{sub.Name()}, sub.Aliases...) {
+			limit := 1
+			if len(typed) > 5 {
+				limit = 2
+			}
+			if strings.HasPrefix(n, typed) || editDistance(strings.ToLower(typed), n) <= limit {
+				out = append(out, sub.Name())
+				break
+			}
+		}
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

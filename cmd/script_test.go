@@ -1,0 +1,117 @@
+package cmd_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/sim/prasim"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"infra": func() { os.Exit(cmd.Main()) },
+	})
+}
+
+const praSecret = "s3cr3t-sandbox-value"
+
+// TestScripts runs the binary (re-executed test binary) against in-process simulators. Every script gets fresh
+// simulators and an isolated config, cache and credential store.
+func TestScripts(t *testing.T) { testscript.Run(t, scriptParams("testdata/script")) }
+
+// TestRealKeyringScripts runs the keyring scripts against a real Secret Service (make keyring-test).
+func TestRealKeyringScripts(t *testing.T) {
+	if os.Getenv("INFRA_TEST_REAL_KEYRING") != "1" {
+		t.Skip("set INFRA_TEST_REAL_KEYRING=1 inside a D-Bus session with gnome-keyring (make keyring-test)")
+	}
+	testscript.Run(t, scriptParams("testdata/keyring"))
+}
+
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			sim := prasim.New(prasim.Options{ClientID: "sandbox-client", ClientSecret: praSecret, Seed: true})
+			srv := httptest.NewServer(sim)
+			env.Defer(srv.Close)
+			env.Values["prasim"] = sim
+			env.Setenv("PRA_URL", srv.URL)
+			env.Setenv("PRA_SECRET", praSecret)
+			env.Setenv("INFRA_PRA_HOST", srv.URL)
+			env.Setenv("INFRA_PRA_CLIENT_ID", "sandbox-client")
+			env.Setenv("INFRA_PRA_CLIENT_SECRET", praSecret)
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("INFRA_CONFIG_DIR", env.WorkDir+"/.config/infra")
+			env.Setenv("INFRA_CACHE_DIR", env.WorkDir+"/.cache/infra")
+			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			env.Setenv("INFRA_SECRET_STORE", "file")
+			env.Setenv("NO_COLOR", "1")
+			// The real-keyring scripts talk to the Secret Service of the surrounding D-Bus session.
+			for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"} {
+				if v := os.Getenv(k); v != "" {
+					env.Setenv(k, v)
+				}
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "bashcompletion" {
+				_, err := os.Stat("/usr/share/bash-completion/bash_completion")
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// minted N: the PRA simulator has minted exactly N tokens.
+			"minted": func(ts *testscript.TestScript, neg bool, args []string) {
+				sim := ts.Value("prasim").(*prasim.Server)
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				if got := sim.TokensMinted(); (got == want) == neg {
+					ts.Fatalf("tokens minted: got %d, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
+				}
+			},
+			// seed-jump-groups N: add N jump groups to the PRA simulator.
+			"seed-jump-groups": func(ts *testscript.TestScript, neg bool, args []string) {
+				n, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				ts.Value("prasim").(*prasim.Server).SeedJumpGroups(n)
+			},
+			// revoke-tokens: invalidate every token, as regenerating the client secret does.
+			"revoke-tokens": func(ts *testscript.TestScript, neg bool, args []string) {
+				ts.Value("prasim").(*prasim.Server).RevokeAllTokens()
+			},
+		},
+	}
+}
+
+// TestRunUsesFactory proves commands run without globals: in-memory streams, injected environment.
+func TestRunUsesFactory(t *testing.T) {
+	io, _, out, errOut := cmdutil.Test()
+	f := cmdutil.New(io, cmdutil.BuildInfo{Version: "1.2.3", Commit: "abc", Date: "2025-01-01"}, func(k string) string {
+		if k == "INFRA_CONFIG_DIR" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	code := cmd.Run(context.Background(), f, []string{"version"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got, want := out.String(), "infra version 1.2.3 (commit abc, built 2025-01-01)\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	code = cmd.Run(context.Background(), f, []string{"no-such-command"})
+	if code != 2 {
+		t.Fatalf("unknown command: exit %d, want 2 (%s)", code, errOut)
+	}
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestExitCode(t *testing.T) {
+	cases := []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{errors.New("boom"), ExitError},
+		{&UsageError{Err: errors.New("bad flag")}, ExitUsage},
+		{fmt.Errorf("wrapped: %w", &UsageError{Err: errors.New("x")}), ExitUsage},
+		{&AuthError{Err: errors.New("no credential")}, ExitAuth},
+		{fmt.Errorf("op: %w", &HTTPError{StatusCode: 403}), ExitAuth},
+		{&HTTPError{StatusCode: 401}, ExitAuth},
+		{&HTTPError{StatusCode: 404}, ExitNotFound},
+		{&HTTPError{StatusCode: 429}, ExitRateLimited},
+		{&HTTPError{StatusCode: 422}, ExitUsage},
+		{&HTTPError{StatusCode: 500}, ExitError},
+		{context.Canceled, ExitInterrupted},
+		{fmt.Errorf("get: %w", context.Canceled), ExitInterrupted},
+		{&AuthError{Err: fmt.Errorf("token: %w", context.Canceled)}, ExitInterrupted},
+		{context.DeadlineExceeded, ExitError},
+		{&PinError{Host: "h", Expected: "sha256:aa", Got: "sha256:bb"}, ExitError},
+	}
+	for _, c := range cases {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+	if ExitCode(errors.Join(errors.New("a"), &HTTPError{StatusCode: 404})) != ExitNotFound {
+		t.Error("joined errors are not searched")
+	}
+}
+
+func TestParseErrorBody(t *testing.T) {
+	cases := []struct {
+		name, body, ct string
+		msg            string
+		fields         map[string][]string
+	}{
+		{"message", `{"message":"Not found."}`, "application/json", "Not found.", nil},
+		{"oauth", `{"error":"access_denied","message":"Denied."}`, "application/json", "Denied.", nil},
+		{"oauth description", `{"error":"invalid_client","error_description":"Unknown client."}`, "", "Unknown client.", nil},
+		{"error only", `{"error":"invalid_grant"}`, "", "invalid_grant", nil},
+		{"nested error", `{"error":{"code":7,"message":"Quota exceeded"}}`, "", "Quota exceeded", nil},
+		{"errors list", `{"errors":["a is required",{"message":"b is too long"}]}`, "", "a is required; b is too long", nil},
+		{"message and list", `{"message":"Invalid","errors":[{"field":"name","message":"taken"}]}`, "", "Invalid: name: taken", nil},
+		{"validation bag", `{"message":"Invalid","errors":{"name":["taken","too long"],"ttl":"must be positive"}}`, "",
+			"Invalid", map[string][]string{"name": {"taken", "too long"}, "ttl": {"must be positive"}}},
+		{"array", `[{"detail":"x failed"}]`, "", "x failed", nil},
+		{"plain text", "\n  Service temporarily unavailable\nretry later", "text/plain", "Service temporarily unavailable", nil},
+		{"html", "<html><body>502 Bad Gateway</body></html>", "text/html", "", nil},
+		{"empty", "  ", "", "", nil},
+		{"broken json", `{"message":`, "application/json", `{"message":`, nil},
+	}
+	for _, c := range cases {
+		msg, fields := parseErrorBody([]byte(c.body), c.ct)
+		if msg != c.msg || !reflect.DeepEqual(fields, c.fields) {
+			t.Errorf("%s: got %q %v, want %q %v", c.name, msg, fields, c.msg, c.fields)
+		}
+	}
+	long := strings.Repeat("x", 500)
+	if msg, _ := parseErrorBody([]byte(long), "text/plain"); len([]rune(msg)) != 301 {
+		t.Errorf("long text not shortened: %d runes", len([]rune(msg)))
+	}
+}
+
+func TestHTTPErrorText(t *testing.T) {
+	e := &HTTPError{StatusCode: 404, Method: "GET", URL: "https://h.example/api/config/v1/user/9", Message: "Not Found"}
+	if got := e.Error(); got != "GET /api/config/v1/user/9: 404 Not Found" {
+		t.Errorf("Error() = %q (status text must not repeat)", got)
+	}
+	e = &HTTPError{StatusCode: 403, Status: "403 Forbidden", Method: "DELETE", URL: "https://h.example/x", Message: "nope", Hint: "ask an admin"}
+	if got := e.Error(); got != "DELETE /x: 403 Forbidden: nope\n  hint: ask an admin" {
+		t.Errorf("Error() = %q", got)
+	}
+	if (&UsageError{}).Error() == "" || (&AuthError{}).Error() == "" {
+		t.Error("nil-wrapping errors need a message")
+	}
+	inner := errors.New("inner")
+	if !errors.Is(&UsageError{Err: inner}, inner) || !errors.Is(&AuthError{Err: inner}, inner) {
+		t.Error("Unwrap")
+	}
+}

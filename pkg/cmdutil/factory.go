@@ -1,0 +1,256 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/config"
+	"github.com/infractl/infra/pkg/config/secrets"
+	"github.com/infractl/infra/pkg/output"
+)
+
+// BuildInfo identifies the binary.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Globals are the values of the global flags.
+type Globals struct {
+	Output     string
+	JQ         string
+	Template   string
+	Columns    []string
+	NoHeaders  bool
+	Profile    string
+	ConfigFile string
+	EnvFile    string
+	Debug      bool
+	Insecure   bool
+	CACert     string
+	Timeout    time.Duration
+	NoColor    bool
+	Quiet      bool
+	Yes        bool
+	KVIn       bool // -k: read key=value input from stdin
+	KVOut      bool // -K: same as -o kv
+
+	// Changed maps config keys to flag values for the flags the user set explicitly (highest precedence).
+	Changed map[string]string
+}
+
+// Factory builds what commands need, lazily, once.
+type Factory struct {
+	IO     *IOStreams
+	Build  BuildInfo
+	Getenv func(string) string
+	G      *Globals
+
+	// Transport, when set, replaces the HTTP transport of every client (tests, fault injection).
+	Transport http.RoundTripper
+	// DefaultOutput replaces "table" as the default format when no flag, environment or config sets one
+	// (btapi-style verbs print JSON, as btapi does).
+	DefaultOutput string
+	// KeyringTimeout bounds every OS keyring call.
+	KeyringTimeout time.Duration
+
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
+
+	warnOnce sync.Once
+}
+
+// New returns a factory over the given streams.
+func New(io *IOStreams, build BuildInfo, getenv func(string) string) *Factory {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return &Factory{IO: io, Build: build, Getenv: getenv, G: &Globals{Changed: map[string]string{}}, KeyringTimeout: 5 * time.Second}
+}
+
+// Config loads the configuration once (flags > env > env-file > file > defaults).
+func (f *Factory) Config() (*config.Config, error) {
+	f.cfgOnce.Do(func() {
+		f.cfg, f.cfgErr = config.Load(config.LoadOptions{
+			ConfigFile: f.G.ConfigFile,
+			EnvFile:    f.G.EnvFile,
+			Profile:    f.G.Profile,
+			Flags:      f.G.Changed,
+			Getenv:     f.Getenv,
+		})
+		if f.cfgErr != nil {
+			f.cfgErr = &api.UsageError{Err: f.cfgErr}
+		}
+	})
+	return f.cfg, f.cfgErr
+}
+
+// SecretStore returns the credential store chosen by the secret_store setting.
+func (f *Factory) SecretStore() (secrets.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	switch s := cfg.String("secret_store"); s {
+	case "", "keyring":
+		return secrets.NewKeyring(f.KeyringTimeout), nil
+	case "file":
+		return secrets.NewFile(config.ConfigDir() + string(os.PathSeparator) + "secrets.json"), nil
+	default:
+		return nil, &api.UsageError{Err: fmt.Errorf("secret_store %q is not valid (use keyring or file)", s)}
+	}
+}
+
+// Secret resolves a sensitive vendor setting ("pra.client_secret"): environment and --env-file first, then the credential
+// store entry of the selected profile. It returns the value and where it came from; a missing secret is an error that says
+// how to provide one.
+func (f *Factory) Secret(key string) (string, string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", "", err
+	}
+	if v := cfg.Secret(key); v.IsSet && v.Value != "" {
+		return v.Value, v.Source, nil
+	}
+	vendor := strings.SplitN(key, ".", 2)[0]
+	store, err := f.SecretStore()
+	if err != nil {
+		return "", "", err
+	}
+	s, err := store.Get(vendor, cfg.Profile())
+	if err == nil && s != "" {
+		return s, store.Name() + " (profile " + cfg.Profile() + ")", nil
+	}
+	env := "INFRA_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+	hint := fmt.Sprintf("run `infra auth login %s --profile %s`, or set %s (or pass --env-file)", vendor, cfg.Profile(), env)
+	if errors.Is(err, secrets.ErrUnavailable) {
+		return "", "", &api.AuthError{Err: fmt.Errorf("no %s credential: %v; %s", vendor, err, hint)}
+	}
+	return "", "", &api.AuthError{Err: fmt.Errorf("no %s credential for profile %q: %s", vendor, cfg.Profile(), hint)}
+}
+
+// HTTPOptions returns the HTTP core options shared by every vendor, from configuration (vendor keys override globals).
+func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return api.Options{}, err
+	}
+	pick := func(key string) string {
+		if v, err := cfg.Get(vendor + "." + key); err == nil && v.IsSet {
+			return v.Value
+		}
+		return cfg.String(key)
+	}
+	o := api.Options{
+		UserAgent:  "infra/" + f.Build.Version,
+		Timeout:    cfg.Duration("timeout"),
+		CACertFile: pick("ca_cert"),
+		Insecure:   pick("insecure") == "true",
+		Warn:       f.IO.ErrOut,
+		Transport:  f.Transport,
+	}
+	if cfg.Bool("debug") {
+		o.Debug = f.IO.ErrOut
+	}
+	if o.Insecure {
+		// api.New prints the warning; make sure it is printed once per process.
+		w := o.Warn
+		o.Warn = io.Discard
+		f.warnOnce.Do(func() { o.Warn = w })
+	}
+	return o, nil
+}
+
+// TokenCacheDir is where bearer tokens are cached between invocations.
+func (f *Factory) TokenCacheDir() string {
+	return config.CacheDir() + string(os.PathSeparator) + "tokens"
+}
+
+// OutputOptions resolves the output settings for rendering.
+func (f *Factory) OutputOptions(defaultColumns []string) (output.Options, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return output.Options{}, err
+	}
+	name := cfg.String("output")
+	if v, err := cfg.Get("output"); err == nil && !v.IsSet && f.DefaultOutput != "" {
+		name = f.DefaultOutput
+	}
+	if f.G.KVOut {
+		name = "kv"
+	}
+	if name == "" {
+		name = "table"
+	}
+	format, err := output.ParseFormat(name)
+	if err != nil {
+		return output.Options{}, &api.UsageError{Err: err}
+	}
+	cols := defaultColumns
+	if len(f.G.Columns) > 0 {
+		cols = f.G.Columns
+	}
+	return output.Options{
+		Format:    format,
+		JQ:        f.G.JQ,
+		Template:  f.G.Template,
+		Columns:   cols,
+		NoHeaders: f.G.NoHeaders,
+		TTY:       f.IO.OutTTY,
+		Color:     f.IO.OutTTY && !cfg.Bool("no_color") && f.Getenv("NO_COLOR") == "",
+	}, nil
+}
+
+// ValidateOutput checks --output, --jq and --template before anything is sent.
+func (f *Factory) ValidateOutput() error {
+	if _, err := f.OutputOptions(nil); err != nil {
+		return err
+	}
+	if f.G.JQ != "" && f.G.Template != "" {
+		return &api.UsageError{Err: errors.New("--jq and --template cannot be used together")}
+	}
+	if f.G.JQ != "" {
+		if err := output.ValidateJQ(f.G.JQ); err != nil {
+			return &api.UsageError{Err: fmt.Errorf("--jq: %w", err)}
+		}
+	}
+	if f.G.Template != "" {
+		if err := output.ValidateTemplate(f.G.Template); err != nil {
+			return &api.UsageError{Err: fmt.Errorf("--template: %w", err)}
+		}
+	}
+	return nil
+}
+
+// Print renders v on stdout with the resolved output options.
+func (f *Factory) Print(v any, defaultColumns []string) error {
+	o, err := f.OutputOptions(defaultColumns)
+	if err != nil {
+		return err
+	}
+	return output.Render(f.IO.Out, v, o)
+}
+
+// Infof prints a status line on stderr unless --quiet.
+func (f *Factory) Infof(format string, a ...any) {
+	if f.G.Quiet {
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, format+"\n", a...)
+}
+
+// Warnf prints a warning on stderr (even with --quiet).
+func (f *Factory) Warnf(format string, a ...any) {
+	fmt.Fprintf(f.IO.ErrOut, "warning: "+format+"\n", a...)
+}
+
+// Context is the command context key holder; commands use cmd.Context().
+type Context = context.Context

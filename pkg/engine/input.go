@@ -1,0 +1,455 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/infractl/infra/pkg/output/kv"
+)
+
+// Rules carries vendor-wide input rules.
+type Rules struct {
+	// UTCDateTimes requires date-times in UTC ("Z" or "+00:00"), as the PRA Configuration API does.
+	UTCDateTimes bool
+}
+
+// FieldErrors collects every problem found in one input, so the user sees them all at once.
+type FieldErrors struct {
+	Problems []string
+}
+
+func (e *FieldErrors) add(format string, a ...any) {
+	e.Problems = append(e.Problems, fmt.Sprintf(format, a...))
+}
+
+func (e *FieldErrors) Error() string {
+	if len(e.Problems) == 1 {
+		return "invalid input: " + e.Problems[0]
+	}
+	return "invalid input:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+func (e *FieldErrors) orNil() error {
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}
+
+// rawValue is one input value before typing: either text (flags, key=value) or decoded JSON.
+type rawValue struct {
+	text   string
+	quoted bool // key=value: written in quotes (so an empty value is an empty string, not null)
+	json   any  // from --json; used when fromJSON
+	list   []string
+	isList bool
+	fromJS bool
+	origin string // where it came from, for messages: "--name", "stdin line 3", "--json"
+}
+
+func fieldIndex(fields []Field) map[string]*Field {
+	m := make(map[string]*Field, len(fields))
+	for i := range fields {
+		m[fields[i].Name] = &fields[i]
+	}
+	return m
+}
+
+var arrayKey = regexp.MustCompile(`^(.+?)__(\d+)$`)
+
+// kvToRaw groups key=value pairs by field; "tags__0=a" and "tags__1=b" become one array value.
+func kvToRaw(pairs []kv.Pair) (map[string]*rawValue, []string) {
+	out := map[string]*rawValue{}
+	var order []string
+	type idx struct {
+		i int
+		v string
+	}
+	arrays := map[string][]idx{}
+	for _, p := range pairs {
+		if m := arrayKey.FindStringSubmatch(p.Key); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			if _, seen := arrays[m[1]]; !seen {
+				order = append(order, m[1])
+			}
+			arrays[m[1]] = append(arrays[m[1]], idx{n, p.Value})
+			continue
+		}
+		if _, seen := out[p.Key]; !seen {
+			order = append(order, p.Key)
+		}
+		out[p.Key] = &rawValue{text: p.Value, quoted: p.Quoted, origin: fmt.Sprintf("stdin line %d", p.Line)}
+	}
+	for k, items := range arrays {
+		sort.Slice(items, func(a, b int) bool { return items[a].i < items[b].i })
+		rv := &rawValue{isList: true, origin: "stdin"}
+		for _, it := range items {
+			rv.list = append(rv.list, it.v)
+		}
+		out[k] = rv
+	}
+	return out, order
+}
+
+// ReadKV parses key=value input.
+func ReadKV(r io.Reader) ([]kv.Pair, error) {
+	pairs, err := kv.Parse(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading key=value input from stdin: %w", err)
+	}
+	return pairs, nil
+}
+
+// convert types one value according to its field.
+func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool) {
+	name := f.Name
+	if rv.fromJS {
+		return convertJSON(f, rv.json, rules, errs)
+	}
+	if rv.isList {
+		if f.Type != Array {
+			errs.add("%s: takes a single value, not a list", name)
+			return nil, false
+		}
+		out := make([]any, 0, len(rv.list))
+		item := Field{Name: name, Type: f.Items, Enum: f.Enum}
+		if item.Type == "" {
+			item.Type = String
+		}
+		ok := true
+		for _, s := range rv.list {
+			v, good := convertText(&item, s, true, rules, errs)
+			ok = ok && good
+			out = append(out, v)
+		}
+		return out, ok
+	}
+	if f.Type == Array {
+		t := strings.TrimSpace(rv.text)
+		if strings.HasPrefix(t, "[") {
+			var v any
+			if err := json.Unmarshal([]byte(t), &v); err != nil {
+				errs.add("%s: not a valid JSON array (%v)", name, err)
+				return nil, false
+			}
+			return convertJSON(f, v, rules, errs)
+		}
+		if t == "" && !rv.quoted {
+			return []any{}, true
+		}
+		parts := strings.Split(rv.text, ",")
+		return convert(f, &rawValue{isList: true, list: parts, origin: rv.origin}, rules, errs)
+	}
+	return convertText(f, rv.text, rv.quoted, rules, errs)
+}
+
+func convertText(f *Field, s string, quoted bool, rules Rules, errs *FieldErrors) (any, bool) {
+	name := f.Name
+	if s == "" && !quoted && f.Type != String {
+		if f.Nullable {
+			return nil, true
+		}
+		errs.add("%s: a value is required", name)
+		return nil, false
+	}
+	switch f.Type {
+	case Integer:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			errs.add("%s: must be an integer, got %q", name, s)
+			return nil, false
+		}
+		return checkInt(f, n, errs)
+	case Number:
+		x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			errs.add("%s: must be a number, got %q", name, s)
+			return nil, false
+		}
+		return x, true
+	case Boolean:
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "true", "1", "yes", "on":
+			return true, true
+		case "false", "0", "no", "off":
+			return false, true
+		}
+		errs.add("%s: must be true or false, got %q", name, s)
+		return nil, false
+	case DateTime:
+		return checkDateTime(f, s, rules, errs)
+	case Object:
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			errs.add("%s: must be a JSON object (%v)", name, err)
+			return nil, false
+		}
+		if _, ok := v.(map[string]any); !ok {
+			errs.add("%s: must be a JSON object", name)
+			return nil, false
+		}
+		return v, true
+	default:
+		if s == "" && !quoted && f.Nullable {
+			return nil, true
+		}
+		return checkString(f, s, errs)
+	}
+}
+
+func checkInt(f *Field, n int64, errs *FieldErrors) (any, bool) {
+	if f.Min != nil && n < *f.Min {
+		errs.add("%s: must be at least %d, got %d", f.Name, *f.Min, n)
+		return nil, false
+	}
+	if f.Max != nil && n > *f.Max {
+		errs.add("%s: must be at most %d, got %d", f.Name, *f.Max, n)
+		return nil, false
+	}
+	return n, true
+}
+
+func checkString(f *Field, s string, errs *FieldErrors) (any, bool) {
+	if len(f.Enum) > 0 {
+		for _, e := range f.Enum {
+			if e == s {
+				return s, true
+			}
+		}
+		for _, e := range f.Enum {
+			if strings.EqualFold(e, s) {
+				return e, true
+			}
+		}
+		errs.add("%s: %q is not one of %s", f.Name, s, strings.Join(f.Enum, ", "))
+		return nil, false
+	}
+	n := len([]rune(s))
+	if f.MinLen > 0 && n < f.MinLen {
+		errs.add("%s: must be at least %d characters", f.Name, f.MinLen)
+		return nil, false
+	}
+	if f.MaxLen > 0 && n > f.MaxLen {
+		errs.add("%s: must be at most %d characters, got %d", f.Name, f.MaxLen, n)
+		return nil, false
+	}
+	if f.Pattern != "" {
+		if re, err := regexp.Compile(f.Pattern); err == nil && !re.MatchString(s) {
+			errs.add("%s: %q does not match the pattern %s", f.Name, s, f.Pattern)
+			return nil, false
+		}
+	}
+	return s, true
+}
+
+func checkDateTime(f *Field, s string, rules Rules, errs *FieldErrors) (any, bool) {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		errs.add("%s: must be an RFC 3339 date-time such as 2025-10-16T14:46:23Z, got %q", f.Name, s)
+		return nil, false
+	}
+	if rules.UTCDateTimes {
+		if _, off := t.Zone(); off != 0 {
+			errs.add("%s: must be in UTC (suffix Z or +00:00), got %q", f.Name, s)
+			return nil, false
+		}
+	}
+	return strings.TrimSpace(s), true
+}
+
+func convertJSON(f *Field, v any, rules Rules, errs *FieldErrors) (any, bool) {
+	if v == nil {
+		if f.Nullable {
+			return nil, true
+		}
+		errs.add("%s: may not be null", f.Name)
+		return nil, false
+	}
+	switch f.Type {
+	case Integer:
+		switch x := v.(type) {
+		case json.Number:
+			n, err := x.Int64()
+			if err != nil {
+				errs.add("%s: must be an integer, got %s", f.Name, x)
+				return nil, false
+			}
+			return checkInt(f, n, errs)
+		case float64:
+			if x != math.Trunc(x) {
+				errs.add("%s: must be an integer, got %v", f.Name, x)
+				return nil, false
+			}
+			return checkInt(f, int64(x), errs)
+		case string:
+			return convertText(f, x, true, rules, errs)
+		}
+	case Number:
+		switch x := v.(type) {
+		case json.Number:
+			n, err := x.Float64()
+			if err == nil {
+				return n, true
+			}
+		case float64:
+			return x, true
+		case string:
+			return convertText(f, x, true, rules, errs)
+		}
+	case Boolean:
+		switch x := v.(type) {
+		case bool:
+			return x, true
+		case string:
+			return convertText(f, x, true, rules, errs)
+		}
+	case Array:
+		arr, ok := v.([]any)
+		if !ok {
+			break
+		}
+		item := Field{Name: f.Name, Type: f.Items, Enum: f.Enum}
+		if item.Type == "" {
+			item.Type = String
+		}
+		out := make([]any, 0, len(arr))
+		good := true
+		for _, e := range arr {
+			if item.Type == Object || item.Type == Array {
+				out = append(out, e)
+				continue
+			}
+			c, ok := convertJSON(&item, e, rules, errs)
+			good = good && ok
+			out = append(out, c)
+		}
+		return out, good
+	case Object:
+		if m, ok := v.(map[string]any); ok {
+			return m, true
+		}
+	case DateTime:
+		if s, ok := v.(string); ok {
+			return checkDateTime(f, s, rules, errs)
+		}
+	default:
+		if s, ok := v.(string); ok {
+			return checkString(f, s, errs)
+		}
+	}
+	errs.add("%s: must be %s", f.Name, article(f.Type))
+	return nil, false
+}
+
+func article(t FieldType) string {
+	switch t {
+	case Integer:
+		return "an integer"
+	case Array:
+		return "a list"
+	case Object:
+		return "an object"
+	case DateTime:
+		return "a date-time string"
+	case Boolean:
+		return "true or false"
+	case Number:
+		return "a number"
+	}
+	return "a string"
+}
+
+// suggest returns the closest known field name, if any is close.
+func suggest(name string, fields []Field) string {
+	best, bestD := "", 4
+	for _, f := range fields {
+		if d := levenshtein(name, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+// BuildBody validates and types the merged raw input against fields. create=true enforces required fields.
+func BuildBody(fields []Field, raw map[string]*rawValue, order []string, create bool, rules Rules) (map[string]any, error) {
+	errs := &FieldErrors{}
+	idx := fieldIndex(fields)
+	body := map[string]any{}
+	for _, k := range order {
+		rv := raw[k]
+		f, ok := idx[k]
+		if !ok {
+			if s := suggest(k, fields); s != "" {
+				errs.add("%s: unknown field (from %s); did you mean %s?", k, rv.origin, s)
+			} else {
+				errs.add("%s: unknown field (from %s)", k, rv.origin)
+			}
+			continue
+		}
+		if f.ReadOnly {
+			errs.add("%s: is read-only and cannot be set", k)
+			continue
+		}
+		// key= (empty, unquoted) is how key=value output writes null: null where the field allows it, else not set.
+		if !rv.fromJS && !rv.isList && !rv.quoted && rv.text == "" {
+			if f.Nullable {
+				body[k] = nil
+			}
+			continue
+		}
+		if v, ok := convert(f, rv, rules, errs); ok {
+			body[k] = v
+		}
+	}
+	if create {
+		for i := range fields {
+			f := &fields[i]
+			if f.Required && !f.ReadOnly {
+				if _, ok := body[f.Name]; !ok && !hasProblem(errs, f.Name) {
+					errs.add("%s: required (--%s)", f.Name, f.FlagName())
+				}
+			}
+		}
+	}
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func hasProblem(errs *FieldErrors, name string) bool {
+	for _, p := range errs.Problems {
+		if strings.HasPrefix(p, name+":") {
+			return true
+		}
+	}
+	return false
+}

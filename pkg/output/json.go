@@ -1,0 +1,228 @@
+package output
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ANSI colours used for JSON on a terminal, close to jq's defaults.
+const (
+	colorReset  = "\x1b[0m"
+	colorKey    = "\x1b[1;34m"
+	colorString = "\x1b[32m"
+	colorNumber = "\x1b[36m"
+	colorBool   = "\x1b[33m"
+	colorNull   = "\x1b[90m"
+	colorPunct  = "\x1b[1m"
+)
+
+type jsonStyle struct {
+	indent bool
+	color  bool
+}
+
+// writeJSON writes v followed by a newline: indented by two spaces when the
+// output is a terminal, on one line otherwise. HTML characters are not
+// escaped.
+func writeJSON(w io.Writer, v any, tty, color bool) error {
+	b := appendJSON(nil, v, jsonStyle{indent: tty, color: color && tty})
+	b = append(b, '\n')
+	_, err := w.Write(b)
+	return err
+}
+
+// appendJSON encodes the JSON form of a value with sorted keys. Without
+// colour or indentation the result is what encoding/json produces with
+// SetEscapeHTML(false).
+func appendJSON(dst []byte, v any, s jsonStyle) []byte {
+	return s.append(dst, v, 0)
+}
+
+// on starts a coloured span; off ends it.
+func (s jsonStyle) on(dst []byte, color string) []byte {
+	if s.color {
+		dst = append(dst, color...)
+	}
+	return dst
+}
+
+func (s jsonStyle) off(dst []byte) []byte {
+	if s.color {
+		dst = append(dst, colorReset...)
+	}
+	return dst
+}
+
+func (s jsonStyle) punct(dst []byte, c byte) []byte {
+	return s.off(append(s.on(dst, colorPunct), c))
+}
+
+func (s jsonStyle) newline(dst []byte, depth int) []byte {
+	if !s.indent {
+		return dst
+	}
+	dst = append(dst, '\n')
+	for range depth {
+		dst = append(dst, "  "...)
+	}
+	return dst
+}
+
+func (s jsonStyle) append(dst []byte, v any, depth int) []byte {
+	switch t := v.(type) {
+	case nil:
+		return s.off(append(s.on(dst, colorNull), "null"...))
+	case bool:
+		return s.off(strconv.AppendBool(s.on(dst, colorBool), t))
+	case json.Number:
+		if !isJSONNumber(string(t)) {
+			// Only a hand-made json.Number can be malformed; keep the
+			// output valid JSON by writing it as a string.
+			return s.off(appendJSONString(s.on(dst, colorString), string(t)))
+		}
+		return s.off(append(s.on(dst, colorNumber), t...))
+	case string:
+		return s.off(appendJSONString(s.on(dst, colorString), t))
+	case []any:
+		dst = s.punct(dst, '[')
+		if len(t) == 0 {
+			return s.punct(dst, ']')
+		}
+		for i, e := range t {
+			if i > 0 {
+				dst = s.punct(dst, ',')
+			}
+			dst = s.newline(dst, depth+1)
+			dst = s.append(dst, e, depth+1)
+		}
+		dst = s.newline(dst, depth)
+		return s.punct(dst, ']')
+	case map[string]any:
+		dst = s.punct(dst, '{')
+		if len(t) == 0 {
+			return s.punct(dst, '}')
+		}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				dst = s.punct(dst, ',')
+			}
+			dst = s.newline(dst, depth+1)
+			dst = s.off(appendJSONString(s.on(dst, colorKey), k))
+			dst = s.punct(dst, ':')
+			if s.indent {
+				dst = append(dst, ' ')
+			}
+			dst = s.append(dst, t[k], depth+1)
+		}
+		dst = s.newline(dst, depth)
+		return s.punct(dst, '}')
+	}
+	// Not reachable for normalised values; fall back to encoding/json.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return append(dst, "null"...)
+	}
+	return append(dst, b...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s the way encoding/json does without HTML
+// escaping: invalid UTF-8 becomes U+FFFD, and U+2028 and U+2029 are escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// isJSONNumber reports whether s is a number in JSON syntax.
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}

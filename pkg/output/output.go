@@ -1,0 +1,174 @@
+// Package output renders command results as a table, JSON, YAML, CSV or the
+// btapi key=value form, or through a jq expression or a Go template.
+//
+// Every renderer works on the JSON form of the result: the values that
+// encoding/json produces with UseNumber (map[string]any, []any, string,
+// json.Number, bool and nil). Other Go values are first converted with
+// [Normalize]. Object keys always come out sorted, so output is stable.
+//
+// What a terminal changes is cosmetic only: JSON is indented and may be
+// coloured, tables get borders and long cells are shortened. Piped output is
+// never coloured or shortened.
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/infractl/infra/pkg/output/kv"
+)
+
+// Format names an output format.
+type Format string
+
+// The supported formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+	YAML  Format = "yaml"
+	CSV   Format = "csv"
+	KV    Format = "kv"
+)
+
+// Formats lists the supported formats in the order they are documented.
+var Formats = []Format{Table, JSON, YAML, CSV, KV}
+
+// ParseFormat reads a format name, ignoring case and surrounding spaces.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	for _, known := range Formats {
+		if f == known {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown output format %q: valid formats are table, json, yaml, csv, kv", s)
+}
+
+// Options controls rendering.
+type Options struct {
+	// Format picks the renderer; the empty value means Table.
+	Format Format
+	// JQ is a jq expression applied to the JSON form. When set it replaces
+	// Format; it also wins over Template if both are set.
+	JQ string
+	// Template is a text/template applied to the JSON form. When set (and JQ
+	// is not) it replaces Format.
+	Template string
+	// Columns are the top-level keys shown by the table and CSV formats, in
+	// order. By default: every key found in any row, sorted, with "id" first.
+	// For a single object shown as a table (FIELD/VALUE), every field is
+	// shown and Columns only put the listed fields first.
+	Columns []string
+	// NoHeaders drops the header row of tables and CSV.
+	NoHeaders bool
+	// TTY reports that the output is a terminal.
+	TTY bool
+	// Color allows ANSI colours; it has no effect unless TTY is set.
+	Color bool
+}
+
+func (o Options) color() bool { return o.TTY && o.Color }
+
+// Render writes v to w as o asks.
+//
+// An empty list gives no output at all in the table format (callers tell
+// the user on stderr), and in CSV only a header when Columns are given.
+func Render(w io.Writer, v any, o Options) error {
+	n, err := Normalize(v)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.JQ != "":
+		q, err := compileJQ(o.JQ)
+		if err != nil {
+			return err
+		}
+		return q.run(w, n)
+	case o.Template != "":
+		t, err := parseTemplate(o.Template)
+		if err != nil {
+			return err
+		}
+		return execTemplate(w, t, n)
+	}
+	switch o.Format {
+	case JSON:
+		return writeJSON(w, n, o.TTY, o.color())
+	case YAML:
+		return writeYAML(w, n)
+	case CSV:
+		return writeCSV(w, n, o)
+	case KV:
+		return kv.Encode(w, kv.Flatten(n))
+	case Table, "":
+		return writeTable(w, n, o)
+	}
+	_, err = ParseFormat(string(o.Format))
+	return err
+}
+
+// Normalize converts v to the JSON form: map[string]any, []any, string,
+// json.Number, bool and nil. Values already in that form are returned as
+// they are; anything else goes through encoding/json.
+func Normalize(v any) (any, error) {
+	if isPlain(v) {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("output: cannot convert %T to JSON: %w", v, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out any
+	if err := d.Decode(&out); err != nil {
+		return nil, fmt.Errorf("output: cannot convert %T to JSON: %w", v, err)
+	}
+	return out, nil
+}
+
+func isPlain(v any) bool {
+	switch t := v.(type) {
+	case nil, string, json.Number, bool:
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range t {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// scalarText is the text of a value in a table or CSV cell: strings as they
+// are, nil as nothing, numbers and booleans as in JSON, and objects and
+// lists as compact JSON.
+func scalarText(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	}
+	return string(appendJSON(nil, v, jsonStyle{}))
+}

@@ -1,0 +1,157 @@
+package output
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Cell width limits on a terminal: list cells are cut with an ellipsis,
+// the VALUE column of a single object is wrapped. Piped tables are never
+// cut or wrapped.
+const (
+	ttyListCellWidth  = 60
+	ttyValueCellWidth = 80
+)
+
+const (
+	ansiBold  = "\x1b[1m"
+	ansiReset = "\x1b[0m"
+)
+
+// writeTable renders a list of objects as one row per object, a single
+// object as FIELD/VALUE rows, and a scalar as its text on one line.
+func writeTable(w io.Writer, v any, o Options) error {
+	switch t := v.(type) {
+	case []any:
+		if len(t) == 0 {
+			return nil
+		}
+		cols := o.Columns
+		if len(cols) == 0 {
+			cols = defaultColumns(t)
+		}
+		rows := make([][]string, len(t))
+		for i, e := range t {
+			r := asRow(e)
+			cells := make([]string, len(cols))
+			for j, c := range cols {
+				cells[j] = cellText(r[c])
+			}
+			rows[i] = cells
+		}
+		return renderTable(w, headerNames(cols), rows, o, false)
+	case map[string]any:
+		if len(t) == 0 {
+			return nil
+		}
+		fields := objectFields(t, o.Columns)
+		rows := make([][]string, len(fields))
+		for i, k := range fields {
+			rows[i] = []string{cellText(k), cellText(t[k])}
+		}
+		return renderTable(w, []string{"FIELD", "VALUE"}, rows, o, true)
+	case nil:
+		return nil
+	default:
+		_, err := io.WriteString(w, cellText(v)+"\n")
+		return err
+	}
+}
+
+func headerNames(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = strings.ToUpper(cellText(c))
+	}
+	return out
+}
+
+func renderTable(w io.Writer, header []string, rows [][]string, o Options, object bool) error {
+	if !o.TTY {
+		return renderPlain(w, header, rows, o)
+	}
+	cell := tw.CellConfig{
+		Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapTruncate},
+		Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
+		Padding:    tw.CellPadding{Global: tw.PaddingDefault},
+	}
+	if object {
+		cell.Formatting.AutoWrap = tw.WrapNormal
+		cell.ColMaxWidths = tw.CellWidth{PerColumn: tw.NewMapper[int, int]().Set(1, ttyValueCellWidth)}
+	} else {
+		cell.ColMaxWidths = tw.CellWidth{Global: ttyListCellWidth}
+	}
+	head := cell
+	head.Formatting.AutoWrap = tw.WrapNone
+	head.ColMaxWidths = tw.CellWidth{}
+	// tablewriter does not report write errors, so draw into memory first.
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
+		tablewriter.WithConfig(tablewriter.Config{
+			Header:   head,
+			Row:      cell,
+			Behavior: tw.Behavior{TrimSpace: tw.Off},
+		}))
+	if !o.NoHeaders {
+		if o.color() {
+			bold := make([]string, len(header))
+			for i, h := range header {
+				bold[i] = ansiBold + h + ansiReset
+			}
+			header = bold
+		}
+		t.Header(header)
+	}
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// renderPlain writes a borderless table with columns separated by three
+// spaces, full-length cells and no trailing blanks, for scripts and pipes.
+func renderPlain(w io.Writer, header []string, rows [][]string, o Options) error {
+	var buf bytes.Buffer
+	cell := tw.CellConfig{
+		Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},
+		Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
+		Padding:    tw.CellPadding{Global: tw.Padding{Left: "", Right: "   ", Overwrite: true}},
+	}
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
+		})),
+		tablewriter.WithConfig(tablewriter.Config{
+			Header:   cell,
+			Row:      cell,
+			Behavior: tw.Behavior{TrimSpace: tw.Off},
+		}))
+	if !o.NoHeaders {
+		t.Header(header)
+	}
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	out := make([]byte, 0, buf.Len())
+	for line := range bytes.Lines(buf.Bytes()) {
+		out = append(out, bytes.TrimRight(line, " \n")...)
+		out = append(out, '\n')
+	}
+	_, err := w.Write(out)
+	return err
+}

@@ -1,0 +1,594 @@
+package prasim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/infractl/infra/pkg/sim/simutil"
+)
+
+// Pagination bounds from the PerPage schema of the OpenAPI document.
+const (
+	defaultPerPage = 100
+	minPerPage     = 5
+	maxPerPage     = 100
+)
+
+const maxBodyBytes = 1 << 20
+
+var linkNames = simutil.LinkNames{
+	PerPageParam: "per_page", CurrentPageParam: "current_page",
+	First: "first", Previous: "previous", Next: "next", Last: "last",
+}
+
+// serveConfig handles one Configuration API request; rel is the path below
+// ConfigBase. Checks run in the order an appliance applies them: routing
+// (404, OPTIONS, 405), authentication (401), rate limit (429), required
+// headers (406, 415), query parameters (401, 422), path resources (404), and
+// finally the request body (400, 401, 422).
+func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string) {
+	m, ok := s.reg.match(rel)
+	if !ok {
+		simutil.WriteMessage(w, http.StatusNotFound, "The requested URL was not found on this server.")
+		return
+	}
+	methods := m.methods()
+	allow := strings.Join(methods, ",")
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Allow", allow)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	op, ok := m.op(r.Method)
+	if !ok {
+		w.Header().Set("Allow", allow)
+		simutil.WriteMessage(w, http.StatusMethodNotAllowed, "The "+r.Method+
+			" method is not supported for this route. Supported methods: "+strings.Join(methods, ", ")+".")
+		return
+	}
+	client, ok := s.authenticate(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		simutil.WriteJSON(w, http.StatusUnauthorized, accessDenied)
+		return
+	}
+	if s.limiter.Enabled() {
+		d := s.limiter.Take(client)
+		if d.Limit > 0 {
+			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
+		}
+		if !d.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfterSeconds()))
+			simutil.WriteMessage(w, http.StatusTooManyRequests, "Too Many Attempts.")
+			return
+		}
+	}
+	switch op {
+	case OpList, OpGet, OpDelete:
+		if !acceptsJSON(r.Header.Values("Accept")) {
+			simutil.WriteMessage(w, http.StatusNotAcceptable,
+				"The Accept header must include application/json for "+r.Method+" requests.")
+			return
+		}
+	case OpCreate, OpUpdate:
+		if !isJSONContent(r.Header.Get("Content-Type")) {
+			simutil.WriteMessage(w, http.StatusUnsupportedMediaType,
+				"The Content-Type header must be application/json for requests with a body.")
+			return
+		}
+	}
+	// "Common HTTP Status Codes" in the Configuration API overview: a 401
+	// means unrecognized query string parameters (GET) or unrecognized body
+	// fields (POST, PATCH). Unknown parameters are therefore answered with
+	// 401 and a message naming them, not 400 or 422.
+	query := simutil.ParseQueryOrdered(r.URL.RawQuery)
+	if unknown := unknownParams(query, m, op); len(unknown) > 0 {
+		simutil.WriteMessage(w, http.StatusUnauthorized,
+			"Unrecognized query string parameter(s): "+strings.Join(unknown, ", ")+".")
+		return
+	}
+	switch op {
+	case OpList:
+		s.list(w, r, m, query)
+	case OpGet:
+		s.show(w, m)
+	case OpCreate:
+		s.create(w, r, m)
+	case OpUpdate:
+		s.update(w, r, m)
+	case OpDelete:
+		s.destroy(w, m)
+	}
+}
+
+// acceptsJSON reports whether an Accept header lists application/json.
+func acceptsJSON(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil || mt != "application/json" {
+				continue
+			}
+			if q, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func isJSONContent(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	return err == nil && mt == "application/json"
+}
+
+func unknownParams(query []simutil.QueryParam, m *match, op Ops) []string {
+	var unknown []string
+	for _, q := range query {
+		known := false
+		if op == OpList {
+			known = q.Key == "per_page" || q.Key == "current_page" ||
+				slices.ContainsFunc(m.res.Filters, func(f Field) bool { return f.Name == q.Key })
+		}
+		if !known && !slices.Contains(unknown, q.Key) {
+			unknown = append(unknown, q.Key)
+		}
+	}
+	return unknown
+}
+
+// firstValue returns the first value of key in query.
+func firstValue(query []simutil.QueryParam, key string) (string, bool) {
+	for _, q := range query {
+		if q.Key == key {
+			return q.Value, true
+		}
+	}
+	return "", false
+}
+
+func notFound(w http.ResponseWriter, label string) {
+	simutil.WriteMessage(w, http.StatusNotFound, "The requested "+label+" was not found.")
+}
+
+func writeValidation(w http.ResponseWriter, errs *errorBag) {
+	simutil.WriteJSON(w, http.StatusUnprocessableEntity, errs.body())
+}
+
+// pageParam parses per_page or current_page.
+func pageParam(query []simutil.QueryParam, name string, def, lo, hi int, errs *errorBag) int {
+	raw, ok := firstValue(query, name)
+	if !ok {
+		return def
+	}
+	a := attr(name)
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	switch {
+	case err != nil:
+		errs.add(name, "The "+a+" must be an integer.")
+	case n < lo:
+		errs.add(name, "The "+a+" must be at least "+strconv.Itoa(lo)+".")
+	case hi > 0 && n > hi:
+		errs.add(name, "The "+a+" must not be greater than "+strconv.Itoa(hi)+".")
+	default:
+		return n
+	}
+	return def
+}
+
+// requestURL rebuilds the absolute URL of r from its Host header.
+func requestURL(r *http.Request) *url.URL {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := *r.URL
+	u.Scheme = scheme
+	u.Host = r.Host
+	u.User = nil
+	return &u
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []simutil.QueryParam) {
+	var errs errorBag
+	perPage := pageParam(query, "per_page", defaultPerPage, minPerPage, maxPerPage, &errs)
+	current := pageParam(query, "current_page", 1, 1, 0, &errs)
+	type filter struct {
+		name  string
+		value any
+	}
+	var filters []filter
+	for i := range m.res.Filters {
+		f := &m.res.Filters[i]
+		raw, ok := firstValue(query, f.Name)
+		if !ok {
+			continue
+		}
+		var v any = raw
+		if f.Type == Integer {
+			v = json.Number(strings.TrimSpace(raw))
+		}
+		if c, good := convert(f, f.Name, v, &errs); good {
+			filters = append(filters, filter{f.Name, c})
+		}
+	}
+	if !errs.empty() {
+		writeValidation(w, &errs)
+		return
+	}
+
+	s.mu.Lock()
+	parents := m.parentKeys()
+	if missing, ok := s.db.parentsExist(m.res, parents); !ok {
+		s.mu.Unlock()
+		notFound(w, missing.Label)
+		return
+	}
+	var rows []Row
+	if t := s.db.table(m.res, scopeOf(parents), false); t != nil {
+		for _, row := range t.list() {
+			if slices.ContainsFunc(filters, func(f filter) bool { return !sameValue(row[f.name], f.value) }) {
+				continue
+			}
+			rows = append(rows, row)
+		}
+	}
+	p := simutil.NewPage(len(rows), perPage, current)
+	start, end := p.Bounds()
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, row := range rows[start:end] {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		encodeRow(&b, m.res, row)
+	}
+	b.WriteString("]\n")
+	s.mu.Unlock()
+
+	h := w.Header()
+	h.Set("Link", simutil.LinkHeader(requestURL(r), p, linkNames))
+	h.Set("X-BT-Pagination-Current-Page", strconv.Itoa(p.Current))
+	h.Set("X-BT-Pagination-Per-Page", strconv.Itoa(p.PerPage))
+	h.Set("X-BT-Pagination-Last-Page", strconv.Itoa(p.Last))
+	h.Set("X-BT-Pagination-Total", strconv.Itoa(p.Total))
+	simutil.WriteRawJSON(w, http.StatusOK, b.Bytes())
+}
+
+// lookupLocked finds the item addressed by m, or writes a 404.
+func (s *Server) lookupLocked(w http.ResponseWriter, m *match) (Row, bool) {
+	parents := m.parentKeys()
+	if missing, ok := s.db.parentsExist(m.res, parents); !ok {
+		notFound(w, missing.Label)
+		return nil, false
+	}
+	row, ok := s.db.get(m.res, scopeOf(parents), m.keys[len(m.keys)-1])
+	if !ok {
+		notFound(w, m.res.Label)
+		return nil, false
+	}
+	return row, true
+}
+
+func writeRow(w http.ResponseWriter, status int, res *resource, row Row) {
+	var b bytes.Buffer
+	encodeRow(&b, res, row)
+	b.WriteByte('\n')
+	simutil.WriteRawJSON(w, status, b.Bytes())
+}
+
+func (s *Server) show(w http.ResponseWriter, m *match) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if row, ok := s.lookupLocked(w, m); ok {
+		writeRow(w, http.StatusOK, m.res, row)
+	}
+}
+
+func (s *Server) destroy(w http.ResponseWriter, m *match) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	row, ok := s.lookupLocked(w, m)
+	if !ok {
+		return
+	}
+	key := m.keys[len(m.keys)-1]
+	scope := scopeOf(m.parentKeys())
+	msg := ""
+	if m.res.BeforeDelete != nil {
+		msg = m.res.BeforeDelete(row)
+	}
+	if msg == "" {
+		msg = s.db.blockers(m.res, scope, key)
+	}
+	if msg != "" {
+		var errs errorBag
+		errs.add(m.res.key(), msg)
+		writeValidation(w, &errs)
+		return
+	}
+	s.db.delete(m.res, scope, key)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readBody decodes a JSON object body, writing a 400 (or 413) when it is not
+// one. An empty body counts as an empty object.
+func readBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			simutil.WriteMessage(w, http.StatusRequestEntityTooLarge, "The request body is too large.")
+		} else {
+			simutil.WriteMessage(w, http.StatusBadRequest, "The request body could not be read.")
+		}
+		return nil, false
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]any{}, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		simutil.WriteMessage(w, http.StatusBadRequest, "The request body is not valid JSON.")
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		simutil.WriteMessage(w, http.StatusBadRequest, "The request body is not valid JSON.")
+		return nil, false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		simutil.WriteMessage(w, http.StatusBadRequest, "The request body must be a JSON object.")
+		return nil, false
+	}
+	return obj, true
+}
+
+// checkUnknownFields answers 401 when the body names fields the resource
+// does not have ("Common HTTP Status Codes", as for query parameters).
+func checkUnknownFields(w http.ResponseWriter, res *resource, body map[string]any) bool {
+	var unknown []string
+	for k := range body {
+		if res.field(k) == nil {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return true
+	}
+	slices.Sort(unknown)
+	simutil.WriteMessage(w, http.StatusUnauthorized,
+		"Unrecognized field(s) in the request body: "+strings.Join(unknown, ", ")+".")
+	return false
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match) {
+	s.mu.Lock()
+	parents := m.parentKeys()
+	missing, ok := s.db.parentsExist(m.res, parents)
+	s.mu.Unlock()
+	if !ok {
+		notFound(w, missing.Label)
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok || !checkUnknownFields(w, m.res, body) {
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if missing, ok := s.db.parentsExist(m.res, parents); !ok {
+		notFound(w, missing.Label)
+		return
+	}
+	scope := scopeOf(parents)
+	var errs errorBag
+	vals := s.validateLocked(m.res, scope, body, nil, 0, &errs)
+	if !errs.empty() {
+		writeValidation(w, &errs)
+		return
+	}
+	row := s.newRowLocked(m.res, scope, vals)
+	key := s.db.insert(m.res, scope, row)
+	loc := requestURL(r)
+	loc.Path = ConfigBase + m.res.itemPath(parents, key)
+	loc.RawPath, loc.RawQuery, loc.Fragment = "", "", ""
+	w.Header().Set("Location", loc.String())
+	writeRow(w, http.StatusCreated, m.res, row)
+}
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match) {
+	s.mu.Lock()
+	_, ok := s.lookupLocked(w, m)
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok || !checkUnknownFields(w, m.res, body) {
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	row, ok := s.lookupLocked(w, m)
+	if !ok {
+		return
+	}
+	scope := scopeOf(m.parentKeys())
+	key := m.keys[len(m.keys)-1]
+	var errs errorBag
+	vals := s.validateLocked(m.res, scope, body, row, key, &errs)
+	if !errs.empty() {
+		writeValidation(w, &errs)
+		return
+	}
+	for k, v := range vals {
+		if f := m.res.field(k); f != nil && !f.WriteOnly {
+			row[k] = v
+		}
+	}
+	writeRow(w, http.StatusOK, m.res, row)
+}
+
+// validateLocked checks a create (current == nil) or update body against the
+// resource declaration and returns the converted values of the fields given.
+func (s *Server) validateLocked(res *resource, scope string, body map[string]any, current Row, key int64, errs *errorBag) Row {
+	vals := Row{}
+	creating := current == nil
+	for i := range res.Fields {
+		f := &res.Fields[i]
+		raw, present := body[f.Name]
+		a := attr(f.Name)
+		if !present {
+			if creating && f.Required {
+				errs.add(f.Name, "The "+a+" field is required.")
+			}
+			continue
+		}
+		if f.ReadOnly {
+			errs.add(f.Name, "The "+a+" field is read-only and cannot be set.")
+			continue
+		}
+		if f.Required && isEmpty(raw) {
+			errs.add(f.Name, "The "+a+" field is required.")
+			continue
+		}
+		var v any
+		if raw == nil {
+			if !f.Nullable {
+				errs.add(f.Name, typeMessage(f, f.Name))
+				continue
+			}
+		} else {
+			c, ok := convert(f, f.Name, raw, errs)
+			if !ok {
+				continue
+			}
+			v = c
+		}
+		if f.DeriveFrom != "" && v == "" {
+			continue // generated below from the source field
+		}
+		if !creating && f.Immutable && !sameValue(current[f.Name], v) {
+			errs.add(f.Name, "The "+a+" cannot be changed.")
+			continue
+		}
+		if f.Ref != "" && v != nil {
+			if _, ok := s.db.get(s.reg.byName[f.Ref], "", v.(int64)); !ok {
+				errs.add(f.Name, "The selected "+a+" is invalid.")
+				continue
+			}
+		}
+		if f.Unique && v != nil && s.takenLocked(res, scope, f.Name, v, current, key) {
+			errs.add(f.Name, "The "+a+" has already been taken.")
+			continue
+		}
+		if creating && f.IgnoreOnCreate {
+			continue
+		}
+		vals[f.Name] = v
+	}
+	// Generate missing or emptied code names from their source field.
+	for i := range res.Fields {
+		f := &res.Fields[i]
+		if f.DeriveFrom == "" {
+			continue
+		}
+		raw, present := body[f.Name]
+		if present && raw != "" {
+			continue
+		}
+		if !creating && !present {
+			continue
+		}
+		src, _ := vals[f.DeriveFrom].(string)
+		if src == "" && current != nil {
+			src, _ = current[f.DeriveFrom].(string)
+		}
+		if src == "" {
+			continue
+		}
+		vals[f.Name] = s.uniqueCodeLocked(res, scope, f, deriveCodeName(src), current, key)
+	}
+	return vals
+}
+
+// takenLocked reports whether another row of the collection holds v in field.
+func (s *Server) takenLocked(res *resource, scope, field string, v any, current Row, key int64) bool {
+	t := s.db.table(res, scope, false)
+	if t == nil {
+		return false
+	}
+	for k, row := range t.rows {
+		if current != nil && k == key {
+			continue
+		}
+		if sameValue(row[field], v) {
+			return true
+		}
+	}
+	return false
+}
+
+// uniqueCodeLocked appends _2, _3, ... to base until no other row uses it.
+func (s *Server) uniqueCodeLocked(res *resource, scope string, f *Field, base string, current Row, key int64) string {
+	code := base
+	for n := 2; s.takenLocked(res, scope, f.Name, code, current, key); n++ {
+		suffix := "_" + strconv.Itoa(n)
+		trimmed := base
+		if max := f.MaxLength; max > 0 && len(trimmed)+len(suffix) > max {
+			trimmed = trimmed[:max-len(suffix)]
+		}
+		code = trimmed + suffix
+	}
+	return code
+}
+
+// newRowLocked builds a full row from validated values plus defaults.
+func (s *Server) newRowLocked(res *resource, scope string, vals Row) Row {
+	row := Row{}
+	now := s.now().UTC().Truncate(1e9)
+	for i := range res.Fields {
+		f := &res.Fields[i]
+		if f.WriteOnly {
+			continue
+		}
+		if v, ok := vals[f.Name]; ok {
+			row[f.Name] = v
+			continue
+		}
+		switch {
+		case f.AutoNow:
+			row[f.Name] = now
+		case f.Default != nil:
+			row[f.Name] = cloneValue(f.Default)
+		default:
+			row[f.Name] = nil
+		}
+	}
+	for i := range res.Fields {
+		f := &res.Fields[i]
+		if f.DeriveFrom != "" && row[f.Name] == nil {
+			if src, _ := row[f.DeriveFrom].(string); src != "" {
+				row[f.Name] = s.uniqueCodeLocked(res, scope, f, deriveCodeName(src), nil, 0)
+			}
+		}
+	}
+	return row
+}

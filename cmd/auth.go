@@ -238,7 +238,11 @@ func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 			}
 			if storeErr != nil {
-				f.Warnf("%v", storeErr)
+				if errors.Is(storeErr, secrets.ErrUnavailable) {
+					f.Warnf("the credential store (%s) cannot be read, so stored secrets are not listed; secrets from the environment or --env-file are", store.Name())
+				} else {
+					f.Warnf("%v", storeErr)
+				}
 			}
 			if len(rows) == 0 {
 				f.Infof("no credentials configured; run infra auth login VENDOR, or try infra sandbox serve")

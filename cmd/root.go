@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/infractl/infra/internal/textdist"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -179,31 +180,11 @@ func suggestCommands(c *cobra.Command, typed string) []string {
 			if len(typed) > 5 {
 				limit = 2
 			}
-			if strings.HasPrefix(n, typed) || editDistance(strings.ToLower(typed), n) <= limit {
+			if strings.HasPrefix(n, typed) || textdist.Levenshtein(strings.ToLower(typed), n) <= limit {
 				out = append(out, sub.Name())
 				break
 			}
 		}
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

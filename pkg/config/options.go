@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/infractl/infra/internal/textdist"
 	"sort"
 	"strconv"
 	"strings"
@@ -204,7 +205,7 @@ func suggest(key string) []string {
 	}
 	var cands []cand
 	for _, o := range registry {
-		d := min(levenshtein(key, o.Key), levenshtein(leaf, o.name)+penalty)
+		d := min(textdist.Levenshtein(key, o.Key), textdist.Levenshtein(leaf, o.name)+penalty)
 		if d <= limit {
 			cands = append(cands, cand{o.Key, d})
 		}
@@ -215,27 +216,6 @@ func suggest(key string) []string {
 		out = append(out, cands[i].key)
 	}
 	return out
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // normalize validates a value for o and returns its canonical form: true/false for booleans, a Go duration for

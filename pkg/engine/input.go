@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/infractl/infra/internal/textdist"
 	"io"
 	"math"
 	"regexp"
@@ -370,32 +371,11 @@ func article(t FieldType) string {
 func suggest(name string, fields []Field) string {
 	best, bestD := "", 4
 	for _, f := range fields {
-		if d := levenshtein(name, f.Name); d < bestD {
+		if d := textdist.Levenshtein(name, f.Name); d < bestD {
 			best, bestD = f.Name, d
 		}
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 // BuildBody validates and types the merged raw input against fields. create=true enforces required fields.

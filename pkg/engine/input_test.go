@@ -85,14 +85,3 @@ func TestCallPathEscapes(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
-
-func TestLevenshtein(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"abc", "abc", 0}, {"nmae", "name", 2}, {"colour", "color", 1}} {
-		if got := levenshtein(c.a, c.b); got != c.d {
-			t.Errorf("levenshtein(%q,%q)=%d want %d", c.a, c.b, got, c.d)
-		}
-	}
-}

@@ -1,7 +1,6 @@
-// The operation table of the Jotelulu public API: for each of the 33 reference
-// operations its method, path, parameters and whether that path is documented
-// or inferred from the documented conventions.
-
+// Package jotelulu holds the operation table of the Jotelulu public API: for each of the 33 reference
+// operations its method, path, parameters and whether that path is documented or inferred from the
+// documented conventions.
 package jotelulu
 
 import (

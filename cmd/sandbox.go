@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/sandbox"
+	"github.com/infractl/infra/pkg/sim/jotelulusim"
 	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/pkg/sim/virtomizesim"
 )
 
 // sandboxVendors builds the simulators that can be served.
@@ -23,8 +26,20 @@ func sandboxVendors(names []string, seed bool) ([]sandbox.Vendor, error) {
 			o := prasim.DefaultOptions()
 			o.Seed = seed
 			out = append(out, sandbox.PRA(o))
+		case "virtomize":
+			sim := virtomizesim.New(virtomizesim.Options{Seed: seed})
+			user, pass := sim.Credentials()
+			out = append(out, sandbox.Vendor{Name: "virtomize", Handler: sim, Env: func(base string) map[string]string {
+				return map[string]string{"INFRA_VIRTOMIZE_HOST": base, "INFRA_VIRTOMIZE_USERNAME": user, "INFRA_VIRTOMIZE_PASSWORD": pass}
+			}})
+		case "jotelulu":
+			token := jotelulusim.MakeToken("sandbox", time.Now().Add(24*time.Hour))
+			sim := jotelulusim.New(jotelulusim.Options{Token: token, Seed: seed})
+			out = append(out, sandbox.Vendor{Name: "jotelulu", Handler: sim, Env: func(base string) map[string]string {
+				return map[string]string{"INFRA_JOTELULU_HOST": base, "INFRA_JOTELULU_TOKEN": token}
+			}})
 		default:
-			return nil, usageErrorf("unknown sandbox vendor %q (available: pra)", n)
+			return nil, usageErrorf("unknown sandbox vendor %q (available: pra, virtomize, jotelulu)", n)
 		}
 	}
 	return out, nil

@@ -102,11 +102,9 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "infra",
 		Short: "Drive BeyondTrust PRA, Virtomize and Jotelulu from the shell",
-		Long: `infra drives three vendors' APIs from a shell, a script or a CI pipeline:
+		Long: `infra drives vendor APIs from a shell, a script or a CI pipeline:
 
   infra pra …        BeyondTrust Privileged Remote Access
-  infra virtomize …  a Virtomize appliance
-  infra jotelulu …   Jotelulu cloud
 
 Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
 Try it with no vendor account: infra sandbox serve.`,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/infractl/infra/internal/textdist"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/infractl/infra/internal/textdist"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
 )
@@ -101,7 +101,7 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 	b := f.Build
 	root := &cobra.Command{
 		Use:   "infra",
-		Short: "Drive BeyondTrust PRA, Virtomize and Jotelulu from the shell",
+		Short: "Drive infrastructure vendor APIs (BeyondTrust PRA) from the shell",
 		Long: `infra drives vendor APIs from a shell, a script or a CI pipeline:
 
   infra pra …        BeyondTrust Privileged Remote Access

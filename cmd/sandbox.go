@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,17 +26,9 @@ func sandboxVendors(names []string, seed bool) ([]sandbox.Vendor, error) {
 			o.Seed = seed
 			out = append(out, sandbox.PRA(o))
 		case "virtomize":
-			sim := virtomizesim.New(virtomizesim.Options{Seed: seed})
-			user, pass := sim.Credentials()
-			out = append(out, sandbox.Vendor{Name: "virtomize", Handler: sim, Env: func(base string) map[string]string {
-				return map[string]string{"INFRA_VIRTOMIZE_HOST": base, "INFRA_VIRTOMIZE_USERNAME": user, "INFRA_VIRTOMIZE_PASSWORD": pass}
-			}})
+			out = append(out, sandbox.Virtomize(virtomizesim.Options{Seed: seed}))
 		case "jotelulu":
-			token := jotelulusim.MakeToken("sandbox", time.Now().Add(24*time.Hour))
-			sim := jotelulusim.New(jotelulusim.Options{Token: token, Seed: seed})
-			out = append(out, sandbox.Vendor{Name: "jotelulu", Handler: sim, Env: func(base string) map[string]string {
-				return map[string]string{"INFRA_JOTELULU_HOST": base, "INFRA_JOTELULU_TOKEN": token}
-			}})
+			out = append(out, sandbox.Jotelulu(jotelulusim.Options{Seed: seed}))
 		default:
 			return nil, usageErrorf("unknown sandbox vendor %q (available: pra, virtomize, jotelulu)", n)
 		}

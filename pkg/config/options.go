@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/infractl/infra/internal/textdist"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/infractl/infra/internal/textdist"
 )
 
 // Option types.

@@ -3,7 +3,6 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/infractl/infra/internal/textdist"
 	"io"
 	"math"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/infractl/infra/internal/textdist"
 	"github.com/infractl/infra/pkg/output/kv"
 )
 

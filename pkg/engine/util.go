@@ -1,5 +1,0 @@
-package engine
-
-import "sort"
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -25,12 +25,19 @@ type vendorAuth struct {
 	secretName string // for prompts
 	idKey      string // config key of the client id / user name ("" when none)
 	idFlag     string
+
+	// verify checks a new secret against the site before login stores it (nil: nothing to check).
+	verify func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error
+	// logout runs before the stored secret is removed: revoke sessions, drop cached tokens (nil: nothing to do).
+	logout func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) error
+	// status adds vendor-specific columns to an auth status row of the current profile, given its secret.
+	status func(f *cmdutil.Factory, cfg *config.Config, secret string, row map[string]any)
 }
 
 var vendorAuths = map[string]vendorAuth{
-	"pra":       {"pra.client_secret", "client secret", "pra.client_id", "client-id"},
-	"virtomize": {"virtomize.password", "password", "virtomize.username", "client-id"},
-	"jotelulu":  {"jotelulu.token", "API token (JWT)", "", ""},
+	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
+	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id"},
+	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)"},
 }
 
 func vendorArg(c *cobra.Command, args []string) error {
@@ -91,8 +98,8 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 					return usageErrorf("%v", err)
 				}
 			}
-			if vendor == "pra" && !noVerify {
-				if err := verifyPRA(c.Context(), f, cfg, secret); err != nil {
+			if va.verify != nil && !noVerify {
+				if err := va.verify(c.Context(), f, cfg, secret); err != nil {
 					return err
 				}
 			}
@@ -176,6 +183,14 @@ func verifyPRA(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secr
 	return nil
 }
 
+// logoutPRA forgets the cached token of the profile's client id.
+func logoutPRA(_ context.Context, f *cmdutil.Factory, cfg *config.Config) error {
+	if base, err := pra.BaseURL(cfg.String("pra.host")); err == nil {
+		_ = api.NewFileTokenCache(f.TokenCacheDir()).Delete("pra|" + base + "|" + cfg.String("pra.client_id"))
+	}
+	return nil
+}
+
 func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
@@ -223,15 +238,26 @@ func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
 							}
 						}
 					}
+					secret := ""
+					if v := cfg.Secret(va.secretKey); current && v.IsSet {
+						secret = v.Value
+					}
 					if row["secret"] == "none" && storeErr == nil {
-						if _, err := store.Get(vendor, prof); err == nil {
+						if v, err := store.Get(vendor, prof); err == nil {
 							row["secret"] = store.Name()
+							if current {
+								secret = v
+							}
 						} else if !errors.Is(err, secrets.ErrNotFound) {
 							storeErr = err
 						}
 					}
 					if row["host"] == "" && row["client_id"] == "" && row["secret"] == "none" {
 						continue
+					}
+					row["detail"] = ""
+					if current && secret != "" && va.status != nil {
+						va.status(f, cfg, secret, row)
 					}
 					row["current"] = current
 					rows = append(rows, row)
@@ -247,7 +273,7 @@ func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
 			if len(rows) == 0 {
 				f.Infof("no credentials configured; run infra auth login VENDOR, or try infra sandbox serve")
 			}
-			return f.Print(rows, []string{"profile", "vendor", "host", "client_id", "secret", "current"})
+			return f.Print(rows, []string{"profile", "vendor", "host", "client_id", "secret", "current", "detail"})
 		},
 	}
 }
@@ -268,9 +294,9 @@ func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if vendor == "pra" {
-				if base, err := pra.BaseURL(cfg.String("pra.host")); err == nil {
-					_ = api.NewFileTokenCache(f.TokenCacheDir()).Delete("pra|" + base + "|" + cfg.String("pra.client_id"))
+			if va := vendorAuths[vendor]; va.logout != nil {
+				if err := va.logout(c.Context(), f, cfg); err != nil {
+					return err
 				}
 			}
 			err = store.Delete(vendor, cfg.Profile())

@@ -7,12 +7,25 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/infractl/infra/cmd"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/sim/jotelulusim"
 	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/pkg/sim/virtomizesim"
+)
+
+// scriptCmd is a custom testscript command.
+type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
+
+// Vendor test files extend the script environment from their own files: extraSetup runs after the simulators are
+// started, extraCmds adds commands. Both are filled by init functions of *_test.go files.
+var (
+	extraSetup []func(env *testscript.Env) error
+	extraCmds  = map[string]scriptCmd{}
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +62,25 @@ func scriptParams(dir string) testscript.Params {
 			env.Setenv("INFRA_PRA_HOST", srv.URL)
 			env.Setenv("INFRA_PRA_CLIENT_ID", "sandbox-client")
 			env.Setenv("INFRA_PRA_CLIENT_SECRET", praSecret)
+
+			vsim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "v1rt-sandbox-pass", Seed: true})
+			vsrv := httptest.NewServer(vsim)
+			env.Defer(vsrv.Close)
+			env.Values["virtomizesim"] = vsim
+			env.Setenv("VIRTOMIZE_URL", vsrv.URL)
+			env.Setenv("INFRA_VIRTOMIZE_HOST", vsrv.URL)
+			env.Setenv("INFRA_VIRTOMIZE_USERNAME", "admin")
+			env.Setenv("INFRA_VIRTOMIZE_PASSWORD", "v1rt-sandbox-pass")
+
+			jtoken := jotelulusim.MakeToken("sandbox", time.Now().Add(24*time.Hour))
+			jsim := jotelulusim.New(jotelulusim.Options{Token: jtoken, Seed: true})
+			jsrv := httptest.NewServer(jsim)
+			env.Defer(jsrv.Close)
+			env.Values["jotelulusim"] = jsim
+			env.Setenv("JOTELULU_URL", jsrv.URL)
+			env.Setenv("INFRA_JOTELULU_HOST", jsrv.URL)
+			env.Setenv("INFRA_JOTELULU_TOKEN", jtoken)
+
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("INFRA_CONFIG_DIR", env.WorkDir+"/.config/infra")
 			env.Setenv("INFRA_CACHE_DIR", env.WorkDir+"/.cache/infra")
@@ -61,6 +93,11 @@ func scriptParams(dir string) testscript.Params {
 					env.Setenv(k, v)
 				}
 			}
+			for _, f := range extraSetup {
+				if err := f(env); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -70,7 +107,7 @@ func scriptParams(dir string) testscript.Params {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: scriptCmds(map[string]scriptCmd{
 			// minted N: the PRA simulator has minted exactly N tokens.
 			"minted": func(ts *testscript.TestScript, neg bool, args []string) {
 				sim := ts.Value("prasim").(*prasim.Server)
@@ -90,8 +127,16 @@ func scriptParams(dir string) testscript.Params {
 			"revoke-tokens": func(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Value("prasim").(*prasim.Server).RevokeAllTokens()
 			},
-		},
+		}),
 	}
+}
+
+// scriptCmds adds the vendor files' commands to the common ones.
+func scriptCmds(m map[string]scriptCmd) map[string]scriptCmd {
+	for k, v := range extraCmds {
+		m[k] = v
+	}
+	return m
 }
 
 // TestRunUsesFactory proves commands run without globals: in-memory streams, injected environment.

@@ -254,3 +254,6 @@ func (f *Factory) Warnf(format string, a ...any) {
 
 // Context is the command context key holder; commands use cmd.Context().
 type Context = context.Context
+
+// ShowProgress reports whether progress bars and status lines may be drawn: stderr is a terminal and -q is not set.
+func (f *Factory) ShowProgress() bool { return f.IO.ErrTTY && !f.G.Quiet }

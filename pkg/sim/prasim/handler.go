@@ -54,23 +54,8 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 			" method is not supported for this route. Supported methods: "+strings.Join(methods, ", ")+".")
 		return
 	}
-	client, ok := s.authenticate(r)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		simutil.WriteJSON(w, http.StatusUnauthorized, accessDenied)
+	if _, ok := s.admit(w, r); !ok {
 		return
-	}
-	if s.limiter.Enabled() {
-		d := s.limiter.Take(client)
-		if d.Limit > 0 {
-			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-		}
-		if !d.Allowed {
-			w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfterSeconds()))
-			simutil.WriteMessage(w, http.StatusTooManyRequests, "Too Many Attempts.")
-			return
-		}
 	}
 	switch op {
 	case OpList, OpGet, OpDelete:
@@ -591,4 +576,28 @@ func (s *Server) newRowLocked(res *resource, scope string, vals Row) Row {
 		}
 	}
 	return row
+}
+
+// admit authenticates the request's bearer token and applies the rate limit,
+// writing the 401 or 429 answer itself when the request may not proceed.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
+	client, ok := s.authenticate(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		simutil.WriteJSON(w, http.StatusUnauthorized, accessDenied)
+		return "", false
+	}
+	if s.limiter.Enabled() {
+		d := s.limiter.Take(client)
+		if d.Limit > 0 {
+			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
+		}
+		if !d.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfterSeconds()))
+			simutil.WriteMessage(w, http.StatusTooManyRequests, "Too Many Attempts.")
+			return "", false
+		}
+	}
+	return client, true
 }

@@ -78,6 +78,32 @@ type Server struct {
 	mu       sync.Mutex // guards db and groupSeq
 	db       *store
 	groupSeq int
+
+	mountMu sync.RWMutex
+	mounts  map[string]http.Handler // path prefix below /api/ → handler (Command, Reporting, Backup APIs…)
+}
+
+// Mount serves every request whose path starts with prefix (for example
+// "/api/command") with h, after the same bearer-token check and rate limit as
+// the Configuration API. It lets the XML APIs live in their own package.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	s.mountMu.Lock()
+	defer s.mountMu.Unlock()
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	s.mounts[strings.TrimSuffix(prefix, "/")] = h
+}
+
+func (s *Server) mounted(path string) http.Handler {
+	s.mountMu.RLock()
+	defer s.mountMu.RUnlock()
+	for p, h := range s.mounts {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return h
+		}
+	}
+	return nil
 }
 
 // New returns a simulator configured by o.
@@ -154,6 +180,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		if rel, ok := strings.CutPrefix(path, ConfigBase+"/"); ok {
 			s.serveConfig(w, r, "/"+rel)
+			return
+		}
+		if h := s.mounted(path); h != nil {
+			if _, ok := s.admit(w, r); ok {
+				h.ServeHTTP(w, r)
+			}
 			return
 		}
 		simutil.WriteMessage(w, http.StatusNotFound, "The requested URL was not found on this server.")

@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench demo fuzz clean
+.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go demo fuzz clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -66,7 +66,10 @@ generated-check: ## fail when docs or completions are stale
 	diff -r $$tmp/completions completions >/dev/null || ok=0; rm -rf $$tmp; \
 	if [ $$ok = 0 ]; then echo "docs or completions are stale: run make generate and commit"; exit 1; fi; echo "generated files up to date"
 
-bench: ## benchmarks with figures (go test -bench)
+bench: build ## end-to-end figures beside their floors (BENCH_JSON=1 for JSON; BENCH_MD=docs/benchmarks.md to record)
+	$(GO) run ./internal/bench -infra $(BIN) $(if $(BENCH_MD),-markdown $(BENCH_MD))
+
+bench-go: ## Go micro-benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo: build ## build, start the sandbox and run a short tour

@@ -1,0 +1,323 @@
+// Command bench measures the infra binary end to end and prints each figure beside a floor or comparison measured
+// in the same run: start-up against a bare cobra binary, pagination and bulk throughput against the vendor's rate
+// ceiling, token reuse across invocations, and streaming memory against curl. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/infractl/infra/pkg/sandbox"
+	"github.com/infractl/infra/pkg/sim/prasim"
+)
+
+// Row is one measure beside its floor.
+type Row struct {
+	Measure string  `json:"measure"`
+	Value   float64 `json:"value"`
+	Unit    string  `json:"unit"`
+	Floor   float64 `json:"floor,omitempty"`
+	Against string  `json:"against,omitempty"` // what the floor is
+	Ratio   float64 `json:"ratio,omitempty"`   // value / floor
+	Note    string  `json:"note,omitempty"`
+}
+
+type bench struct {
+	infra, hello string
+	runs         int
+	quick        bool
+	rows         []Row
+	log          io.Writer
+}
+
+func main() {
+	infra := flag.String("infra", "bin/infra", "infra binary to measure")
+	jsonOut := flag.Bool("json", os.Getenv("BENCH_JSON") == "1", "print JSON instead of a table")
+	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
+	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
+	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
+	flag.Parse()
+
+	b := &bench{runs: *runs, quick: *quick, log: os.Stderr}
+	var err error
+	if b.infra, err = filepath.Abs(*infra); err == nil {
+		err = b.run()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"machine": machine(), "rows": b.rows})
+	} else {
+		b.table(os.Stdout)
+	}
+	if *md != "" {
+		if err := b.markdown(*md); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func (b *bench) run() error {
+	tmp, err := os.MkdirTemp("", "infra-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := os.Stat(b.infra); err != nil {
+		return fmt.Errorf("%s: build it first (make build)", b.infra)
+	}
+	b.hello = filepath.Join(tmp, "hello")
+	b.logf("building the cobra hello floor")
+	build := exec.Command("go", "build", "-trimpath", "-o", b.hello, "./internal/bench/hello")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building hello: %v\n%s", err, out)
+	}
+	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination} {
+		if err := step(tmp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.log, "bench: "+format+"\n", a...) }
+
+func (b *bench) add(r Row) {
+	if r.Floor > 0 {
+		r.Ratio = r.Value / r.Floor
+	}
+	b.rows = append(b.rows, r)
+}
+
+// median runs argv n times and returns the median wall time.
+func median(n int, env []string, argv ...string) (time.Duration, error) {
+	d := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		c := exec.Command(argv[0], argv[1:]...)
+		c.Env = env
+		start := time.Now()
+		if out, err := c.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
+		d = append(d, time.Since(start))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2], nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (b *bench) startup(tmp string) error {
+	b.logf("start-up: %d runs each", b.runs)
+	env := append(os.Environ(), "INFRA_CONFIG_DIR="+tmp+"/config", "INFRA_CACHE_DIR="+tmp+"/cache")
+	floor, err := median(b.runs, env, b.hello, "--version")
+	if err != nil {
+		return err
+	}
+	b.add(Row{Measure: "start-up: cobra hello --version (floor)", Value: ms(floor), Unit: "ms"})
+	for _, args := range [][]string{{"--version"}, {"pra", "--help"}, {"virtomize", "vm", "list", "--help"}} {
+		name := "start-up: infra " + strings.Join(args, " ")
+		d, err := median(b.runs, env, append([]string{b.infra}, args...)...)
+		if err != nil {
+			b.add(Row{Measure: name, Unit: "ms", Note: "not available in this build"})
+			continue
+		}
+		b.add(Row{Measure: name, Value: ms(d), Unit: "ms", Floor: ms(floor), Against: "cobra hello"})
+	}
+	return nil
+}
+
+func (b *bench) size(string) error {
+	si, err := os.Stat(b.infra)
+	if err != nil {
+		return err
+	}
+	sh, err := os.Stat(b.hello)
+	if err != nil {
+		return err
+	}
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	b.add(Row{Measure: "binary size: infra", Value: mib(si.Size()), Unit: "MiB", Floor: mib(sh.Size()), Against: "cobra hello"})
+	return nil
+}
+
+// pra starts a PRA simulator and returns the environment pointing infra at it.
+func pra(ctx context.Context, tmp string, o prasim.Options) (*prasim.Server, []string, func(), error) {
+	v, sim := sandbox.NewPRA(o)
+	sb, err := sandbox.Start(ctx, []sandbox.Vendor{v}, sandbox.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dir, err := os.MkdirTemp(tmp, "run-")
+	if err != nil {
+		sb.Close()
+		return nil, nil, nil, err
+	}
+	env := append(os.Environ(), "INFRA_CONFIG_DIR="+dir+"/config", "INFRA_CACHE_DIR="+dir+"/cache", "INFRA_SECRET_STORE=file", "NO_COLOR=1")
+	for k, val := range sb.Env() {
+		env = append(env, k+"="+val)
+	}
+	return sim, env, func() { sb.Close() }, nil
+}
+
+func (b *bench) tokens(tmp string) error {
+	n, par := 1000, 20
+	if b.quick {
+		n = 50
+	}
+	o := prasim.DefaultOptions()
+	o.RatePerSec, o.RatePerHour = 0, 0 // this row counts tokens, not throughput
+	sim, env, stop, err := pra(context.Background(), tmp, o)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	b.logf("token reuse: %d sequential invocations", n)
+	for i := 0; i < n; i++ {
+		c := exec.Command(b.infra, "pra", "jump-group", "list", "-o", "json")
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("jump-group list: %v\n%s", err, out)
+		}
+	}
+	b.add(Row{Measure: fmt.Sprintf("tokens minted: %d sequential `pra jump-group list`", n), Value: float64(sim.TokensMinted()), Unit: "tokens", Floor: 1, Against: "goal"})
+
+	sim2, env2, stop2, err := pra(context.Background(), tmp, o)
+	if err != nil {
+		return err
+	}
+	defer stop2()
+	b.logf("token reuse: %d parallel invocations", par)
+	errs := make(chan error, par)
+	for i := 0; i < par; i++ {
+		go func() {
+			c := exec.Command(b.infra, "pra", "jump-group", "list", "-o", "json")
+			c.Env = env2
+			out, err := c.CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%v: %s", err, out)
+			}
+			errs <- err
+		}()
+	}
+	var all error
+	for i := 0; i < par; i++ {
+		all = errors.Join(all, <-errs)
+	}
+	if all != nil {
+		return all
+	}
+	b.add(Row{Measure: fmt.Sprintf("tokens minted: %d parallel `pra jump-group list`", par), Value: float64(sim2.TokensMinted()), Unit: "tokens", Floor: 1, Against: "goal"})
+	return nil
+}
+
+// runMeasured runs argv, discarding stdout, and returns wall time and peak RSS in MiB.
+func runMeasured(env []string, argv ...string) (time.Duration, float64, error) {
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Env = env
+	c.Stdout = io.Discard
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	start := time.Now()
+	err := c.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
+	}
+	rss := 0.0
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = float64(ru.Maxrss) / 1024 // KiB on Linux
+	}
+	return d, rss, nil
+}
+
+func (b *bench) pagination(tmp string) error {
+	items := 10000
+	if b.quick {
+		items = 1000
+	}
+	o := prasim.DefaultOptions()
+	sim, env, stop, err := pra(context.Background(), tmp, o)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	sim.SeedJumpGroups(items)
+	pages := (items + 99) / 100
+	b.logf("pagination: %d items, %d pages at 20 req/s", items, pages)
+	d, rss, err := runMeasured(env, b.infra, "pra", "jump-group", "list", "--all", "--per-page", "100", "-o", "json")
+	if err != nil {
+		return err
+	}
+	floor := float64(pages) / float64(o.RatePerSec)
+	b.add(Row{Measure: fmt.Sprintf("pagination: %d items (%d pages) `pra jump-group list --all`", items, pages), Value: d.Seconds(), Unit: "s", Floor: floor, Against: "pages ÷ 20 req/s"})
+	b.add(Row{Measure: "pagination: peak RSS", Value: rss, Unit: "MiB"})
+	return nil
+}
+
+func machine() map[string]any {
+	m := map[string]any{"goos": runtime.GOOS, "goarch": runtime.GOARCH, "cpus": runtime.NumCPU(), "go": runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				m["cpu"] = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	return m
+}
+
+func (r Row) cells() []string {
+	val := "—"
+	if r.Value != 0 || r.Note == "" {
+		val = fmt.Sprintf("%.2f %s", r.Value, r.Unit)
+	}
+	floor, ratio := "", ""
+	if r.Floor > 0 {
+		floor = fmt.Sprintf("%.2f %s (%s)", r.Floor, r.Unit, r.Against)
+		ratio = fmt.Sprintf("%.2f×", r.Ratio)
+	}
+	return []string{r.Measure, val, floor, ratio, r.Note}
+}
+
+func (b *bench) table(w io.Writer) {
+	t := tablewriter.NewWriter(w)
+	t.Header("measure", "value", "floor / comparison", "ratio", "note")
+	for _, r := range b.rows {
+		_ = t.Append(r.cells())
+	}
+	_ = t.Render()
+}
+
+func (b *bench) markdown(path string) error {
+	var sb strings.Builder
+	m := machine()
+	fmt.Fprintf(&sb, "Machine: %v, %v CPUs, %v/%v, %v. Date: %s.\n\n", m["cpu"], m["cpus"], m["goos"], m["goarch"], m["go"], time.Now().UTC().Format("2006-01-02"))
+	sb.WriteString("| measure | value | floor / comparison | ratio | note |\n|---|---|---|---|---|\n")
+	for _, r := range b.rows {
+		c := r.cells()
+		fmt.Fprintf(&sb, "| %s |\n", strings.Join(c, " | "))
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/infractl/infra/cmd"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/sim/faults"
 	"github.com/infractl/infra/pkg/sim/jotelulusim"
 	"github.com/infractl/infra/pkg/sim/prasim"
 	"github.com/infractl/infra/pkg/sim/virtomizesim"
@@ -54,9 +55,11 @@ func scriptParams(dir string) testscript.Params {
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			sim := prasim.New(prasim.Options{ClientID: "sandbox-client", ClientSecret: praSecret, Seed: true})
-			srv := httptest.NewServer(sim)
+			inj := faults.Wrap(sim, faults.Config{RevokeTokens: sim.RevokeAllTokens, SlowDelay: 2 * time.Second, Seed: 7})
+			srv := httptest.NewServer(inj)
 			env.Defer(srv.Close)
 			env.Values["prasim"] = sim
+			env.Values["prafaults"] = inj
 			env.Setenv("PRA_URL", srv.URL)
 			env.Setenv("PRA_SECRET", praSecret)
 			env.Setenv("INFRA_PRA_HOST", srv.URL)
@@ -122,6 +125,19 @@ func scriptParams(dir string) testscript.Params {
 				n, err := strconv.Atoi(args[0])
 				ts.Check(err)
 				ts.Value("prasim").(*prasim.Server).SeedJumpGroups(n)
+			},
+			// faults SPEC: inject faults into the PRA simulator's API requests (see faults.Parse; "off" stops them).
+			"faults": func(ts *testscript.TestScript, neg bool, args []string) {
+				inj := ts.Value("prafaults").(*faults.Injector)
+				if len(args) == 1 && args[0] == "off" {
+					inj.SetEnabled(false)
+					ts.Logf("faults injected: %s", inj.Counts())
+					return
+				}
+				rates, err := faults.Parse(args[0])
+				ts.Check(err)
+				inj.SetRates(rates)
+				inj.SetEnabled(true)
 			},
 			// revoke-tokens: invalidate every token, as regenerating the client secret does.
 			"revoke-tokens": func(ts *testscript.TestScript, neg bool, args []string) {

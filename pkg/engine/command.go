@@ -29,6 +29,8 @@ type Env struct {
 	Rules   Rules
 	// Noun names the vendor in messages ("PRA").
 	Noun string
+
+	ops []*Op // every operation built so far (bulk creates look up their collection's list operation)
 }
 
 // reserved flag names: global flags and the engine's own; fields with these names get a "field-" prefix.
@@ -36,7 +38,8 @@ var reserved = map[string]bool{
 	"output": true, "jq": true, "template": true, "columns": true, "no-headers": true, "profile": true, "config": true,
 	"env-file": true, "debug": true, "insecure": true, "ca-cert": true, "timeout": true, "no-color": true, "quiet": true,
 	"yes": true, "help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
-	"file": true, "force": true, "kv-in": true, "kv-out": true,
+	"file": true, "force": true, "kv-in": true, "kv-out": true, "from-file": true, "input-format": true, "journal": true,
+	"no-journal": true, "concurrency": true,
 }
 
 func flagNameFor(f *Field) string {
@@ -185,8 +188,20 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		Example: op.Example,
 		Hidden:  op.Hidden,
 	}
+	e.ops = append(e.ops, op)
 	nargs := len(op.Args)
+	var bf bulkFlags
 	cmd.Args = func(c *cobra.Command, args []string) error {
+		if bf.from != "" {
+			// With --from-file, leading ids apply to every record; the rest come from each record's fields.
+			if nargs == 0 && len(args) > 0 {
+				return &api.UsageError{Err: fmt.Errorf("%s --from-file takes no arguments, got %q", c.CommandPath(), strings.Join(args, " "))}
+			}
+			if len(args) > nargs || op.MultiID && len(args) >= nargs && nargs > 0 {
+				return &api.UsageError{Err: fmt.Errorf("%s --from-file: give at most the leading ids shared by every record; each record names its own %s", c.CommandPath(), op.Args[nargs-1].Name)}
+			}
+			return nil
+		}
 		if op.MultiID && nargs > 0 {
 			if len(args) < nargs {
 				return &api.UsageError{Err: fmt.Errorf("%s: expected %s", c.CommandPath(), usageArgs(op))}
@@ -222,6 +237,9 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		fs.IntVar(&lo.PerPage, "per-page", 0, "items per request (vendor maximum applies)")
 		fs.BoolVar(&all, "all", true, "fetch every page (the default; use --limit or --page to stop early)")
 	}
+	if bulkCapable(op) {
+		bf.register(fs)
+	}
 	var dl DownloadOptions
 	if op.Kind == KindDownload {
 		fs.StringVarP(&dl.Path, "file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
@@ -231,6 +249,9 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		f := e.F
 		if err := f.ValidateOutput(); err != nil {
 			return err
+		}
+		if bf.from != "" {
+			return e.runBulk(c, op, args, &bf)
 		}
 		if lo.Limit < 0 || lo.Page < 0 || lo.PerPage < 0 {
 			return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}

@@ -6,7 +6,6 @@ package faults
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -31,7 +30,7 @@ const (
 	BadGateway  Kind = "502"         // the request is carried out, then 502 is answered (a proxy lost the answer)
 	ResetBefore Kind = "reset"       // the connection is closed before the request reaches the simulator
 	ResetAfter  Kind = "reset-after" // the simulator acts, then the connection is closed without an answer
-	Slow        Kind = "slow"        // the simulator acts after a delay longer than the client's timeout
+	Slow        Kind = "slow"        // the simulator acts, then answers after a delay longer than the client's timeout
 	Revoke      Kind = "revoke"      // every token is revoked before the request is handled (PRA's 30-token rule)
 	Malformed   Kind = "malformed"   // the simulator acts, then half of the answer body is sent
 )
@@ -152,6 +151,13 @@ func Wrap(next http.Handler, cfg Config) *Injector {
 	return in
 }
 
+// SetRates replaces the fault probabilities.
+func (in *Injector) SetRates(r map[Kind]float64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.cfg.Rates = r
+}
+
 // SetEnabled switches injection on or off (for example to check the final state without faults).
 func (in *Injector) SetEnabled(on bool) { in.enabled.Store(on) }
 
@@ -177,8 +183,8 @@ func (in *Injector) Counts() string {
 
 func (in *Injector) pick() Kind {
 	in.mu.Lock()
+	defer in.mu.Unlock()
 	x := in.rnd.Float64()
-	in.mu.Unlock()
 	for _, k := range Kinds {
 		p := in.cfg.Rates[k]
 		if x < p {
@@ -220,16 +226,16 @@ func (in *Injector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		in.next.ServeHTTP(w, r)
 	case Slow:
+		// The simulator acts at once but answers only after the delay, by which time the client has given up.
+		rec := newRecorder()
+		in.next.ServeHTTP(rec, r)
 		t := time.NewTimer(in.cfg.SlowDelay)
 		select {
 		case <-t.C:
+			rec.flush(w)
 		case <-r.Context().Done():
 			t.Stop()
 		}
-		// The simulator acts even though the client has given up, as a real appliance would.
-		rec := newRecorder()
-		in.next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
-		rec.flush(w)
 	default: // the simulator acts, then the answer is spoiled
 		rec := newRecorder()
 		in.next.ServeHTTP(rec, r)

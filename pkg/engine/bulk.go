@@ -1,0 +1,397 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/bulk"
+	"github.com/infractl/infra/pkg/progress"
+)
+
+// bulkFlags are the options of a --from-file run.
+type bulkFlags struct {
+	from        string
+	format      string
+	journal     string
+	noJournal   bool
+	concurrency int
+}
+
+// bulkCapable reports whether an operation takes --from-file: creates, updates and deletes of a resource.
+func bulkCapable(op *Op) bool {
+	switch op.Method {
+	case "POST", "PATCH", "PUT", "DELETE":
+		return op.Kind == KindObject || op.Kind == KindNone
+	}
+	return false
+}
+
+func (b *bulkFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&b.from, "from-file", "", "run once per record of `FILE` (- for stdin): JSON Lines, CSV with a header of field names, or key=value records separated by blank lines")
+	fs.StringVar(&b.format, "input-format", "", "format of --from-file: jsonl, csv or kv (default: from the file name or content)")
+	fs.StringVar(&b.journal, "journal", "", "record each record's outcome in `FILE` so a re-run skips what is done (default: beside the input, FILE.journal)")
+	fs.BoolVar(&b.noJournal, "no-journal", false, "do not keep a journal")
+	fs.IntVar(&b.concurrency, "concurrency", 8, "requests in flight at once (the vendor's rate limit still applies)")
+}
+
+// bulkKey identifies a record of one operation in the journal.
+func bulkKey(op *Op, args []string, rec bulk.Record) string {
+	h := sha256.Sum256([]byte(op.Method + " " + op.Path + "\x00" + strings.Join(args, "\x00") + "\x00" + rec.Key))
+	return hex.EncodeToString(h[:8])
+}
+
+// bulkItem is a validated record, ready to send.
+type bulkItem struct {
+	rec  bulk.Record
+	call *Call
+}
+
+// recordRaw turns a record into raw field values, taking out the path parameters it names.
+func recordRaw(rec bulk.Record) (map[string]*rawValue, []string) {
+	if rec.JSON != nil {
+		raw := map[string]*rawValue{}
+		keys := sortedKeys(rec.JSON)
+		for _, k := range keys {
+			raw[k] = &rawValue{json: rec.JSON[k], fromJS: true, origin: rec.Name()}
+		}
+		return raw, keys
+	}
+	raw, order := kvToRaw(rec.Pairs)
+	for _, rv := range raw {
+		rv.origin = rec.Name()
+	}
+	return raw, order
+}
+
+func rawText(rv *rawValue) string {
+	if rv.fromJS {
+		switch v := rv.json.(type) {
+		case string:
+			return v
+		case nil:
+			return ""
+		default:
+			b, _ := json.Marshal(v)
+			return string(b)
+		}
+	}
+	return rv.text
+}
+
+// prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
+func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record) ([]bulkItem, error) {
+	var problems []string
+	items := make([]bulkItem, 0, len(recs))
+	for _, rec := range recs {
+		raw, order := recordRaw(rec)
+		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+		var bad []string
+		for i, a := range op.Args {
+			if i < len(args) {
+				call.PathParams[a.Param] = args[i]
+				continue
+			}
+			var v *rawValue
+			for _, name := range []string{a.Param, strings.ToLower(a.Name), strings.ReplaceAll(strings.ToLower(a.Name), "-", "_")} {
+				if rv, ok := raw[name]; ok {
+					v = rv
+					delete(raw, name)
+					order = remove(order, name)
+					break
+				}
+			}
+			if v == nil || rawText(v) == "" {
+				bad = append(bad, fmt.Sprintf("missing %s (a field named %q)", a.Name, a.Param))
+				continue
+			}
+			call.PathParams[a.Param] = rawText(v)
+		}
+		if err := checkIDArgs(op, pathArgs(op, call)); err != nil {
+			bad = append(bad, err.Error())
+		}
+		hasBody := op.Method == "POST" || op.Method == "PATCH" || op.Method == "PUT"
+		switch {
+		case hasBody && len(op.Body) > 0:
+			body, err := BuildBody(op.Body, raw, order, op.Method == "POST" || op.Method == "PUT", e.Rules)
+			if err != nil {
+				bad = append(bad, indentLines(err.Error()))
+			} else if op.Method == "PATCH" && len(body) == 0 {
+				bad = append(bad, "nothing to update")
+			}
+			call.Body = body
+		case len(order) > 0:
+			bad = append(bad, fmt.Sprintf("unexpected field(s) %s: this operation takes only %s", strings.Join(order, ", "), usageArgs(op)))
+		}
+		if len(bad) > 0 {
+			problems = append(problems, rec.Name()+": "+strings.Join(bad, "; "))
+			continue
+		}
+		items = append(items, bulkItem{rec: rec, call: call})
+	}
+	if len(problems) > 0 {
+		const shown = 20
+		n, more := len(problems), ""
+		if n > shown {
+			more = fmt.Sprintf("\n… and %d more", n-shown)
+			problems = problems[:shown]
+		}
+		return nil, &api.UsageError{Err: fmt.Errorf("%d of %d records are invalid; nothing was sent:\n%s%s", n, len(recs), strings.Join(problems, "\n"), more)}
+	}
+	return items, nil
+}
+
+func indentLines(s string) string { return strings.ReplaceAll(s, "\n", "\n    ") }
+
+func remove(list []string, s string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func pathArgs(op *Op, c *Call) []string {
+	out := make([]string, len(op.Args))
+	for i, a := range op.Args {
+		out[i] = c.PathParams[a.Param]
+	}
+	return out
+}
+
+// listOpFor finds the list operation over the collection a create posts to.
+func (e *Env) listOpFor(op *Op) *Op {
+	for _, o := range e.ops {
+		if o.Kind == KindList && o.Method == "GET" && o.Path == op.Path {
+			return o
+		}
+	}
+	return nil
+}
+
+// resolver looks for an item the create may already have made: an item of the collection whose fields equal every
+// field of the request body that the listing shows (write-only fields such as passwords are not compared).
+func (e *Env) resolver(be Backend, op *Op, call *Call) func(ctx context.Context) (string, bool, error) {
+	lop := e.listOpFor(op)
+	if lop == nil || len(call.Body) == 0 {
+		return nil
+	}
+	return func(ctx context.Context) (string, bool, error) {
+		lc := &Call{Op: lop, PathParams: call.PathParams, Query: url.Values{}}
+		for i := range lop.Query {
+			q := &lop.Query[i]
+			if v, ok := call.Body[q.Name]; ok && isScalar(v) {
+				lc.Query.Set(q.Name, fmt.Sprint(v))
+			}
+		}
+		var id string
+		var matches int
+		err := be.List(ctx, lc, ListOptions{}, func(item any) error {
+			m, ok := item.(map[string]any)
+			if !ok || !sameFields(call.Body, m) {
+				return nil
+			}
+			matches++
+			id = idOf(m)
+			return nil
+		})
+		if err != nil {
+			return "", false, err
+		}
+		if matches > 1 {
+			return "", false, fmt.Errorf("%d existing items match the record; not creating another", matches)
+		}
+		return id, matches == 1, nil
+	}
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case string, bool, int, int64, float64, json.Number:
+		return true
+	}
+	return false
+}
+
+// sameFields reports whether item shows the same value for every body field it has, and has at least one.
+func sameFields(body, item map[string]any) bool {
+	compared := 0
+	for k, v := range body {
+		iv, ok := item[k]
+		if !ok {
+			continue
+		}
+		if canon(v) != canon(iv) {
+			return false
+		}
+		compared++
+	}
+	return compared > 0
+}
+
+func canon(v any) string {
+	b, _ := json.Marshal(v)
+	s := string(b)
+	// 5 and 5.0 and "5" from different decoders compare equal.
+	return strings.Trim(strings.TrimSuffix(s, ".0"), `"`)
+}
+
+func idOf(m map[string]any) string {
+	for _, k := range []string{"id", "key", "uuid"} {
+		if v, ok := m[k]; ok && v != nil {
+			return strings.Trim(canon(v), `"`)
+		}
+	}
+	return ""
+}
+
+// runBulk executes op once per record of --from-file.
+func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags) error {
+	f := e.F
+	var in io.Reader
+	name := b.from
+	if b.from == "-" {
+		if f.G.KVIn {
+			return &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
+		}
+		in = f.IO.In
+	} else {
+		fh, err := os.Open(b.from)
+		if err != nil {
+			return &api.UsageError{Err: fmt.Errorf("--from-file: %w", err)}
+		}
+		defer fh.Close()
+		in = fh
+	}
+	if b.concurrency < 1 || b.concurrency > 64 {
+		return &api.UsageError{Err: errors.New("--concurrency must be between 1 and 64")}
+	}
+	recs, err := bulk.Read(in, name, bulk.Format(b.format))
+	if err != nil {
+		return &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", name, err)}
+	}
+	for i := range recs {
+		recs[i].Key = bulkKey(op, args, recs[i])
+	}
+	items, err := e.prepareBulk(op, args, recs)
+	if err != nil {
+		return err
+	}
+	if op.Confirm == ConfirmIrreversible && !f.G.Yes {
+		if !f.IO.CanPrompt() {
+			return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", op.Name, len(items))}
+		}
+		ok, err := confirm(f, fmt.Sprintf("%s %d items? This cannot be undone. [y/N] ", strings.ToUpper(op.Name[:1])+op.Name[1:], len(items)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &api.UsageError{Err: errors.New("cancelled")}
+		}
+	}
+	var journal *bulk.Journal
+	jpath := b.journal
+	if jpath == "" && b.from != "-" && !b.noJournal {
+		jpath = b.from + ".journal"
+	}
+	if jpath != "" && !b.noJournal {
+		if journal, err = bulk.OpenJournal(jpath); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		defer journal.Close()
+	}
+	ctx := c.Context()
+	be, err := e.Backend(ctx)
+	if err != nil {
+		return err
+	}
+	byKey := make(map[string]*Call, len(items))
+	ordered := make([]bulk.Record, len(items))
+	for i, it := range items {
+		byKey[it.rec.Key] = it.call
+		ordered[i] = it.rec
+	}
+	task := func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
+		call := byKey[rec.Key]
+		once := bulk.Once{
+			Do: func(ctx context.Context) (string, error) {
+				res, err := be.Invoke(ctx, call)
+				if err != nil {
+					return "", err
+				}
+				if m, ok := res.(map[string]any); ok {
+					return idOf(m), nil
+				}
+				return strings.Join(pathArgs(op, call), "/"), nil
+			},
+		}
+		switch op.Method {
+		case "POST":
+			once.Resolve = e.resolver(be, op, call)
+			if once.Resolve == nil && resumed {
+				return "", 0, errors.New("an earlier run may have sent this record and there is no way to look it up; check the server, then remove its line from the journal")
+			}
+		case "DELETE":
+			do := once.Do
+			tries := 0
+			once.Do = func(ctx context.Context) (string, error) {
+				tries++
+				id, err := do(ctx)
+				if err != nil && (tries > 1 || resumed) && bulk.IsNotFound(err) {
+					return strings.Join(pathArgs(op, call), "/"), nil // deleted by an attempt whose answer was lost
+				}
+				return id, err
+			}
+		}
+		return once.Run(ctx, resumed)
+	}
+	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), op.Name)
+	var outcomes []bulk.Outcome
+	sum, runErr := bulk.Run(ctx, ordered, task, bulk.Options{
+		Concurrency: b.concurrency,
+		Journal:     journal,
+		Bar:         bar,
+		OnOutcome: func(o bulk.Outcome) {
+			outcomes = append(outcomes, o)
+			if o.State == bulk.StateFailed {
+				f.Warnf("%s: %s", recordName(o), o.Error)
+			}
+		},
+	})
+	if ctx.Err() != nil && journal != nil {
+		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
+	}
+	report := bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
+	if perr := f.Print(report, []string{"total", "done", "skipped", "failed", "interrupted", "seconds", "journal"}); perr != nil && runErr == nil {
+		runErr = perr
+	}
+	return runErr
+}
+
+// bulkReport is printed at the end of a --from-file run.
+type bulkReport struct {
+	bulk.Summary
+	Records []bulk.Outcome `json:"records"`
+}
+
+func recordName(o bulk.Outcome) string { return fmt.Sprintf("record %d (line %d)", o.Index, o.Line) }
+
+func sortOutcomes(o []bulk.Outcome) []bulk.Outcome {
+	out := append([]bulk.Outcome{}, o...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}

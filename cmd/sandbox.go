@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/sandbox"
+	"github.com/infractl/infra/pkg/sim/faults"
 	"github.com/infractl/infra/pkg/sim/jotelulusim"
 	"github.com/infractl/infra/pkg/sim/prasim"
 	"github.com/infractl/infra/pkg/sim/virtomizesim"
@@ -36,6 +38,14 @@ func sandboxVendors(names []string, seed bool) ([]sandbox.Vendor, error) {
 	return out, nil
 }
 
+func faultKinds() string {
+	var k []string
+	for _, x := range faults.Kinds {
+		k = append(k, string(x))
+	}
+	return strings.Join(k, ", ")
+}
+
 func newSandboxCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -45,7 +55,8 @@ func newSandboxCmd(f *cmdutil.Factory) *cobra.Command {
 	var vendors []string
 	var port int
 	var tls, noSeed bool
-	var envOut string
+	var envOut, faultSpec string
+	var slow time.Duration
 	serve := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the simulators on 127.0.0.1 until interrupted, printing the settings to use",
@@ -59,9 +70,26 @@ shell export lines on stdout (and written as a KEY=VALUE file with --env-out, us
 State lives in memory and is lost when the sandbox stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			rates, err := faults.Parse(faultSpec)
+			if err != nil {
+				return usageErrorf("--faults: %v", err)
+			}
 			vs, err := sandboxVendors(vendors, !noSeed)
 			if err != nil {
 				return err
+			}
+			var injectors []*faults.Injector
+			if len(rates) > 0 {
+				for i := range vs {
+					cfg := faults.Config{Rates: rates, SlowDelay: slow, Seed: uint64(time.Now().UnixNano())}
+					if r, ok := vs[i].Handler.(interface{ RevokeAllTokens() }); ok {
+						cfg.RevokeTokens = r.RevokeAllTokens
+					}
+					inj := faults.Wrap(vs[i].Handler, cfg)
+					injectors = append(injectors, inj)
+					vs[i].Handler = inj
+				}
+				f.Warnf("injecting faults into API requests: %s", faultSpec)
 			}
 			o := sandbox.Options{TLS: tls}
 			if port != 0 {
@@ -110,6 +138,11 @@ State lives in memory and is lost when the sandbox stops.`,
 			}
 			f.Infof("press Ctrl-C to stop")
 			<-c.Context().Done()
+			for i, inj := range injectors {
+				if n := inj.Counts(); n != "" {
+					f.Infof("%s faults injected: %s", vs[i].Name, n)
+				}
+			}
 			f.Infof("sandbox stopped")
 			return nil
 		},
@@ -119,6 +152,8 @@ State lives in memory and is lost when the sandbox stops.`,
 	serve.Flags().BoolVar(&tls, "tls", false, "serve HTTPS with a generated self-signed certificate (INFRA_CA_CERT points to it)")
 	serve.Flags().BoolVar(&noSeed, "empty", false, "start without sample data")
 	serve.Flags().StringVar(&envOut, "env-out", "", "also write the settings to `FILE` (KEY=VALUE, 0600), removed on exit")
+	serve.Flags().StringVar(&faultSpec, "faults", "", "inject failures into API requests: `SPEC` like 10% (spread over every kind) or 429=5%,reset-after=2%,slow=1% (kinds: "+faultKinds()+")")
+	serve.Flags().DurationVar(&slow, "slow-delay", 3*time.Second, "how late a slow fault answers")
 	cmd.AddCommand(serve)
 	return cmd
 }

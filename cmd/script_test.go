@@ -55,7 +55,7 @@ func scriptParams(dir string) testscript.Params {
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			sim := prasim.New(prasim.Options{ClientID: "sandbox-client", ClientSecret: praSecret, Seed: true})
-			inj := faults.Wrap(sim, faults.Config{RevokeTokens: sim.RevokeAllTokens, SlowDelay: 2 * time.Second, Seed: 7})
+			inj := faults.Wrap(sim, faults.Config{RevokeTokens: sim.RevokeAllTokens, SlowDelay: 600 * time.Millisecond, Seed: 7})
 			srv := httptest.NewServer(inj)
 			env.Defer(srv.Close)
 			env.Values["prasim"] = sim

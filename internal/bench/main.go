@@ -92,7 +92,7 @@ func (b *bench) run() error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building hello: %v\n%s", err, out)
 	}
-	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination} {
+	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination, b.bulk} {
 		if err := step(tmp); err != nil {
 			return err
 		}
@@ -320,4 +320,47 @@ func (b *bench) markdown(path string) error {
 		fmt.Fprintf(&sb, "| %s |\n", strings.Join(c, " | "))
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}
+
+func (b *bench) bulk(tmp string) error {
+	n, loop := 1000, 1000
+	if b.quick {
+		n, loop = 100, 40
+	}
+	o := prasim.DefaultOptions()
+	_, env, stop, err := pra(context.Background(), tmp, o)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	file := filepath.Join(tmp, "bulk.csv")
+	var sb strings.Builder
+	sb.WriteString("name,code_name\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "Bench %d,bench%d\n", i, i)
+	}
+	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
+		return err
+	}
+	b.logf("bulk: %d creates with --from-file at 20 req/s", n)
+	d, _, err := runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	if err != nil {
+		return err
+	}
+	floor := float64(n) / float64(o.RatePerSec)
+	b.add(Row{Measure: fmt.Sprintf("bulk: %d creates `--from-file`", n), Value: d.Seconds(), Unit: "s", Floor: floor, Against: "items ÷ 20 req/s"})
+
+	b.logf("bulk: %d creates with a shell loop, one infra per item", loop)
+	start := time.Now()
+	for i := 0; i < loop; i++ {
+		c := exec.Command(b.infra, "pra", "jump-group", "create", "--name", fmt.Sprintf("Loop %d", i), "-o", "json")
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("shell loop item %d: %v\n%s", i, err, out)
+		}
+	}
+	perItem := time.Since(start).Seconds() / float64(loop)
+	b.add(Row{Measure: fmt.Sprintf("bulk: shell loop, one `infra` per item (%d items, scaled to %d)", loop, n), Value: perItem * float64(n), Unit: "s",
+		Floor: d.Seconds(), Against: "--from-file"})
+	return nil
 }

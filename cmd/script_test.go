@@ -59,7 +59,7 @@ func scriptParams(dir string) testscript.Params {
 			srv := httptest.NewServer(inj)
 			env.Defer(srv.Close)
 			env.Values["prasim"] = sim
-			env.Values["prafaults"] = inj
+			env.Values["faults:pra"] = inj
 			env.Setenv("PRA_URL", srv.URL)
 			env.Setenv("PRA_SECRET", praSecret)
 			env.Setenv("INFRA_PRA_HOST", srv.URL)
@@ -67,7 +67,9 @@ func scriptParams(dir string) testscript.Params {
 			env.Setenv("INFRA_PRA_CLIENT_SECRET", praSecret)
 
 			vsim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "v1rt-sandbox-pass", Seed: true})
-			vsrv := httptest.NewServer(vsim)
+			vinj := faults.Wrap(vsim, faults.Config{SlowDelay: 600 * time.Millisecond, Seed: 11})
+			env.Values["faults:virtomize"] = vinj
+			vsrv := httptest.NewServer(vinj)
 			env.Defer(vsrv.Close)
 			env.Values["virtomizesim"] = vsim
 			env.Setenv("VIRTOMIZE_URL", vsrv.URL)
@@ -77,7 +79,9 @@ func scriptParams(dir string) testscript.Params {
 
 			jtoken := jotelulusim.MakeToken("sandbox", time.Now().Add(24*time.Hour))
 			jsim := jotelulusim.New(jotelulusim.Options{Token: jtoken, Seed: true})
-			jsrv := httptest.NewServer(jsim)
+			jinj := faults.Wrap(jsim, faults.Config{SlowDelay: 600 * time.Millisecond, Seed: 13})
+			env.Values["faults:jotelulu"] = jinj
+			jsrv := httptest.NewServer(jinj)
 			env.Defer(jsrv.Close)
 			env.Values["jotelulusim"] = jsim
 			env.Setenv("JOTELULU_URL", jsrv.URL)
@@ -126,10 +130,18 @@ func scriptParams(dir string) testscript.Params {
 				ts.Check(err)
 				ts.Value("prasim").(*prasim.Server).SeedJumpGroups(n)
 			},
-			// faults SPEC: inject faults into the PRA simulator's API requests (see faults.Parse; "off" stops them).
+			// faults [VENDOR] SPEC: inject faults into a simulator's API requests (VENDOR defaults to pra; SPEC as
+			// faults.Parse takes it; "off" stops them).
 			"faults": func(ts *testscript.TestScript, neg bool, args []string) {
-				inj := ts.Value("prafaults").(*faults.Injector)
-				if len(args) == 1 && args[0] == "off" {
+				vendor := "pra"
+				if len(args) == 2 {
+					vendor, args = args[0], args[1:]
+				}
+				if len(args) != 1 {
+					ts.Fatalf("usage: faults [VENDOR] SPEC|off")
+				}
+				inj := ts.Value("faults:" + vendor).(*faults.Injector)
+				if args[0] == "off" {
 					inj.SetEnabled(false)
 					ts.Logf("faults injected: %s", inj.Counts())
 					return

@@ -18,6 +18,7 @@ func init() {
 		srv := httptest.NewServer(sim)
 		env.Defer(srv.Close)
 		env.Setenv("JOTELULU_MULTI_URL", srv.URL)
+		env.Setenv("JOTELULU_TOKEN", env.Getenv("INFRA_JOTELULU_TOKEN"))
 		return nil
 	})
 	// jotelulu-fail OPID: the asynchronous work the next OPID call starts ends in error/failed.

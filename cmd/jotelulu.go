@@ -129,6 +129,8 @@ type scope struct {
 	wait          bool
 	waitTimeout   time.Duration
 	pollInterval  time.Duration
+	pollSet       bool
+	cmd           *cobra.Command
 	passwordStdin bool
 	password      string
 }
@@ -148,6 +150,7 @@ func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *engine.Op, noun stri
 		F:    f,
 		Noun: "Jotelulu",
 		Backend: func(ctx context.Context) (engine.Backend, error) {
+			sc.pollSet = sc.cmd.Flags().Changed("poll-interval")
 			if err := sc.check(f); err != nil {
 				return nil, err
 			}
@@ -159,6 +162,7 @@ func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *engine.Op, noun stri
 		},
 	}
 	c := env.OpCommand(op, noun)
+	sc.cmd = c
 	fs := c.Flags()
 	global := op.ID == "listcoreuserorganizations" || op.ID == "listapplications" || op.ID == "listapplicationtags"
 	if !global {
@@ -204,9 +208,6 @@ func (s *scope) check(f *cmdutil.Factory) error {
 	if len(missing) > 0 {
 		return usageErrorf("missing %s (a name or an id)", strings.Join(missing, ", "))
 	}
-	if s.wait && s.waitTimeout <= 0 {
-		return usageErrorf("--wait-timeout must be positive")
-	}
 	if s.passwordStdin {
 		if f.G.KVIn {
 			return usageErrorf("--password-stdin and -k both read stdin; use one")
@@ -219,6 +220,22 @@ func (s *scope) check(f *cmdutil.Factory) error {
 		if s.password == "" {
 			return usageErrorf("--password-stdin: nothing was read from stdin")
 		}
+	}
+	if s.wait && s.waitTimeout <= 0 {
+		return usageErrorf("--wait-timeout must be positive")
+	}
+	if s.meta.Wait == jotcat.NoWait {
+		return nil
+	}
+	if v := f.Getenv("INFRA_JOTELULU_POLL_INTERVAL"); v != "" && !s.pollSet {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return usageErrorf("INFRA_JOTELULU_POLL_INTERVAL=%q is not a positive duration", v)
+		}
+		s.pollInterval = d
+	}
+	if s.pollInterval <= 0 {
+		return usageErrorf("--poll-interval must be positive")
 	}
 	return nil
 }

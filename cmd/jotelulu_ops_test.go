@@ -191,3 +191,27 @@ func TestJoteluluConfirmOnTerminal(t *testing.T) {
 		t.Fatalf("answer yes: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestJoteluluLoginPrompts: `infra auth login jotelulu` (the docs' first example) prompts for the token on a
+// terminal, stores it, and commands use it.
+func TestJoteluluLoginPrompts(t *testing.T) {
+	h := newJoteluluHarness(t)
+	tok := h.env["INFRA_JOTELULU_TOKEN"]
+	delete(h.env, "INFRA_JOTELULU_TOKEN")
+	h.tty = true
+	h.input = tok + "\n"
+	streams, in, out, errOut := cmdutil.Test()
+	in.WriteString(h.input)
+	streams.InTTY, streams.ErrTTY, streams.NeverPrompt = true, true, false
+	f := cmdutil.New(streams, cmdutil.BuildInfo{Version: "test"}, func(k string) string { return h.env[k] })
+	if code := cmd.Run(context.Background(), f, []string{"auth", "login", "jotelulu"}); code != 0 {
+		t.Fatalf("login: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut.String(), "API token (JWT): ") || strings.Contains(errOut.String()+out.String(), tok) {
+		t.Fatalf("prompt/echo: stderr %q", errOut)
+	}
+	h.tty, h.input = false, ""
+	if out := h.ok("org", "list"); !strings.Contains(out, "Acme") {
+		t.Fatalf("org list with the stored token: %q", out)
+	}
+}

@@ -138,7 +138,7 @@ func (c *Client) Call(ctx context.Context, opID string, params map[string]string
 	req.Header.Set("Accept", "application/json")
 	var raw json.RawMessage
 	if _, err := c.core.DoJSON(req, &raw); err != nil {
-		return nil, c.decorate(err)
+		return nil, c.decorate(err, op)
 	}
 	data, corr, err := Unwrap(raw)
 	if err != nil {
@@ -181,7 +181,7 @@ func CorrelationID(m map[string]any) string {
 }
 
 // decorate adds the correlation id and advice to API errors.
-func (c *Client) decorate(err error) error {
+func (c *Client) decorate(err error, op Op) error {
 	var he *api.HTTPError
 	if !errors.As(err, &he) {
 		return err
@@ -197,7 +197,7 @@ func (c *Client) decorate(err error) error {
 	case http.StatusUnauthorized:
 		hints = append(hints, "the API token was refused or has expired: check `infra auth status`, then `infra auth login jotelulu` with a new token from the Jotelulu portal")
 	case http.StatusNotFound, http.StatusMethodNotAllowed:
-		if he.Message == "" || strings.HasPrefix(he.Message, "no operation at") || he.StatusCode == http.StatusMethodNotAllowed {
+		if op.Source == Inferred && (he.Message == "" || strings.HasPrefix(he.Message, "no operation at") || he.StatusCode == http.StatusMethodNotAllowed) {
 			hints = append(hints, "this path may be one of the inferred ones (see `infra jotelulu api-map`); load the vendor's OpenAPI file with --spec FILE or `infra config set jotelulu.spec FILE`")
 		}
 	}

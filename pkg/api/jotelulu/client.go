@@ -52,7 +52,7 @@ func BaseURL(host string) (string, error) {
 	}
 	u, err := url.Parse(h)
 	if err != nil || u.Host == "" {
-		return "", &api.UsageError{Err: fmt.Errorf("Jotelulu host %q is not a host name or URL", host)}
+		return "", &api.UsageError{Err: fmt.Errorf("the Jotelulu host %q is not a host name or URL", host)}
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

@@ -220,6 +220,12 @@ func fields(in []jot.Field, rename map[string]string, omit []string) []engine.Fi
 		if ef.Type == engine.Array {
 			ef.Items = engine.String
 		}
+		switch f.Name {
+		case "isolatedNetworkId", "instanceId":
+			ef.Help += "; a name or an id"
+		case "userIds", "users", "admins":
+			ef.Help += "; ids or e-mail addresses"
+		}
 		out = append(out, ef)
 	}
 	return out
@@ -266,7 +272,8 @@ func New() *Catalog {
 		g := group(s.path[:len(s.path)-1])
 		m := Meta{Product: s.product, Wait: s.wait}
 		var api jot.Op
-		if s.opID == DeleteFirewallRule {
+		dispatch := s.opID == DeleteFirewallRule
+		if dispatch {
 			api, _ = jot.Lookup("deletefirewallinboundruletcpudp")
 			m.Dispatch = map[string]string{"ICMP": "deletefirewallinboundruleicmp", "TCP": "deletefirewallinboundruletcpudp", "UDP": "deletefirewallinboundruletcpudp"}
 			m.APIOps = []string{"deletefirewallinboundruleicmp", "deletefirewallinboundruletcpudp"}
@@ -300,6 +307,9 @@ func New() *Catalog {
 		}
 		if s.short == "" {
 			op.Short = strings.TrimSuffix(api.Summary, ".")
+		}
+		if dispatch {
+			op.Path = strings.Replace(op.Path, "/tcp-udp/", "/(icmp|tcp-udp)/", 1)
 		}
 		switch {
 		case api.Method == "GET" && op.Name != "progress":

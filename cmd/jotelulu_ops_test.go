@@ -215,3 +215,22 @@ func TestJoteluluLoginPrompts(t *testing.T) {
 		t.Fatalf("org list with the stored token: %q", out)
 	}
 }
+
+// TestJoteluluWaitStatusOnTerminal: on a terminal --wait draws a status line on stderr, and stdout gets only the
+// settled object.
+func TestJoteluluWaitStatusOnTerminal(t *testing.T) {
+	h := newJoteluluHarness(t)
+	h.tty = true
+	code, out, errOut := h.run("rd", "app", "deploy", "--subscription", "Office", "--instance", "office-01",
+		"--application", jotelulusim.SeedCatalogGimpID, "--wait", "--poll-interval", "1ms", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "\rapplication ") || !strings.Contains(errOut, ": installing (") {
+		t.Errorf("no status line on stderr: %q", errOut)
+	}
+	var app map[string]any
+	if err := json.Unmarshal([]byte(out), &app); err != nil || app["state"] != "installed" {
+		t.Errorf("stdout = %q (%v)", out, err)
+	}
+}

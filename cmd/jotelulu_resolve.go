@@ -171,6 +171,13 @@ func (r *resolver) fill(ctx context.Context, params map[string]string) error {
 		}
 		params[jot.ParamInstance] = id
 	}
+	if u, ok := params[jot.ParamUser]; ok && r.rd() && strings.Contains(u, "@") {
+		id, err := r.rdUserByEmail(ctx, params, u)
+		if err != nil {
+			return err
+		}
+		params[jot.ParamUser] = id
+	}
 	if nw, ok := params[jot.ParamMainNetwork]; ok {
 		id, err := r.network(ctx, params, nw, "mainNetworkId")
 		if err != nil {
@@ -280,4 +287,52 @@ func (r *resolver) appInstance(ctx context.Context, params map[string]string) (m
 func isUsage(err error) bool {
 	var ue *api.UsageError
 	return errors.As(err, &ue)
+}
+
+// rdUserByEmail finds the remote desktop user with the e-mail address: on the instance of the call, on the
+// instance the application of the call runs on, or else on every instance of the subscription.
+func (r *resolver) rdUserByEmail(ctx context.Context, params map[string]string, email string) (string, error) {
+	sub := params[jot.ParamSubscription]
+	var instances []string
+	switch {
+	case params[jot.ParamInstance] != "":
+		instances = []string{params[jot.ParamInstance]}
+	case params[jot.ParamApplication] != "":
+		p, err := r.appInstance(ctx, params)
+		if err != nil {
+			return "", err
+		}
+		instances = []string{p[jot.ParamInstance]}
+	default:
+		data, err := r.c.Call(ctx, "listremotedesktopsubscriptioninstances", map[string]string{jot.ParamSubscription: sub}, nil, nil)
+		if err != nil {
+			return "", err
+		}
+		items, _ := data.([]any)
+		for _, it := range items {
+			m, _ := it.(map[string]any)
+			instances = append(instances, fmt.Sprint(m["id"]))
+		}
+	}
+	var ids []string
+	for _, inst := range instances {
+		data, err := r.c.Call(ctx, "listinstanceusers", map[string]string{jot.ParamSubscription: sub, jot.ParamInstance: inst}, nil, nil)
+		if err != nil {
+			return "", err
+		}
+		items, _ := data.([]any)
+		for _, it := range items {
+			m, _ := it.(map[string]any)
+			if e, _ := m["email"].(string); strings.EqualFold(e, email) {
+				ids = append(ids, fmt.Sprint(m["id"]))
+			}
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", usageErrorf("no remote desktop user with e-mail %s in subscription %s", email, sub)
+	case 1:
+		return ids[0], nil
+	}
+	return "", usageErrorf("remote desktop user %q is ambiguous: it matches %s; pass the id instead", email, strings.Join(ids, ", "))
 }

@@ -70,7 +70,7 @@ var (
 	argNIC      = engine.Arg{Param: jot.ParamNIC, Name: "NIC_ID", Help: "network interface id"}
 	argRule     = engine.Arg{Param: jot.ParamFirewallRule, Name: "RULE_ID", Help: "firewall rule id"}
 	argInstance = engine.Arg{Param: jot.ParamInstance, Name: "INSTANCE", Help: "remote desktop instance name or id"}
-	argUser     = engine.Arg{Param: jot.ParamUser, Name: "USER_ID", Help: "remote desktop user id"}
+	argUser     = engine.Arg{Param: jot.ParamUser, Name: "USER", Help: "remote desktop user id or e-mail address"}
 	argApp      = engine.Arg{Param: jot.ParamApplication, Name: "APP_ID", Help: "installed application id (see rd app list)"}
 )
 

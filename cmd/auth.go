@@ -37,7 +37,7 @@ type vendorAuth struct {
 var vendorAuths = map[string]vendorAuth{
 	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
 	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id"},
-	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)"},
+	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, status: statusJotelulu},
 }
 
 func vendorArg(c *cobra.Command, args []string) error {

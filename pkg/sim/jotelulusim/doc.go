@@ -6,8 +6,10 @@
 // The simulator serves every operation of its table (by default
 // jotelulu.Ops()) at that operation's method and path. Only six of those
 // method and path pairs are documented; the rest are inferred, and the table
-// says which is which. Passing a modified table through Options.Ops moves the
-// routes, which is how path overrides can be tested.
+// says which is which. Passing a modified table through Options.Ops, naming
+// "METHOD /path" per operation id in Options.PathOverrides, or calling Move
+// at run time moves routes (the old route stops answering): that is how a
+// vendor OpenAPI document that moves an inferred path is simulated.
 //
 // Documented conventions that the simulator follows:
 //   - Authorization: Bearer <JWT>. MakeToken builds a well-formed unsigned JWT
@@ -46,9 +48,11 @@
 //     "installed", or "failed" under failure injection.
 //   - retryfailedinstance puts an "error" instance back to "creating".
 //
-// FailNext is consulted once, with the operation id, when such an operation
-// starts. It is called while the simulator holds its lock and must not call
-// back into the Server.
+// Options.FailNext is consulted once, with the operation id, when such an
+// operation starts. It is called while the simulator holds its lock and must
+// not call back into the Server. The FailNext method arms the same failure
+// for the next call of one operation only (for example to make a retry fail
+// once), without a callback.
 //
 // # Sample data
 //

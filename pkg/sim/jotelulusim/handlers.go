@@ -683,6 +683,10 @@ func first(ids []string) string {
 }
 
 func (s *Server) failNext(opID string) bool {
+	if k := strings.ToLower(opID); s.armed[k] > 0 {
+		s.armed[k]--
+		return true
+	}
 	return s.opts.FailNext != nil && s.opts.FailNext(opID)
 }
 

@@ -39,6 +39,9 @@ type Options struct {
 	SecondOrg bool
 	// Ops is the operation table to serve; nil means jotelulu.Ops().
 	Ops []jotelulu.Op
+	// PathOverrides moves operations: operation id (any case) -> "METHOD /path" with the table's parameter
+	// names, as a vendor OpenAPI document might place them. Applied on top of Ops.
+	PathOverrides map[string]string
 }
 
 // Server is the simulator. It is an http.Handler and safe for concurrent use.
@@ -49,6 +52,7 @@ type Server struct {
 	steps  int
 	routes []route
 	calls  map[string]int
+	armed  map[string]int // armed one-shot failures by lower-case operation id
 	nextID int
 	st     state
 }
@@ -73,18 +77,62 @@ func New(o Options) *Server {
 		ops = jotelulu.Ops()
 	}
 	for _, op := range ops {
-		r := route{op: op, segs: strings.Split(strings.Trim(op.Path, "/"), "/")}
-		for _, seg := range r.segs {
-			if !isParam(seg) {
-				r.lits++
-			}
+		s.routes = append(s.routes, newRoute(op))
+	}
+	for id, mp := range o.PathOverrides {
+		if err := s.move(id, mp); err != nil {
+			panic("jotelulusim: " + err.Error())
 		}
-		s.routes = append(s.routes, r)
 	}
 	if o.Seed {
 		s.seed(o.SecondOrg)
 	}
 	return s
+}
+
+func newRoute(op jotelulu.Op) route {
+	r := route{op: op, segs: strings.Split(strings.Trim(op.Path, "/"), "/")}
+	for _, seg := range r.segs {
+		if !isParam(seg) {
+			r.lits++
+		}
+	}
+	return r
+}
+
+// Move serves the operation at another method and path ("METHOD /path", parameters named as in the table) from
+// now on; the old route stops answering. It is how a vendor spec that moves an inferred path is simulated.
+func (s *Server) Move(opID, methodPath string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.move(opID, methodPath)
+}
+
+func (s *Server) move(opID, methodPath string) error {
+	method, path, ok := strings.Cut(strings.TrimSpace(methodPath), " ")
+	if !ok || !strings.HasPrefix(strings.TrimSpace(path), "/") {
+		return fmt.Errorf("path override for %s: want \"METHOD /path\", got %q", opID, methodPath)
+	}
+	for i, r := range s.routes {
+		if strings.EqualFold(r.op.ID, opID) {
+			op := r.op
+			op.Method, op.Path = strings.ToUpper(method), strings.TrimSpace(path)
+			s.routes[i] = newRoute(op)
+			return nil
+		}
+	}
+	return fmt.Errorf("path override: unknown operation %q", opID)
+}
+
+// FailNext makes the asynchronous work started by the next call of the operation end in "error" or "failed",
+// once, in addition to Options.FailNext.
+func (s *Server) FailNext(opID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.armed == nil {
+		s.armed = map[string]int{}
+	}
+	s.armed[strings.ToLower(opID)]++
 }
 
 // Calls reports how many requests were routed to the operation (whatever

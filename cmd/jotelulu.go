@@ -1,0 +1,405 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infractl/infra/pkg/api"
+	jot "github.com/infractl/infra/pkg/api/jotelulu"
+	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/engine"
+)
+
+// joteluluOps returns the operation table in effect: the built-in one, or the built-in one with method and path
+// taken from the OpenAPI document named by --spec or the profile's jotelulu.spec. It also returns the per-operation
+// outcome of the spec and the file used ("" when none).
+func joteluluOps(f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResult, map[string]jot.SpecOp, string, error) {
+	path := specFlag
+	if path == "" {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		path = cfg.String("jotelulu.spec")
+	}
+	if path == "" {
+		return jot.Ops(), nil, nil, "", nil
+	}
+	spec, err := jot.LoadSpec(path)
+	if err != nil {
+		return nil, nil, nil, path, &api.UsageError{Err: fmt.Errorf("--spec %s: %w", path, err)}
+	}
+	ops, res := jot.ApplySpec(jot.Ops(), spec)
+	return ops, res, spec, path, nil
+}
+
+// joteluluClient builds the client from configuration: host from flags/env/config (no default), the token from the
+// environment, --env-file or the credential store.
+func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	host := cfg.String("jotelulu.host")
+	if _, err := jot.BaseURL(host); err != nil {
+		return nil, err
+	}
+	ops, res, _, path, err := joteluluOps(f, specFlag)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		if r.Status == jot.SpecConflict {
+			f.Warnf("spec %s: %s: %s", path, r.ID, r.Detail)
+		}
+	}
+	token, _, err := f.Secret("jotelulu.token")
+	if err != nil {
+		return nil, err
+	}
+	o, err := f.HTTPOptions("jotelulu")
+	if err != nil {
+		return nil, err
+	}
+	return jot.New(o, jot.Settings{Host: host, Token: token, Ops: ops})
+}
+
+func newJoteluluCmd(f *cmdutil.Factory) *cobra.Command {
+	var specFlag string
+	cmd := &cobra.Command{
+		Use:   "jotelulu",
+		Short: "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops",
+		Long: `Drive the Jotelulu public API (/api-gateway/core/v1 and /api-gateway/servers/v1).
+
+Settings: the API host is required and has no default (the public documentation names none):
+INFRA_JOTELULU_HOST or ` + "`infra config set jotelulu.host https://HOST`" + `. The API token is a JWT from the Jotelulu
+portal: ` + "`infra auth login jotelulu`" + ` stores it in the keyring, or set INFRA_JOTELULU_TOKEN.
+
+Context: --organization defaults to the profile's jotelulu.organization, or to the only organization the token
+sees. --organization, --subscription, --instance and --network take a name or an id; names are resolved by
+listing, and a name that matches several objects is an error that lists them.
+
+Only six method+path pairs are documented; the rest are inferred from the documented conventions.
+` + "`infra jotelulu api-map`" + ` shows which is which. Load the vendor's OpenAPI document with --spec FILE (or
+` + "`infra config set jotelulu.spec FILE`" + `) to take method and path from it.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.PersistentFlags().StringVar(&specFlag, "spec", "", "take method and path of each operation from this OpenAPI `FILE` (JSON or YAML)")
+	cat := jotcat.New()
+	for _, g := range cat.Groups {
+		cmd.AddCommand(joteluluGroup(f, cat, g, &specFlag))
+	}
+	cmd.AddCommand(newJoteluluAPIMapCmd(f, cat, &specFlag))
+	return cmd
+}
+
+func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *engine.Group, specFlag *string) *cobra.Command {
+	c := &cobra.Command{
+		Use:     g.Name,
+		Aliases: g.Aliases,
+		Short:   g.Short,
+		Long:    g.Long,
+		Args:    cobra.NoArgs,
+		RunE:    func(c *cobra.Command, args []string) error { return c.Help() },
+	}
+	for _, op := range g.Ops {
+		c.AddCommand(joteluluLeaf(f, cat.Meta[op.ID], op, g.Name, specFlag))
+	}
+	for _, s := range g.Groups {
+		c.AddCommand(joteluluGroup(f, cat, s, specFlag))
+	}
+	return c
+}
+
+// scope holds the context flags of one command.
+type scope struct {
+	meta          jotcat.Meta
+	op            *engine.Op
+	org           string
+	sub           string
+	inst          string
+	network       string
+	wait          bool
+	waitTimeout   time.Duration
+	pollInterval  time.Duration
+	pollSet       bool
+	cmd           *cobra.Command
+	passwordStdin bool
+	password      string
+}
+
+func (s *scope) needs(param string) bool {
+	for _, p := range s.meta.Context {
+		if p == param {
+			return true
+		}
+	}
+	return false
+}
+
+func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *engine.Op, noun string, specFlag *string) *cobra.Command {
+	sc := &scope{meta: meta, op: op}
+	env := &engine.Env{
+		F:    f,
+		Noun: "Jotelulu",
+		Backend: func(ctx context.Context) (engine.Backend, error) {
+			sc.pollSet = sc.cmd.Flags().Changed("poll-interval")
+			if err := sc.check(f); err != nil {
+				return nil, err
+			}
+			cl, err := joteluluClient(f, *specFlag)
+			if err != nil {
+				return nil, err
+			}
+			return &scopedBackend{f: f, c: cl, sc: sc, res: &resolver{f: f, c: cl, sc: sc}}, nil
+		},
+	}
+	c := env.OpCommand(op, noun)
+	sc.cmd = c
+	fs := c.Flags()
+	global := op.ID == "listcoreuserorganizations" || op.ID == "listapplications" || op.ID == "listapplicationtags"
+	if !global {
+		fs.StringVar(&sc.org, "organization", "", "organization `NAME|ID` (default: the profile's jotelulu.organization, or the only one the token sees)")
+	}
+	subKind, instKind := "server subscription", "server instance"
+	if meta.Product == jotcat.RemoteDesktop {
+		subKind, instKind = "remote desktop subscription", "remote desktop instance"
+	}
+	if sc.needs(jot.ParamSubscription) {
+		fs.StringVar(&sc.sub, "subscription", "", subKind+" `NAME|ID` (required)")
+	}
+	if sc.needs(jot.ParamInstance) {
+		fs.StringVar(&sc.inst, "instance", "", instKind+" `NAME|ID` (required)")
+	}
+	if sc.needs(jot.ParamMainNetwork) {
+		fs.StringVar(&sc.network, "network", "", "isolated network `NAME|ID` (its id or mainNetworkId; required)")
+	}
+	if meta.Wait != jotcat.NoWait {
+		fs.BoolVar(&sc.wait, "wait", false, "wait until the work finishes; exit non-zero when it ends in error or failed")
+		fs.DurationVar(&sc.waitTimeout, "wait-timeout", 30*time.Minute, "give up waiting after this `DURATION` (the work goes on)")
+		fs.DurationVar(&sc.pollInterval, "poll-interval", 5*time.Second, "time between progress checks while waiting")
+		_ = fs.MarkHidden("poll-interval")
+	}
+	if op.ID == "createcoreorganizationuser" {
+		fs.BoolVar(&sc.passwordStdin, "password-stdin", false, "read the user's initial password from stdin (never from a flag)")
+	}
+	return c
+}
+
+// check validates the context flags before anything is sent.
+func (s *scope) check(f *cmdutil.Factory) error {
+	var missing []string
+	if s.needs(jot.ParamSubscription) && strings.TrimSpace(s.sub) == "" {
+		missing = append(missing, "--subscription")
+	}
+	if s.needs(jot.ParamInstance) && strings.TrimSpace(s.inst) == "" {
+		missing = append(missing, "--instance")
+	}
+	if s.needs(jot.ParamMainNetwork) && strings.TrimSpace(s.network) == "" {
+		missing = append(missing, "--network")
+	}
+	if len(missing) > 0 {
+		return usageErrorf("missing %s (a name or an id)", strings.Join(missing, ", "))
+	}
+	if s.passwordStdin {
+		if f.G.KVIn {
+			return usageErrorf("--password-stdin and -k both read stdin; use one")
+		}
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<16))
+		if err != nil {
+			return err
+		}
+		s.password = strings.TrimRight(string(b), "\r\n")
+		if s.password == "" {
+			return usageErrorf("--password-stdin: nothing was read from stdin")
+		}
+	}
+	if s.wait && s.waitTimeout <= 0 {
+		return usageErrorf("--wait-timeout must be positive")
+	}
+	if s.meta.Wait == jotcat.NoWait {
+		return nil
+	}
+	if v := f.Getenv("INFRA_JOTELULU_POLL_INTERVAL"); v != "" && !s.pollSet {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return usageErrorf("INFRA_JOTELULU_POLL_INTERVAL=%q is not a positive duration", v)
+		}
+		s.pollInterval = d
+	}
+	if s.pollInterval <= 0 {
+		return usageErrorf("--poll-interval must be positive")
+	}
+	return nil
+}
+
+// scopedBackend fills in and resolves the context of a call, dispatches the firewall delete, and waits.
+type scopedBackend struct {
+	f   *cmdutil.Factory
+	c   *jot.Client
+	sc  *scope
+	res *resolver
+}
+
+func (b *scopedBackend) prepare(ctx context.Context, call *engine.Call) (*engine.Call, error) {
+	cl := *call
+	cl.PathParams = map[string]string{}
+	for k, v := range call.PathParams {
+		cl.PathParams[k] = v
+	}
+	if call.Body != nil {
+		cl.Body = map[string]any{}
+		for k, v := range call.Body {
+			cl.Body[k] = v
+		}
+	}
+	if err := validateBody(call.Op.ID, cl.Body); err != nil {
+		return nil, err
+	}
+	if b.sc.password != "" {
+		cl.Body["password"] = b.sc.password
+	}
+	if err := b.res.fill(ctx, cl.PathParams); err != nil {
+		return nil, err
+	}
+	if err := b.res.body(ctx, call.Op.ID, cl.PathParams, cl.Body); err != nil {
+		return nil, err
+	}
+	return &cl, nil
+}
+
+// Invoke implements engine.Backend.
+func (b *scopedBackend) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+	cl, err := b.prepare(ctx, call)
+	if err != nil {
+		return nil, err
+	}
+	if call.Op.ID == jotcat.DeleteFirewallRule {
+		return b.deleteRule(ctx, cl)
+	}
+	res, err := b.c.Invoke(ctx, cl)
+	if err != nil || !b.sc.wait {
+		return res, err
+	}
+	return b.waitFor(ctx, cl, res)
+}
+
+// List implements engine.Backend.
+func (b *scopedBackend) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
+	cl, err := b.prepare(ctx, call)
+	if err != nil {
+		return err
+	}
+	return b.c.List(ctx, cl, opts, each)
+}
+
+// deleteRule looks the rule up and deletes it with the operation for its protocol.
+func (b *scopedBackend) deleteRule(ctx context.Context, cl *engine.Call) (any, error) {
+	id := cl.PathParams[jot.ParamFirewallRule]
+	data, err := b.c.Call(ctx, "getfirewallinboundrules", cl.PathParams, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := data.([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if fmt.Sprint(m["id"]) != id {
+			continue
+		}
+		proto := strings.ToUpper(fmt.Sprint(m["protocol"]))
+		opID, ok := b.sc.meta.Dispatch[proto]
+		if !ok {
+			return nil, fmt.Errorf("firewall rule %s has protocol %q, which no delete operation covers (ICMP, TCP or UDP)", id, proto)
+		}
+		if b.f.G.Debug {
+			fmt.Fprintf(b.f.IO.ErrOut, "* firewall rule %s is %s: using %s\n", id, proto, opID)
+		}
+		return b.c.Call(ctx, opID, cl.PathParams, nil, nil)
+	}
+	return nil, &api.HTTPError{StatusCode: 404, Status: "404 Not Found", Method: "DELETE", URL: "firewall rule " + id,
+		Message: fmt.Sprintf("no firewall rule %s on network %s (see `infra jotelulu firewall rule list`)", id, b.sc.network)}
+}
+
+// validateBody checks the rules the reference states in prose, before anything is sent.
+func validateBody(opID string, body map[string]any) error {
+	has := func(k string) bool {
+		v, ok := body[k]
+		if !ok || v == nil {
+			return false
+		}
+		if s, isStr := v.(string); isStr {
+			return strings.TrimSpace(s) != ""
+		}
+		return true
+	}
+	var problems []string
+	switch opID {
+	case "createinstanceapplication":
+		if !has("applicationId") {
+			var missing []string
+			for _, k := range []struct{ field, flag string }{{"name", "--name"}, {"tagId", "--tag"}, {"directory", "--directory"}, {"executable", "--executable"}} {
+				if !has(k.field) {
+					missing = append(missing, k.flag)
+				}
+			}
+			if len(missing) > 0 {
+				problems = append(problems, "give --application ID to deploy from the catalog, or --name, --tag, --directory and --executable for a custom application (missing "+strings.Join(missing, ", ")+")")
+			}
+		}
+	case "createfirewallinboundrule":
+		proto, _ := body["protocol"].(string)
+		if proto == "ICMP" {
+			for _, k := range []struct{ field, flag string }{{"icmpType", "--icmp-type"}, {"icmpCode", "--icmp-code"}} {
+				if !has(k.field) {
+					problems = append(problems, k.flag+" is required for ICMP rules")
+				}
+			}
+			for _, k := range []struct{ field, flag string }{{"publicPort", "--public-port"}, {"privatePort", "--private-port"}, {"nicIp", "--nic-ip"}} {
+				if has(k.field) {
+					problems = append(problems, k.flag+" does not apply to ICMP rules")
+				}
+			}
+		} else if proto != "" {
+			for _, k := range []struct{ field, flag string }{{"publicPort", "--public-port"}, {"privatePort", "--private-port"}, {"nicIp", "--nic-ip"}} {
+				if !has(k.field) {
+					problems = append(problems, k.flag+" is required for "+proto+" rules")
+				}
+			}
+			for _, k := range []struct{ field, flag string }{{"icmpType", "--icmp-type"}, {"icmpCode", "--icmp-code"}} {
+				if has(k.field) {
+					problems = append(problems, k.flag+" applies to ICMP rules only")
+				}
+			}
+			for _, k := range []string{"publicPort", "privatePort"} {
+				if n, err := toInt(body[k]); has(k) && (err != nil || n < 1 || n > 65535) {
+					problems = append(problems, "--"+map[string]string{"publicPort": "public-port", "privatePort": "private-port"}[k]+" must be between 1 and 65535")
+				}
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &api.UsageError{Err: &engine.FieldErrors{Problems: problems}}
+}
+
+func toInt(v any) (int64, error) {
+	switch n := v.(type) {
+	case int64:
+		return n, nil
+	case int:
+		return int64(n), nil
+	case float64:
+		return int64(n), nil
+	case interface{ Int64() (int64, error) }:
+		return n.Int64()
+	}
+	return 0, errors.New("not a number")
+}

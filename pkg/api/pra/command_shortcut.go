@@ -15,14 +15,14 @@ type ParamKind int
 
 // Parameter kinds.
 const (
-	PString ParamKind = iota // text up to Max characters (0 = no stated limit)
-	PInt                     // integer in [Min, Max]
-	PBool                    // 1 or 0 (true/false/yes/no accepted and sent as 1/0)
-	PEnum                    // one of Enum (case-insensitive, sent as listed)
-	PDisplaySize             // primary, all or WIDTHxHEIGHT
-	PURL                     // http:// or https:// URL
-	PTunnels                 // LOCAL->REMOTE[;LOCAL->REMOTE…], LOCAL a port or auto
-	PLoopback                // an address in 127.0.0.0/8
+	PString      ParamKind = iota // text up to Max characters (0 = no stated limit)
+	PInt                          // integer in [Min, Max]
+	PBool                         // 1 or 0 (true/false/yes/no accepted and sent as 1/0)
+	PEnum                         // one of Enum (case-insensitive, sent as listed)
+	PDisplaySize                  // primary, all or WIDTHxHEIGHT
+	PURL                          // http:// or https:// URL
+	PTunnels                      // LOCAL->REMOTE[;LOCAL->REMOTE…], LOCAL a port or auto
+	PLoopback                     // an address in 127.0.0.0/8
 )
 
 // Param describes one documented parameter.

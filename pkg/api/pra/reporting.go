@@ -303,7 +303,9 @@ func (c *Client) Report(ctx context.Context, s *ReportSpec, q url.Values) (*Repo
 }
 
 // NewReportReader reads a row report from r (tests and benchmarks; Report uses it).
-func NewReportReader(s *ReportSpec, r io.ReadCloser) (*ReportReader, error) { return newReportReader(s, r) }
+func NewReportReader(s *ReportSpec, r io.ReadCloser) (*ReportReader, error) {
+	return newReportReader(s, r)
+}
 
 func newReportReader(s *ReportSpec, body io.ReadCloser) (*ReportReader, error) {
 	rr := &ReportReader{spec: s, body: body, d: newDecoder(body), Meta: map[string]any{}}

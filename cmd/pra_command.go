@@ -174,7 +174,7 @@ func newPRAClientsShowCmd(f *cmdutil.Factory) *cobra.Command {
 (at most 100; IDs are valid only while the client is connected, see 'infra pra clients'). --connections adds each
 client's connections to appliances and their event log.
 
-Each client gets a "type" field named after its element (connected_representative → representative).`,
+Each client gets a "client_type" field named after its element (connected_representative → representative).`,
 		Example: "  infra pra clients show 101 102\n  infra pra clients show --type representative --connections -o json",
 		Args: func(_ *cobra.Command, args []string) error {
 			ids := splitList(args)
@@ -196,7 +196,7 @@ Each client gets a "type" field named after its element (connected_representativ
 			if len(rows) == 0 && f.IO.OutTTY {
 				f.Infof("no matching connected clients")
 			}
-			return f.Print(rows, []string{"id", "type", "hostname", "platform", "name", "username", "lsid"})
+			return f.Print(rows, []string{"id", "client_type", "hostname", "platform", "name", "username", "lsid"})
 		}),
 	}
 	cmd.Flags().StringSliceVar(&types, "type", nil, "client types: all, representative, support_customer, presentation_attendee, push_agent")

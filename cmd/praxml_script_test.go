@@ -19,6 +19,7 @@ func init() {
 		return nil
 	})
 	// praxml requests N [API]: exactly N requests reached the XML APIs (or one of them).
+	// praxml mark / praxml unchanged: no request reached the XML APIs since the mark.
 	// praxml ns STYLE: answer in namespace style default, prefixed, none or foreign.
 	// praxml backup-size N: the next backups have N bytes.
 	// praxml truncate: file answers stop halfway through.
@@ -44,6 +45,12 @@ func init() {
 				got = h.RequestsTo(args[2])
 			}
 			check(got == want, "XML API requests: got %d, want %d", got, want)
+		case "mark":
+			ts.Setenv("PRAXML_MARK", strconv.Itoa(h.Requests()))
+		case "unchanged":
+			mark, err := strconv.Atoi(ts.Getenv("PRAXML_MARK"))
+			ts.Check(err)
+			check(h.Requests() == mark, "XML API requests since the mark: %d, want none", h.Requests()-mark)
 		case "ns":
 			ts.Check(h.SetNamespaceStyle(args[1]))
 		case "backup-size":

@@ -228,9 +228,9 @@ func ClientSummaryRows(list map[string]any) []any {
 	return rows
 }
 
-// ConnectedClients runs get_connected_clients and returns one object per connected client; each gets a "type"
-// field from its element name (connected_representative → representative), the values get_connected_client_list
-// uses.
+// ConnectedClients runs get_connected_clients and returns one object per connected client; each gets a
+// "client_type" field from its element name (connected_representative → representative, the type values of
+// get_connected_client_list); "type" is left to the representative's own <type> (Normal or Invited).
 func (c *Client) ConnectedClients(ctx context.Context, types, ids []string, connections bool) ([]any, error) {
 	q := url.Values{}
 	if len(types) > 0 {
@@ -255,9 +255,7 @@ func (c *Client) ConnectedClients(ctx context.Context, types, ids []string, conn
 			if !ok {
 				im = map[string]any{}
 			}
-			if _, has := im["type"]; !has {
-				im["type"] = strings.TrimPrefix(el, "connected_")
-			}
+			im["client_type"] = strings.TrimPrefix(el, "connected_")
 			out = append(out, im)
 		}
 	}

@@ -76,7 +76,7 @@ Content-Length the appliance announced, synced and renamed into place only when 
 replaced without --force. A progress bar is shown when stderr is a terminal. The saved path and size are printed
 ({"file", "bytes"} with -o json).`,
 		Example: "  infra pra backup\n  infra pra backup -f /var/backups/pra/ \n  infra pra backup -f pra.nsb --force\n  infra pra backup -f - | gpg -e -r ops > pra.nsb.gpg",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := t.precheck(); err != nil {
 				return err

@@ -47,7 +47,7 @@ func newPRAHealthCmd(f *cmdutil.Factory) *cobra.Command {
 The exit code is 1 when the appliance reports a failed health check (<success>0</success>), so the command can
 drive monitoring.`,
 		Example: "  infra pra health\n  infra pra health -o json --jq .failover_role",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {
 			m, err := c.CheckHealth(ctx)
 			if err != nil {
@@ -73,7 +73,7 @@ func newPRAAPIInfoCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:     "api-info",
 		Short:   "Show the API version and the API account's permissions (command API get_api_info)",
 		Example: "  infra pra api-info\n  infra pra api-info -o json --jq .permissions.perm_backup",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {
 			m, err := c.APIInfo(ctx)
 			if err != nil {
@@ -90,7 +90,7 @@ func newPRARepsCmd(f *cmdutil.Factory) *cobra.Command {
 		Aliases: []string{"logged-in-reps"},
 		Short:   "List the logged-in representatives (command API get_logged_in_reps)",
 		Example: "  infra pra reps\n  infra pra reps -o csv --columns id,public_display_name,logged_in_since",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {
 			rows, err := c.LoggedInReps(ctx)
 			if err != nil {
@@ -128,7 +128,7 @@ attendees and push agents (Jumpoints). --summary shows the count of each type pe
 
 Use 'infra pra clients show ID…' for the details of given clients.`,
 		Example: "  infra pra clients\n  infra pra clients --type representative,push_agent\n  infra pra clients --summary -o json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		PreRunE: func(*cobra.Command, []string) error {
 			return checkClientTypes(types)
 		},
@@ -225,7 +225,7 @@ func newPRASessionCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "session",
 		Short: "Get or set attributes of active sessions, or terminate them (command API)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 	}
 	attrs := &cobra.Command{Use: "attributes", Aliases: []string{"attrs"}, Short: "Custom attributes of an active session", Args: cobra.NoArgs}
 	attrs.AddCommand(&cobra.Command{
@@ -358,7 +358,7 @@ func newPRAFailoverCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "failover-role",
 		Short: "Change the appliance's failover role (command API set_failover_role)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 	}
 	var sync, force bool
 	set := &cobra.Command{
@@ -408,4 +408,12 @@ role even if the peer cannot be contacted. Asks for confirmation on a terminal; 
 	set.Flags().BoolVar(&force, "force", false, "become the backup even if the peer cannot be contacted (force=1)")
 	cmd.AddCommand(set)
 	return cmd
+}
+
+// noArgs rejects positional arguments with a usage error (exit 2).
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q for %q", args[0], c.CommandPath())
+	}
+	return nil
 }

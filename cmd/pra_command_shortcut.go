@@ -46,7 +46,7 @@ func newPRAJumpShortcutCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "jump-shortcut",
 		Short: "Import Jump shortcuts (command API import_jump_shortcut)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 	}
 	var typ, csvFile string
 	var dryRun bool
@@ -81,7 +81,7 @@ Rows are then imported in order; failures are reported per row and make the exit
   infra pra jump-shortcut import --type shell --name Router --hostname 10.0.0.1 --jumpoint London --protocol ssh --group remote_access
   infra pra jump-shortcut import --type protocol-tunnel --name DB --hostname db01 --jumpoint London --group remote_access --tcp-tunnels 'auto->22;3306->3306'
   infra pra jump-shortcut import --csv shortcuts.csv --dry-run`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := f.ValidateOutput(); err != nil {
 				return err

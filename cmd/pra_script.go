@@ -50,7 +50,7 @@ func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "script",
 		Short: "Generate access console scripts (client scripting API, .brcs files)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 	}
 	var t fileTarget
 	var custom []string

@@ -257,10 +257,8 @@ func (rf *reportFlags) query(c *cobra.Command, spec *pra.ReportSpec, now func() 
 			}
 		}
 	}
-	if len(problems) == 0 {
-		if err := pra.CheckReportParams(spec, q); err != nil {
-			problems = append(problems, strings.Split(err.Error(), "\n  ")...)
-		}
+	if err := pra.CheckReportParams(spec, q); err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n  ")...)
 	}
 	for _, p := range rf.params {
 		k, v, ok := strings.Cut(p, "=")

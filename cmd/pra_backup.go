@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +28,12 @@ func (t *fileTarget) flags(c *cobra.Command, what string) {
 // precheck fails before anything is sent when a named target file exists and --force is not set.
 func (t *fileTarget) precheck() error {
 	if t.path == "" || t.path == "-" {
+		return nil
+	}
+	if strings.HasSuffix(t.path, "/") || strings.HasSuffix(t.path, string(os.PathSeparator)) {
+		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {
+			return usageErrorf("-f %s: no such directory", t.path)
+		}
 		return nil
 	}
 	if _, err := download.Check(download.Options{Path: t.path, Name: "x", Force: t.force}); err != nil {

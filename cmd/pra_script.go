@@ -170,20 +170,20 @@ file contains the password in plain text (the guide's warning): keep it private.
 					vals["mechanism"] = "username_password"
 				}
 			}
-			if len(problems) == 0 && a.Name == "login" && vals["username"] != "" {
+			needPW := a.Name == "login" && vals["username"] != ""
+			if needPW {
+				vals["password"] = "pending" // read below, once everything else is known to be valid
+			}
+			q, err := pra.ScriptParams(a, vals, cm)
+			if err != nil {
+				problems = append(problems, strings.Split(err.Error(), "\n  ")...)
+			}
+			if len(problems) == 0 && needPW {
 				pw, err := readScriptPassword(f, pwStdin)
 				if err != nil {
 					return err
 				}
-				vals["password"] = pw
-			}
-			var q map[string][]string
-			if len(problems) == 0 {
-				qq, err := pra.ScriptParams(a, vals, cm)
-				if err != nil {
-					problems = append(problems, strings.Split(err.Error(), "\n  ")...)
-				}
-				q = qq
+				q.Set("password", pw)
 			}
 			if len(problems) > 0 {
 				return &api.UsageError{Err: fmt.Errorf("invalid %s script:\n  %s", a.Name, strings.Join(problems, "\n  "))}
@@ -194,7 +194,7 @@ file contains the password in plain text (the guide's warning): keep it private.
 			if err := t.precheck(); err != nil {
 				return err
 			}
-			if a.Name == "login" && vals["password"] != "" {
+			if needPW {
 				f.Warnf("the generated script contains the password in plain text: keep it private and delete it after use")
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {

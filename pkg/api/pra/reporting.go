@@ -237,13 +237,11 @@ func CheckReportParams(s *ReportSpec, q url.Values) error {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		if s.Range || k == "lsid" || k == "lsids" {
-			// already explained above for range and session-id keys
-			if k == "lsid" || k == "lsids" || contains(rangeKeys, k) || k == "duration" {
-				continue
-			}
+		explained := (!s.Range && (contains(rangeKeys, k) || k == "duration")) ||
+			(s.Range && !s.LSIDs && (k == "lsid" || k == "lsids"))
+		if !explained {
+			add("%s: not a parameter of %s", k, s.Name)
 		}
-		add("%s: not a parameter of %s", k, s.Name)
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))

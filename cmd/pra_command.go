@@ -12,6 +12,7 @@ import (
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // praXMLCommands are the commands of the PRA command, reporting, backup and client scripting APIs (XML APIs beside
@@ -53,7 +54,7 @@ drive monitoring.`,
 			if err != nil {
 				return err
 			}
-			if err := f.Print(m, []string{"appliance", "version", "success", "failover_role"}); err != nil {
+			if err := printXML(f, m, []string{"appliance", "appliance.id", "version", "success", "failover_role"}); err != nil {
 				return err
 			}
 			if s, _ := m["success"].(string); s != "1" {
@@ -79,7 +80,7 @@ func newPRAAPIInfoCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.Print(m, []string{"api_version", "timestamp", "permissions"})
+			return printXML(f, m, []string{"api_version", "timestamp"})
 		}),
 	}
 }
@@ -196,7 +197,7 @@ Each client gets a "client_type" field named after its element (connected_repres
 			if len(rows) == 0 && f.IO.OutTTY {
 				f.Infof("no matching connected clients")
 			}
-			return f.Print(rows, []string{"id", "client_type", "hostname", "platform", "name", "username", "lsid"})
+			return printXML(f, rows, []string{"id", "client_type", "hostname", "platform", "name", "username", "lsid"})
 		}),
 	}
 	cmd.Flags().StringSliceVar(&types, "type", nil, "client types: all, representative, support_customer, presentation_attendee, push_agent")
@@ -416,4 +417,31 @@ func noArgs(c *cobra.Command, args []string) error {
 		return usageErrorf("unexpected argument %q for %q", args[0], c.CommandPath())
 	}
 	return nil
+}
+
+// printXML prints a converted XML answer. In table and CSV output nested elements are flattened (see
+// pra.FlattenRow: hostname under "appliance", its GUID under "appliance.id"); JSON, YAML, kv, --jq and --template
+// get the nested form.
+func printXML(f *cmdutil.Factory, v any, cols []string) error {
+	o, err := f.OutputOptions(cols)
+	if err != nil {
+		return err
+	}
+	if o.JQ == "" && o.Template == "" && (o.Format == output.Table || o.Format == output.CSV || o.Format == "") {
+		switch t := v.(type) {
+		case map[string]any:
+			v = pra.FlattenRow(t)
+		case []any:
+			rows := make([]any, len(t))
+			for i, r := range t {
+				if m, ok := r.(map[string]any); ok {
+					rows[i] = pra.FlattenRow(m)
+				} else {
+					rows[i] = r
+				}
+			}
+			v = rows
+		}
+	}
+	return f.Print(v, cols)
 }

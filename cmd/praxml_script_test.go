@@ -22,6 +22,8 @@ func init() {
 	// praxml mark / praxml unchanged: no request reached the XML APIs since the mark.
 	// praxml ns STYLE: answer in namespace style default, prefixed, none or foreign.
 	// praxml backup-size N: the next backups have N bytes.
+	// praxml health-fail MSG: check_health reports a failure.
+	// praxml html: every answer is an HTML page (XML API disabled).
 	// praxml truncate: file answers stop halfway through.
 	// praxml role ROLE: the failover role is ROLE.
 	// praxml shortcuts N: N Jump shortcuts were imported.
@@ -57,6 +59,10 @@ func init() {
 			n, err := strconv.ParseInt(args[1], 10, 64)
 			ts.Check(err)
 			h.SetBackupSize(n)
+		case "health-fail":
+			h.SetHealthError(args[1])
+		case "html":
+			h.SetHTML(true)
 		case "truncate":
 			h.SetTruncate(true)
 		case "role":

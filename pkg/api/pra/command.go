@@ -58,7 +58,45 @@ func (c *Client) Command(ctx context.Context, action string, params url.Values) 
 		return "", nil, err
 	}
 	defer resp.Body.Close()
-	return document(resp.Body, "command", action, NSCommand)
+	root, v, err := document(resp.Body, "command", action, NSCommand)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkRoot(action, root, v); err != nil {
+		return "", nil, err
+	}
+	return root, v, nil
+}
+
+// commandRoots are the root elements the guide names for each action's answer.
+var commandRoots = map[string]string{
+	ActionLoggedInReps:        "logged_in_reps",
+	ActionGetSessionAttrs:     "custom_attributes",
+	ActionSetSessionAttrs:     "success",
+	ActionImportJumpShortcut:  "success",
+	ActionTerminateSession:    "success",
+	ActionSetFailoverRole:     "success",
+	ActionConnectedClientList: "connected_client_list",
+	ActionConnectedClients:    "connected_clients",
+}
+
+// checkRoot refuses an answer that is not the one documented for the action. The guide does not name the root of
+// check_health and get_api_info, so their answers are recognised by a documented child instead.
+func checkRoot(action, root string, v any) error {
+	if want, ok := commandRoots[action]; ok {
+		if root != want {
+			return fmt.Errorf("command API %s: expected <%s>, the appliance sent <%s>", action, want, root)
+		}
+		return nil
+	}
+	m, _ := v.(map[string]any)
+	need := map[string]string{ActionCheckHealth: "success", ActionAPIInfo: "api_version"}[action]
+	if need != "" {
+		if _, ok := m[need]; !ok {
+			return fmt.Errorf("command API %s: the answer <%s> has no <%s>", action, root, need)
+		}
+	}
+	return nil
 }
 
 // list returns the child list named item of a converted element.

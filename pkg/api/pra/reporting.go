@@ -318,6 +318,9 @@ func newReportReader(s *ReportSpec, body io.ReadCloser) (*ReportReader, error) {
 	}
 	switch start.Name.Local {
 	case s.Root:
+	case "html", "HTML":
+		body.Close()
+		return nil, fmt.Errorf("reporting API %s: %w", s.Name, errHTML)
 	case "error":
 		v, _ := decodeElement(rr.d, start)
 		body.Close()
@@ -425,6 +428,13 @@ func (c *Client) openFile(ctx context.Context, method, path string, params url.V
 	}
 	br := bufio.NewReaderSize(resp.Body, 4096)
 	peek, _ := br.Peek(512)
+	if isHTML(resp.Header, peek) {
+		resp.Body.Close()
+		if action == "" {
+			return nil, fmt.Errorf("%s API: %w", apiName, errHTML)
+		}
+		return nil, fmt.Errorf("%s API %s: %w", apiName, action, errHTML)
+	}
 	if isXMLAnswer(resp.Header, peek) {
 		defer resp.Body.Close()
 		return nil, fileErrorFromXML(br, apiName, action, ns)

@@ -106,6 +106,18 @@ func decorateXML(err error) error {
 	return he
 }
 
+// errHTML is returned when the appliance answers with a web page (a login page, a disabled API) instead of XML.
+var errHTML = errors.New("the appliance answered with an HTML page, not the API's XML: check that Enable XML API is set in /login > Management > API Configuration and that the host is the appliance's public site")
+
+// isHTML reports an HTML answer.
+func isHTML(h http.Header, peek []byte) bool {
+	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "text/html") {
+		return true
+	}
+	p := bytes.ToLower(bytes.TrimLeft(peek, " \t\r\n\ufeff"))
+	return bytes.HasPrefix(p, []byte("<!doctype html")) || bytes.HasPrefix(p, []byte("<html"))
+}
+
 // isXMLAnswer reports whether a response that should be a file is an XML document instead (an <error>).
 func isXMLAnswer(h http.Header, peek []byte) bool {
 	ct := strings.ToLower(h.Get("Content-Type"))
@@ -330,6 +342,9 @@ func document(r io.Reader, apiName, action, ns string) (string, any, error) {
 	}
 	if err := checkNS(start.Name, ns); err != nil {
 		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, err)
+	}
+	if strings.EqualFold(start.Name.Local, "html") {
+		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, errHTML)
 	}
 	v, err := decodeElement(d, start)
 	if err != nil {

@@ -399,14 +399,19 @@ func (h *Handler) connectedClients(w http.ResponseWriter, q url.Values) {
 
 func (h *Handler) checkHealth(w http.ResponseWriter) {
 	h.mu.Lock()
-	role := h.role
+	role, herr := h.role, h.healthErr
 	h.mu.Unlock()
 	now := h.now().UTC()
 	x := h.newXW(w, NSCommand)
 	x.open("check_health")
 	x.leaf("appliance", "access.example.com", "id", ApplianceGUID)
 	x.leaf("version", "23.3.1 (build 12345)")
-	x.leaf("success", "1")
+	if herr != "" {
+		x.leaf("success", "0")
+		x.leaf("error_message", herr)
+	} else {
+		x.leaf("success", "1")
+	}
 	x.leaf("failover_role", role)
 	if role != "none" {
 		x.open("enabled_shared_ips")

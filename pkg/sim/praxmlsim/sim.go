@@ -66,6 +66,8 @@ type Handler struct {
 	nsStyle   string
 	backup    int64
 	truncate  bool
+	html      bool
+	healthErr string
 	history   []histSession
 
 	requests atomic.Int64
@@ -143,6 +145,20 @@ func (h *Handler) SetTruncate(b bool) {
 	h.mu.Unlock()
 }
 
+// SetHealthError makes check_health report a failure (<success>0</success>) with msg; "" restores health.
+func (h *Handler) SetHealthError(msg string) {
+	h.mu.Lock()
+	h.healthErr = msg
+	h.mu.Unlock()
+}
+
+// SetHTML makes every API answer with an HTML page, as a site with the XML API disabled or behind a login portal does.
+func (h *Handler) SetHTML(b bool) {
+	h.mu.Lock()
+	h.html = b
+	h.mu.Unlock()
+}
+
 // ActiveSession returns the custom attributes of an active session, or false when there is none with that id.
 func (h *Handler) ActiveSession(lsid string) (map[string]string, bool) {
 	h.mu.Lock()
@@ -195,6 +211,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	}
+	h.mu.Lock()
+	html := h.html
+	h.mu.Unlock()
+	if html {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Document Not Found</title></head><body><p>Document Not Found<br></p></body></html>\n")
+		return
 	}
 	if err := r.ParseForm(); err != nil {
 		h.writeError(w, nsFor(name), "The request parameters could not be parsed.")

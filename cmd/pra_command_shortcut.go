@@ -35,6 +35,9 @@ func shortcutFlags() (names []string, help map[string]string, boolFlag map[strin
 		}
 	}
 	for _, n := range names {
+		if boolFlag[n] {
+			help[n] += "; --" + n + " alone means 1, --" + n + "=0 sends 0"
+		}
 		if len(types[n]) < len(pra.ShortcutTypes) {
 			help[n] += " [" + strings.Join(types[n], ", ") + "]"
 		}

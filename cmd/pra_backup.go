@@ -36,7 +36,10 @@ func (t *fileTarget) precheck() error {
 		}
 		return nil
 	}
-	if _, err := download.Check(download.Options{Path: t.path, Name: "x", Force: t.force}); err != nil {
+	if st, err := os.Stat(t.path); err == nil && st.IsDir() {
+		return nil // the file name comes from the appliance; Save checks it
+	}
+	if _, err := download.Check(download.Options{Path: t.path, Force: t.force}); err != nil {
 		return err
 	}
 	return nil

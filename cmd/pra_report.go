@@ -310,6 +310,9 @@ func streamReport(f *cmdutil.Factory, spec *pra.ReportSpec, rr *pra.ReportReader
 	if err != nil {
 		return &api.UsageError{Err: err}
 	}
+	if flat && o.Format != output.CSV && !o.TTY {
+		f.Infof("hint: the table format keeps every row until the report ends; use -o json (JSON lines) or -o csv to stream large reports")
+	}
 	n := 0
 	for {
 		item, err := rr.Next()

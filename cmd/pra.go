@@ -87,6 +87,7 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(praXMLCommands(f)...)
 	cmd.AddGroup(&cobra.Group{ID: "btapi", Title: "btapi-style generic verbs (PATH like jump-item/shell-jump):"})
 	return cmd
 }

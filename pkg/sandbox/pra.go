@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/pkg/sim/praxmlsim"
 )
 
 // Environment variables naming the PRA appliance and API account.
@@ -24,6 +25,8 @@ func PRA(o prasim.Options) Vendor {
 // it (token and request counters, seeding).
 func NewPRA(o prasim.Options) (Vendor, *prasim.Server) {
 	sim := prasim.New(o)
+	// The command, reporting, backup and client scripting APIs, behind the same token check and rate limit.
+	praxmlsim.New(praxmlsim.Options{Seed: o.Seed, BackupSize: 64 << 20}).MountOn(sim)
 	return Vendor{
 		Name:    "pra",
 		Handler: sim,

@@ -1,0 +1,268 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/pra"
+	"github.com/infractl/infra/pkg/cmdutil"
+)
+
+// openWith opens a file or URL with the platform's handler. Tests replace the program through INFRA_OPEN_COMMAND.
+func openWith(f *cmdutil.Factory, target string) error {
+	var name string
+	var args []string
+	if v := f.Getenv("INFRA_OPEN_COMMAND"); v != "" {
+		name = v
+	} else {
+		switch runtime.GOOS {
+		case "darwin":
+			name = "open"
+		case "windows":
+			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+		default:
+			name = "xdg-open"
+		}
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return fmt.Errorf("--open: %s was not found, so %s cannot be opened here; open it yourself", name, target)
+	}
+	cmd := exec.Command(path, append(args, target)...)
+	cmd.Stdout, cmd.Stderr = f.IO.ErrOut, f.IO.ErrOut
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("--open: %s %s: %w", name, target, err)
+	}
+	return nil
+}
+
+func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "script",
+		Short: "Generate access console scripts (client scripting API, .brcs files)",
+		Args:  noArgs,
+	}
+	var t fileTarget
+	var custom []string
+	var open, pwStdin, web bool
+	values := map[string]*string{}
+	type flagInfo struct {
+		help    string
+		actions []string
+	}
+	infos := map[string]*flagInfo{}
+	var order []string
+	for _, a := range pra.ScriptActions {
+		for _, p := range a.Params {
+			if p.Name == "password" {
+				continue
+			}
+			fi, ok := infos[p.Flag]
+			if !ok {
+				fi = &flagInfo{help: p.Help}
+				infos[p.Flag] = fi
+				order = append(order, p.Flag)
+			}
+			fi.actions = append(fi.actions, a.Name)
+		}
+	}
+	var lines []string
+	for _, a := range pra.ScriptActions {
+		var fl []string
+		for _, p := range a.Params {
+			s := "--" + p.Flag
+			if p.Name == "password" {
+				s = "--password-stdin"
+			}
+			if p.Required {
+				s += " (required)"
+			}
+			fl = append(fl, s)
+		}
+		if a.Custom {
+			fl = append(fl, "--custom CODE=VALUE")
+		}
+		lines = append(lines, fmt.Sprintf("  %-25s %s\n  %-25s %s", a.Name, a.Short, "", strings.Join(fl, " ")))
+	}
+	gen := &cobra.Command{
+		Use:   "generate ACTION [flags]",
+		Short: "Generate a BeyondTrust Console Script (BRCS) for the access console",
+		Long: `Generate a BeyondTrust Console Script file that the access console runs (double-click it, or
+bomgar-acc --run-script-file FILE). The appliance adds a login command first and delete_script_file last.
+
+Actions and their parameters:
+
+` + strings.Join(lines, "\n") + `
+
+The script is saved under the appliance's file name (brcs-<site> extension) in the current directory, or -f PATH;
+-f - writes it to stdout. --open hands the saved file to the desktop (xdg-open, open, or the Windows file handler) so
+the access console runs it.
+
+login with --username reads the password from stdin (--password-stdin) or a prompt; it is never a flag. The generated
+file contains the password in plain text (the guide's warning): keep it private.
+
+--web-console (start_jump_item_session only) prints the URL that starts the session in the web access console
+(type=web_console, operation=execute) instead of generating a file; --open opens it in the browser.`,
+		Example: `  infra pra script generate start_jump_item_session --client-hostname ABCDEF02 --open
+  infra pra script generate push_and_start_remote --target ABCDEF02 --jumpoint Network01 --custom custom_field1=123
+  infra pra script generate start_shell_jump_session --target 10.0.0.1 --username jsmith --protocol telnet --port 40 -f - 
+  printf '%s\n' "$PW" | infra pra script generate login --username admin --password-stdin -f login.brcs`,
+		ValidArgs: pra.ScriptActionNames(),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("expected one action: %s", strings.Join(pra.ScriptActionNames(), ", "))
+			}
+			if _, ok := pra.FindScriptAction(args[0]); !ok {
+				return usageErrorf("unknown action %q: use one of %s", args[0], strings.Join(pra.ScriptActionNames(), ", "))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			a, _ := pra.FindScriptAction(args[0])
+			var problems []string
+			vals := map[string]string{}
+			for _, fl := range order {
+				if !c.Flags().Changed(fl) {
+					continue
+				}
+				var p *pra.Param
+				for i := range a.Params {
+					if a.Params[i].Flag == fl {
+						p = &a.Params[i]
+					}
+				}
+				if p == nil {
+					problems = append(problems, fmt.Sprintf("--%s does not apply to %s (only to %s)", fl, a.Name, strings.Join(infos[fl].actions, ", ")))
+					continue
+				}
+				vals[p.Name] = *values[fl]
+			}
+			if pwStdin && a.Name != "login" {
+				problems = append(problems, "--password-stdin applies only to login")
+			}
+			if web && a.Name != "start_jump_item_session" {
+				problems = append(problems, "--web-console supports only start_jump_item_session")
+			}
+			if web && c.Flags().Changed("file") {
+				problems = append(problems, "--web-console prints a URL; -f does not apply")
+			}
+			if open && t.path == "-" {
+				problems = append(problems, "--open needs a file: it cannot open stdout")
+			}
+			cm, err := parseCustom(custom)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
+			if a.Name == "login" && (vals["username"] != "" || pwStdin) {
+				if vals["username"] == "" {
+					problems = append(problems, "--password-stdin needs --username")
+				} else {
+					vals["mechanism"] = "username_password"
+				}
+			}
+			needPW := a.Name == "login" && vals["username"] != ""
+			if needPW {
+				vals["password"] = "pending" // read below, once everything else is known to be valid
+			}
+			q, err := pra.ScriptParams(a, vals, cm)
+			if err != nil {
+				problems = append(problems, strings.Split(err.Error(), "\n  ")...)
+			}
+			if len(problems) == 0 && needPW {
+				pw, err := readScriptPassword(f, pwStdin)
+				if err != nil {
+					return err
+				}
+				q.Set("password", pw)
+			}
+			if len(problems) > 0 {
+				return &api.UsageError{Err: fmt.Errorf("invalid %s script:\n  %s", a.Name, strings.Join(problems, "\n  "))}
+			}
+			if err := f.ValidateOutput(); err != nil {
+				return err
+			}
+			if err := t.precheck(); err != nil {
+				return err
+			}
+			if needPW {
+				f.Warnf("the generated script contains the password in plain text: keep it private and delete it after use")
+			}
+			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
+				if web {
+					u := cl.WebConsoleURL(q)
+					fmt.Fprintln(f.IO.Out, u)
+					if open {
+						return openWith(f, u)
+					}
+					return nil
+				}
+				file, err := cl.ClientScript(ctx, q)
+				if err != nil {
+					return err
+				}
+				res, err := t.save(ctx, f, file, "script")
+				if err != nil {
+					return err
+				}
+				if open {
+					return openWith(f, res.File)
+				}
+				return nil
+			})(c, args)
+		},
+	}
+	fs := gen.Flags()
+	for _, fl := range order {
+		v := new(string)
+		values[fl] = v
+		fs.StringVar(v, fl, "", infos[fl].help+" ["+strings.Join(infos[fl].actions, ", ")+"]")
+		if fl == "console" {
+			fs.Lookup(fl).NoOptDefVal = "1"
+		}
+	}
+	fs.StringArrayVar(&custom, "custom", nil, "custom session attribute `CODE=VALUE` (repeatable)")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "login: read the password from the first line of stdin")
+	fs.BoolVar(&open, "open", false, "open the saved script with the desktop's handler (the access console)")
+	fs.BoolVar(&web, "web-console", false, "print the web access console URL instead of generating a file (start_jump_item_session)")
+	t.flags(gen, "the script")
+	fs.SortFlags = false
+	cmd.AddCommand(gen)
+	return cmd
+}
+
+func readScriptPassword(f *cmdutil.Factory, fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		if err != nil && line == "" {
+			return "", usageErrorf("--password-stdin: no password on stdin")
+		}
+		pw := strings.TrimRight(line, "\r\n")
+		if pw == "" {
+			return "", usageErrorf("--password-stdin: the password is empty")
+		}
+		return pw, nil
+	}
+	if !f.IO.CanPrompt() {
+		return "", usageErrorf("login with --username needs the password: pipe it with --password-stdin (it is never a flag)")
+	}
+	fmt.Fprint(f.IO.ErrOut, "Password: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(f.IO.ErrOut)
+	if err != nil {
+		return "", err
+	}
+	if len(b) == 0 {
+		return "", errors.New("empty password")
+	}
+	return string(b), nil
+}

@@ -163,6 +163,17 @@ func markUnknownSubcommands(c *cobra.Command) {
 				s.RunE = func(cc *cobra.Command, args []string) error { return cc.Help() }
 			}
 			markUnknownSubcommands(s)
+		} else if sub.Args != nil {
+			// cobra's own validators (NoArgs, ExactArgs…) return plain errors: make them usage errors (exit 2).
+			orig := sub.Args
+			sub.Args = func(cc *cobra.Command, args []string) error {
+				err := orig(cc, args)
+				var ue *api.UsageError
+				if err != nil && !errors.As(err, &ue) {
+					return &api.UsageError{Err: err}
+				}
+				return err
+			}
 		}
 	}
 }

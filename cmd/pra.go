@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -79,11 +80,15 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
-	groups := praCatalog.Groups()
-	for _, g := range groups {
+	root := praCatalog.Root()
+	for _, op := range root.Ops {
+		cmd.AddCommand(env.OpCommand(op, "PRA"))
+	}
+	for _, g := range root.Groups {
 		cmd.AddCommand(env.Command(g))
 	}
-	for _, c := range genericVerbs(env, groups) {
+	guardSecrets(cmd)
+	for _, c := range genericVerbs(env, root) {
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
 	}
@@ -91,9 +96,40 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	return cmd
 }
 
-// genericVerbs builds btapi's verbs: list|get|add|update|delete PATH [ID]. The PATH is matched against the catalog so
-// input is typed and validated exactly like the typed commands.
-func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
+// guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the
+// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
+func guardSecrets(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		var names []string
+		for _, field := range praCatalog.SecretFields {
+			name := strings.ReplaceAll(field, "_", "-")
+			if fl := c.Flags().Lookup(name); fl != nil {
+				fl.Hidden = true
+				names = append(names, name)
+			}
+		}
+		if len(names) > 0 {
+			c.PreRunE = func(c *cobra.Command, args []string) error {
+				for _, n := range names {
+					if c.Flags().Changed(n) {
+						return usageErrorf("--%s is not accepted on the command line, where other users and the shell history can see it: "+
+							"pass %s on stdin with -k (%s=...) or in --json -", n, strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "-", "_"))
+					}
+				}
+				return nil
+			}
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+}
+
+// genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
+// catalog so input is typed and validated exactly like the typed commands.
+func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 	type verb struct {
 		name, method string
 		kind         engine.Kind
@@ -106,11 +142,14 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 		{"add", "POST", engine.KindObject, false, "Create a resource at PATH from flags-free key=value input (-k)"},
 		{"update", "PATCH", engine.KindObject, true, "Change the resource PATH/ID from key=value input (-k)"},
 		{"delete", "DELETE", engine.KindNone, true, "Delete the resource PATH/ID"},
+		{"download", "GET", engine.KindDownload, false, "Save the file at PATH (installers, cli/linux, openapi.yaml) and print {\"file\": …, \"bytes\": …}"},
 	}
-	var ops []*engine.Op
-	for _, g := range groups {
+	ops := append([]*engine.Op(nil), root.Ops...)
+	for _, g := range root.Groups {
 		g.Walk(func(_ []string, op *engine.Op) { ops = append(ops, op) })
 	}
+	// Templates with more literal segments win: jump-client/installer is the installer list, not Jump Client "installer".
+	sort.SliceStable(ops, func(i, j int) bool { return literalSegments(ops[i].Path) > literalSegments(ops[j].Path) })
 	var out []*cobra.Command
 	for _, v := range verbs {
 		v := v
@@ -142,11 +181,21 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 				if op == nil {
 					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
 				}
+				if (v.kind == engine.KindDownload) != (op.Kind == engine.KindDownload) {
+					if v.kind == engine.KindDownload {
+						return usageErrorf("%s does not answer with a file: use `infra pra get %s`", p, strings.Trim(p, "/"))
+					}
+					return usageErrorf("%s answers with a file: use `infra pra download %s`", p, strings.Trim(p, "/"))
+				}
 				return runGeneric(c, env, op, params, v.kind)
 			},
 		}
 		if v.kind == engine.KindList {
 			c.Flags().Int("limit", 0, "stop after `N` items (0 = all)")
+		}
+		if v.kind == engine.KindDownload {
+			c.Flags().StringP("file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
+			c.Flags().Bool("force", false, "overwrite an existing file")
 		}
 		out = append(out, c)
 	}
@@ -155,13 +204,20 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 
 var tmplParam = regexp.MustCompile(`\{([^}]+)\}`)
 
+func literalSegments(path string) int {
+	n := 0
+	for _, s := range strings.Split(strings.Trim(path, "/"), "/") {
+		if !strings.HasPrefix(s, "{") {
+			n++
+		}
+	}
+	return n
+}
+
 // matchOp finds the catalog operation for METHOD path and extracts the path parameters.
 func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.Op, map[string]string) {
 	for _, op := range ops {
 		if op.Method != method {
-			continue
-		}
-		if method == "GET" && (op.Kind == engine.KindList) != (kind == engine.KindList) {
 			continue
 		}
 		names := tmplParam.FindAllStringSubmatch(op.Path, -1)
@@ -195,8 +251,10 @@ func runGeneric(c *cobra.Command, env *engine.Env, op *engine.Op, params map[str
 	sub := env.OpCommand(&clone, op.Path)
 	sub.SetContext(c.Context())
 	var flagArgs []string
-	if l := c.Flags().Lookup("limit"); l != nil && l.Changed {
-		flagArgs = append(flagArgs, "--limit", l.Value.String())
+	for _, name := range []string{"limit", "file", "force"} {
+		if l := c.Flags().Lookup(name); l != nil && l.Changed {
+			flagArgs = append(flagArgs, "--"+name+"="+l.Value.String())
+		}
 	}
 	if err := sub.ParseFlags(flagArgs); err != nil {
 		return &api.UsageError{Err: err}

@@ -51,12 +51,17 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 			o.RatePerHour = n
 		}
 	}
-	return pra.New(o, pra.Settings{
+	s := pra.Settings{
 		Host:         host,
 		ClientID:     clientID,
 		ClientSecret: secret,
 		Cache:        api.NewFileTokenCache(f.TokenCacheDir()),
-	})
+		Stdout:       f.IO.Out,
+	}
+	if f.ShowProgress() {
+		s.Progress = f.IO.ErrOut
+	}
+	return pra.New(o, s)
 }
 
 func newPRACmd(f *cmdutil.Factory) *cobra.Command {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -85,6 +87,9 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
+	if !praTreeNeeded(os.Args) {
+		return cmd
+	}
 	root := praCatalog.Root()
 	for _, op := range root.Ops {
 		cmd.AddCommand(env.OpCommand(op, "PRA"))
@@ -99,6 +104,22 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	}
 	cmd.AddGroup(&cobra.Group{ID: "btapi", Title: "btapi-style generic verbs (PATH like jump-item/shell-jump):"})
 	return cmd
+}
+
+// praTreeNeeded says whether this process may run a PRA command. Building the ~230 catalog commands with their flags
+// costs a few milliseconds, which `infra version`, `infra virtomize …` and the like should not pay: when the process is
+// the infra executable and no argument is "pra", no PRA command can be reached and the subtree is left out. Anything
+// else (tests calling Run, doc generators, renamed executables) builds the whole tree.
+func praTreeNeeded(argv []string) bool {
+	if len(argv) == 0 || !strings.HasPrefix(filepath.Base(argv[0]), "infra") {
+		return true
+	}
+	for _, a := range argv[1:] {
+		if a == "pra" {
+			return true
+		}
+	}
+	return false
 }
 
 // guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the

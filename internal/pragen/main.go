@@ -173,6 +173,7 @@ type op struct {
 	name             string
 	aliases          []string
 	short            string
+	long             string
 	example          string
 	confirm, multiID bool
 }
@@ -375,6 +376,14 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 	}
 	o.short = g.short(o)
 	o.example = example(o)
+	for _, ar := range o.args {
+		if ar.Help != "" {
+			o.long += fmt.Sprintf("\n%s is %s.", ar.Name, ar.Help)
+		}
+	}
+	if o.long != "" {
+		o.long = o.short + "." + "\n" + o.long
+	}
 	return o, nil
 }
 

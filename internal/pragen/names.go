@@ -29,8 +29,66 @@ var bodyFixes = map[string][]field{
 
 func i64(v int64) *int64 { return &v }
 
-// actionShort gives the help line of custom actions ("METHOD path" → text).
-var actionShort = map[string]string{}
+// actionShort gives the help line of custom actions and irregular operations ("METHOD path" → text).
+var actionShort = map[string]string{
+	"GET /cli/{platform}":                                        "Download the btapi command-line tool for a platform",
+	"GET /openapi.yaml":                                          "Download the site's Configuration API OpenAPI document",
+	"GET /jumpoint/{id}/installer":                               "Download the installer of a Jumpoint",
+	"GET /jumpoint/{id}/node":                                    "Show the nodes of a Jumpoint",
+	"GET /jump-client/installer/{installer_id}/{platform}":       "Download a Jump Client mass-deployment installer for a platform",
+	"POST /jump-client/installer":                                "Create a Jump Client installer (then download it per platform)",
+	"GET /jump-policy/{id}/schedule":                             "Show the schedule of a Jump Policy",
+	"POST /jump-approval/approve":                                "Approve or deny a Jump request",
+	"POST /jump-approval/request":                                "Request approval to Jump to an item",
+	"GET /jump-approval/{user_id}":                               "List the Jump requests a user may approve",
+	"GET /jump-approval/{user_id}/view/{id}":                     "Show one Jump request a user may approve",
+	"POST /group-policy/{id}/provision":                          "Provision the members of a Group Policy",
+	"POST /group-policy/{id}/copy":                               "Copy a Group Policy",
+	"POST /user/provision":                                       "Provision a user from a security provider",
+	"GET /user/{id}/group-policies":                              "List the Group Policies a user belongs to",
+	"PATCH /user/{id}/group-policy-changes":                      "Add a user to or remove them from Group Policies",
+	"POST /vault/account/{id}/check-in":                          "Check a Vault account's credential back in",
+	"POST /vault/account/{id}/check-out":                         "Check out a Vault account's credential (printed on stdout)",
+	"POST /vault/account/{id}/force-check-in":                    "Force the check-in of a credential another user checked out",
+	"POST /vault/account/{id}/rotate":                            "Schedule a credential rotation for a Vault account",
+	"POST /vault/endpoint/{id}/remote-rdp-jump-item-association": "Associate a Vault endpoint with Remote RDP Jump Items",
+	"GET /vault/endpoint/{id}/remote-rdp-jump-item-candidates":   "List the Remote RDP Jump Items a Vault endpoint could be associated with",
+	"GET /endpoint-automation/job/{id}/execution":                "Show the executions of an endpoint automation job",
+	"GET /endpoint-automation/script/{id}/resource":              "Show the resources of an endpoint automation script",
+	"POST /vendor/{id}/reactivate":                               "Reactivate every user of a vendor group",
+	"POST /vendor/{id}/user/{user_id}/reactivate":                "Reactivate one vendor user",
+	"POST /jump-client/{id}/copy":                                "Copy a Jump Client",
+}
+
+// nouns name resources in help texts (group path, or jump-item type → noun).
+var nouns = map[string]string{
+	"shell-jump": "Shell Jump item", "remote-rdp": "Remote RDP item", "remote-vnc": "Remote VNC item", "web-jump": "Web Jump item",
+	"protocol-tunnel-jump": "Protocol Tunnel Jump item", "mysql-tunnel-jump": "MySQL Tunnel Jump item",
+	"psql-tunnel-jump": "PostgreSQL Tunnel Jump item", "network-tunnel-jump": "Network Tunnel Jump item",
+	"vault account": "Vault account", "vault account-group": "Vault account group", "vault account-policy": "Vault account policy",
+	"vault endpoint": "Vault endpoint", "jumpoint": "Jumpoint", "jump-item-role": "Jump Item Role", "jump-policy": "Jump Policy",
+	"jump-group": "Jump Group", "group-policy": "Group Policy", "jump-client": "Jump Client", "jump-client installer": "Jump Client installer",
+	"api-account": "API account", "security-provider": "security provider", "session-policy": "session policy", "team": "team",
+	"user": "user", "vendor": "vendor group", "endpoint-automation job": "endpoint automation job",
+	"endpoint-automation script": "endpoint automation script", "endpoint-automation resource": "endpoint automation resource",
+	"endpoint-automation endpoint": "endpoint automation endpoint",
+}
+
+// examples show the commands of the common tasks ("METHOD path" → example lines).
+var examples = map[string]string{
+	"GET /jump-item/shell-jump":                            "  infra pra jump-item list shell-jump --tag web\n  echo \"tag=i-0abc\" | infra pra -kK list jump-item/shell-jump",
+	"POST /jump-item/shell-jump":                           "  infra pra jump-item add shell-jump --name web1 --hostname 10.0.0.5 --jump-group-id 1 --jumpoint-id 1 --protocol ssh",
+	"POST /jump-item/remote-rdp/{id}/copy":                 "  infra pra jump-item copy remote-rdp 12 --name \"web1 (copy)\" --jump-group-id 3 --jump-group-type shared",
+	"POST /group-policy/{id}/jump-group":                   "  infra pra group-policy jump-group add 3 --jump-group-id 7",
+	"POST /vault/account/{id}/rotate":                      "  infra pra vault account rotate 42",
+	"POST /vault/account/{id}/check-out":                   "  infra pra vault account check-out 42 --jq .password",
+	"POST /vault/account":                                  "  printf 'type=ssh\\nname=\"vpc SSH\"\\nusername=ubuntu\\nprivate_key=\"%s\"\\n' \"$(cat key)\" | infra pra -k vault account create",
+	"GET /jumpoint/{id}/installer":                         "  infra pra jumpoint installer 5\n  infra pra download jumpoint/5/installer | jq -r .file",
+	"POST /jump-client/installer":                          "  infra pra jump-client installer create --jump-group-id 1 --tag web --valid-duration 60",
+	"GET /jump-client/installer/{installer_id}/{platform}": "  infra pra jump-client installer download 0123456789abcdef0123456789abcdef linux-64",
+	"GET /cli/{platform}":                                  "  infra pra cli download linux",
+	"GET /openapi.yaml":                                    "  infra pra openapi --file openapi.yaml",
+}
 
 var verbAliases = map[string][]string{
 	"list":   {"ls"},
@@ -97,7 +155,13 @@ func filterHelp(name, typ string) string {
 
 func noun(o *op) string {
 	if len(o.group) == 2 && o.group[0] == "jump-item" {
+		if n, ok := nouns[o.name]; ok {
+			return n
+		}
 		return title(o.name) + " Jump Item"
+	}
+	if n, ok := nouns[strings.Join(o.group, " ")]; ok {
+		return n
 	}
 	if len(o.group) == 0 {
 		return title(o.name)
@@ -107,9 +171,27 @@ func noun(o *op) string {
 
 func parent(o *op) string {
 	if len(o.group) >= 2 && o.group[0] != "jump-item" {
+		if n, ok := nouns[strings.Join(o.group[:len(o.group)-1], " ")]; ok {
+			return n
+		}
 		return title(o.group[len(o.group)-2])
 	}
 	return ""
+}
+
+// a prefixes a noun with its indefinite article.
+func a(n string) string {
+	if n != "" && strings.ContainsRune("aeiouAEIOU", rune(n[0])) {
+		return "an " + n
+	}
+	return "a " + n
+}
+
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func plural(s string) string {
@@ -135,36 +217,36 @@ func (g *gen) short(o *op) string {
 	switch verb {
 	case "list":
 		if sub && len(o.args) == 1 {
-			return fmt.Sprintf("List the %s of a %s", plural(n), p)
+			return fmt.Sprintf("List the %s of %s", plural(n), a(p))
 		}
 		return "List " + plural(n)
 	case "get":
 		if sub && len(o.args) >= 2 {
-			return fmt.Sprintf("Show one %s of a %s", n, p)
+			return fmt.Sprintf("Show one %s of %s", n, a(p))
 		}
 		return "Show one " + n
 	case "create":
 		if sub {
-			return fmt.Sprintf("Add a %s to a %s", n, p)
+			return fmt.Sprintf("Add %s to %s", a(n), a(p))
 		}
-		return "Create a " + n
+		return "Create " + a(n)
 	case "update":
 		if sub && len(o.args) >= 2 {
-			return fmt.Sprintf("Change a %s of a %s", n, p)
+			return fmt.Sprintf("Change %s of %s", a(n), a(p))
 		}
-		return "Change a " + n
+		return "Change " + a(n)
 	case "delete":
 		if sub && len(o.args) >= 2 {
-			return fmt.Sprintf("Remove %s from a %s", plural(n), p)
+			return fmt.Sprintf("Remove %s from %s", plural(n), a(p))
 		}
 		return "Delete " + plural(n)
 	case "copy":
-		return "Copy a " + n
+		return "Copy " + a(n)
 	}
 	return fmt.Sprintf("%s (%s %s)", title(o.name), o.method, o.path)
 }
 
-func example(o *op) string { return "" }
+func example(o *op) string { return examples[o.method+" "+o.path] }
 
 // groupShorts describes resource groups (command path → text); others are derived from the name.
 var groupShorts = map[string]string{
@@ -208,8 +290,16 @@ func groupShort(n *node) string {
 			return "Copy a Jump Item"
 		}
 	}
-	if len(n.path) >= 2 {
-		return fmt.Sprintf("%s of a %s", plural(title(n.name)), title(n.path[len(n.path)-2]))
+	name := title(n.name)
+	if v, ok := nouns[key]; ok {
+		name = v
 	}
-	return plural(title(n.name))
+	if len(n.path) >= 2 {
+		p := title(n.path[len(n.path)-2])
+		if v, ok := nouns[strings.Join(n.path[:len(n.path)-1], " ")]; ok {
+			p = v
+		}
+		return fmt.Sprintf("%s of %s", upper(plural(name)), a(p))
+	}
+	return upper(plural(name))
 }

@@ -174,6 +174,9 @@ func opLit(o *op, listVar func([]field) string) string {
 		fmt.Fprintf(&b, "Columns: %#v,\n", o.columns)
 	}
 	fmt.Fprintf(&b, "Short: %q,\n", o.short)
+	if o.long != "" {
+		fmt.Fprintf(&b, "Long: %q,\n", o.long)
+	}
 	if o.example != "" {
 		fmt.Fprintf(&b, "Example: %q,\n", o.example)
 	}

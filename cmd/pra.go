@@ -225,7 +225,81 @@ func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 		}
 		out = append(out, c)
 	}
-	return out
+	return append(out, countVerb(env, ops))
+}
+
+// countVerb: `infra pra count PATH` asks for the size of a list with one HEAD request (X-BT-Pagination-Total) instead
+// of fetching every page; key=value pairs on stdin (-k) are the list's filters.
+func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
+	return &cobra.Command{
+		Use:     "count PATH",
+		Short:   "Count the resources at PATH with one HEAD request (key=value filters on stdin with -k)",
+		Example: "  infra pra count jump-item/shell-jump\n  echo tag=web | infra pra -k count jump-item/shell-jump --jq .count",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("%s: expected PATH", c.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			f := env.F
+			f.DefaultOutput = "json"
+			if err := f.ValidateOutput(); err != nil {
+				return err
+			}
+			p := "/" + strings.Trim(args[0], "/")
+			op, params := matchOp(ops, "GET", p, engine.KindList)
+			if op == nil || op.Kind != engine.KindList {
+				return usageErrorf("%s is not a paginated PRA Configuration API list", p)
+			}
+			call := &engine.Call{Op: op, PathParams: params, Query: url.Values{}}
+			if f.G.KVIn {
+				pairs, err := engine.ReadKV(f.IO.In)
+				if err != nil {
+					return &api.UsageError{Err: err}
+				}
+				var bad []string
+				for _, kp := range pairs {
+					if !hasField(op.Query, kp.Key) {
+						bad = append(bad, kp.Key)
+						continue
+					}
+					call.Query.Set(kp.Key, kp.Value)
+				}
+				if len(bad) > 0 {
+					var known []string
+					for _, q := range op.Query {
+						known = append(known, q.Name)
+					}
+					return usageErrorf("%s: unknown filter(s) %s; this list takes: %s", p, strings.Join(bad, ", "), strings.Join(known, ", "))
+				}
+			}
+			be, err := env.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			counter, ok := be.(interface {
+				Count(context.Context, *engine.Call) (int, error)
+			})
+			if !ok {
+				return errors.New("this backend cannot count")
+			}
+			n, err := counter.Count(c.Context(), call)
+			if err != nil {
+				return err
+			}
+			return f.Print(map[string]any{"count": n}, []string{"count"})
+		},
+	}
+}
+
+func hasField(fields []engine.Field, name string) bool {
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 var tmplParam = regexp.MustCompile(`\{([^}]+)\}`)

@@ -55,6 +55,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		fmt.Fprint(w, "payload")
 	case req.URL.Query().Get("per_page") != "":
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-BT-Pagination-Total", "42")
 		fmt.Fprint(w, `[]`)
 	default:
 		w.Header().Set("Content-Type", "application/json")

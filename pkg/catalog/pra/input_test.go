@@ -30,6 +30,7 @@ func TestInputRules(t *testing.T) {
 			[]string{"--password is not accepted on the command line"}},
 		{"non-numeric id", "", []string{"jump-group", "get", "abc"}, []string{"must be a positive integer"}},
 		{"unknown btapi path", "", []string{"get", "no-such/7"}, []string{"not a known PRA Configuration API operation"}},
+		{"count takes the list's filters", "colour=red\n", []string{"-k", "count", "jump-item/shell-jump"}, []string{"unknown filter(s) colour"}},
 		{"download verb only for files", "", []string{"download", "jump-group/7"}, []string{"does not answer with a file"}},
 	}
 	for _, c := range cases {
@@ -92,6 +93,22 @@ func TestValidInput(t *testing.T) {
 	}
 	if r = s.rec.take()[0]; !strings.Contains(r.Query, "tag=i-123") {
 		t.Errorf("query %q lacks the tag filter", r.Query)
+	}
+}
+
+// TestCount: one HEAD request with the filters, the total from X-BT-Pagination-Total.
+func TestCount(t *testing.T) {
+	s := newSite(t)
+	code, stdout, stderr := s.run(t, "tag=web\n", "-k", "count", "jump-item/shell-jump")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	if strings.TrimSpace(stdout) != `{"count":42}` {
+		t.Fatalf("stdout %q", stdout)
+	}
+	reqs := s.rec.take()
+	if len(reqs) != 1 || reqs[0].Method != "HEAD" || reqs[0].Path != "/jump-item/shell-jump" || !strings.Contains(reqs[0].Query, "tag=web") {
+		t.Fatalf("requests %+v, want one HEAD /jump-item/shell-jump?tag=web", reqs)
 	}
 }
 

@@ -178,6 +178,14 @@ type op struct {
 	confirm, multiID bool
 }
 
+// verb is the operation's verb: the command name, or for Jump Items the group (jump-item delete shell-jump).
+func (o *op) verb() string {
+	if len(o.group) == 2 && o.group[0] == "jump-item" {
+		return o.group[1]
+	}
+	return o.name
+}
+
 func (o *op) cmdPath() []string {
 	p := append(append([]string(nil), o.group...), o.name)
 	for _, a := range o.args {
@@ -337,7 +345,7 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 		}
 		o.args = append(o.args, a)
 	}
-	if o.name == "delete" && len(o.args) > 0 && o.args[len(o.args)-1].Integer {
+	if o.verb() == "delete" && len(o.args) > 0 && o.args[len(o.args)-1].Integer {
 		o.multiID = true
 		o.confirm = len(o.args) == 1
 	}

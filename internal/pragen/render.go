@@ -100,7 +100,12 @@ func (g *gen) render(ops []*op, version string) ([]byte, error) {
 	}
 	emit = func(n *node, indent string) {
 		fmt.Fprintf(&body, "{Name: %q, ", n.name)
-		if a := groupAliases[strings.Join(n.path, " ")]; len(a) > 0 {
+		aliases := groupAliases[strings.Join(n.path, " ")]
+		if len(n.path) == 2 && n.path[0] == "jump-item" {
+			// The verb groups of Jump Items take the verbs' aliases: jump-item add shell-jump.
+			aliases = verbAliases[n.name]
+		}
+		if a := aliases; len(a) > 0 {
 			fmt.Fprintf(&body, "Aliases: %#v, ", a)
 		}
 		fmt.Fprintf(&body, "Short: %q,\n", groupShort(n))

@@ -146,3 +146,40 @@ func TestDownloadSafety(t *testing.T) {
 		}
 	}
 }
+
+// TestIssueExamples: the command names promised for the common tasks reach the right operations.
+func TestIssueExamples(t *testing.T) {
+	s := newSite(t)
+	dl := filepath.Join(s.dir, "dl")
+	cases := []struct {
+		args         []string
+		method, path string
+		query, body  string
+	}{
+		{[]string{"jump-item", "list", "shell-jump", "--tag", "web"}, "GET", "/jump-item/shell-jump", "tag=web", ""},
+		{[]string{"jump-item", "add", "shell-jump", "--name", "web1", "--hostname", "10.0.0.5", "--jump-group-id", "1", "--jumpoint-id", "2", "--protocol", "ssh"},
+			"POST", "/jump-item/shell-jump", "", `"jumpoint_id":2`},
+		{[]string{"jump-item", "copy", "remote-rdp", "12", "--name", "c", "--jump-group-id", "1", "--jump-group-type", "shared"}, "POST", "/jump-item/remote-rdp/12/copy", "", `"jump_group_id":1`},
+		{[]string{"jump-item", "rm", "--yes", "web-jump", "4", "5"}, "DELETE", "/jump-item/web-jump/4", "", ""},
+		{[]string{"group-policy", "jump-group", "add", "3", "--jump-group-id", "7"}, "POST", "/group-policy/3/jump-group", "", `"jump_group_id":7`},
+		{[]string{"vault", "account", "rotate", "42"}, "POST", "/vault/account/42/rotate", "", ""},
+		{[]string{"vault", "account", "check-out", "42"}, "POST", "/vault/account/42/check-out", "", ""},
+		{[]string{"jumpoint", "installer", "5", "--file", filepath.Join(dl, "jp")}, "GET", "/jumpoint/5/installer", "", ""},
+		{[]string{"jump-client", "installer", "create", "--jump-group-id", "1", "--valid-duration", "60"}, "POST", "/jump-client/installer", "", `"valid_duration":60`},
+		{[]string{"cli", "download", "linux", "--file", filepath.Join(dl, "btapi.zip")}, "GET", "/cli/linux", "", ""},
+		{[]string{"openapi", "--file", filepath.Join(dl, "openapi.yaml")}, "GET", "/openapi.yaml", "", ""},
+	}
+	for _, c := range cases {
+		code, _, stderr := s.run(t, "", c.args...)
+		if code != 0 {
+			t.Fatalf("infra pra %s: exit %d\n%s", strings.Join(c.args, " "), code, stderr)
+		}
+		reqs := s.rec.take()
+		if len(reqs) == 0 || reqs[0].Method != c.method || reqs[0].Path != c.path {
+			t.Fatalf("infra pra %s sent %+v, want %s %s", strings.Join(c.args, " "), reqs, c.method, c.path)
+		}
+		if !strings.Contains(reqs[0].Query, c.query) || !strings.Contains(string(reqs[0].Body), c.body) {
+			t.Errorf("infra pra %s sent query %q body %s", strings.Join(c.args, " "), reqs[0].Query, reqs[0].Body)
+		}
+	}
+}

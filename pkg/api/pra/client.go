@@ -100,7 +100,7 @@ func New(o api.Options, s Settings) (*Client, error) {
 	if o.RatePerHour == 0 {
 		o.RatePerHour = RatePerHour
 	}
-	o.RedactKeys = append(o.RedactKeys, "private_key", "password")
+	o.RedactKeys = append(o.RedactKeys, "private_key", "password", "x509_key")
 	cc := &api.ClientCredentials{
 		TokenURL:     base + "/oauth2/token",
 		ClientID:     s.ClientID,

@@ -389,6 +389,16 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 			o.long += fmt.Sprintf("\n%s is %s.", ar.Name, ar.Help)
 		}
 	}
+	var secrets []string
+	for _, f := range o.body {
+		if f.Secret && !f.ReadOnly {
+			secrets = append(secrets, f.Name)
+		}
+	}
+	if len(secrets) > 0 {
+		o.long += fmt.Sprintf("\nCredentials (%s) are never taken from flags: give them on stdin, as key=value pairs with -k or as JSON with --json -.",
+			strings.Join(secrets, ", "))
+	}
 	if o.long != "" {
 		o.long = o.short + "." + "\n" + o.long
 	}

@@ -31,33 +31,49 @@ func i64(v int64) *int64 { return &v }
 
 // actionShort gives the help line of custom actions and irregular operations ("METHOD path" → text).
 var actionShort = map[string]string{
-	"GET /cli/{platform}":                                        "Download the btapi command-line tool for a platform",
-	"GET /openapi.yaml":                                          "Download the site's Configuration API OpenAPI document",
-	"GET /jumpoint/{id}/installer":                               "Download the installer of a Jumpoint",
-	"GET /jumpoint/{id}/node":                                    "Show the nodes of a Jumpoint",
-	"GET /jump-client/installer/{installer_id}/{platform}":       "Download a Jump Client mass-deployment installer for a platform",
-	"POST /jump-client/installer":                                "Create a Jump Client installer (then download it per platform)",
-	"GET /jump-policy/{id}/schedule":                             "Show the schedule of a Jump Policy",
-	"POST /jump-approval/approve":                                "Approve or deny a Jump request",
-	"POST /jump-approval/request":                                "Request approval to Jump to an item",
-	"GET /jump-approval/{user_id}":                               "List the Jump requests a user may approve",
-	"GET /jump-approval/{user_id}/view/{id}":                     "Show one Jump request a user may approve",
-	"POST /group-policy/{id}/provision":                          "Provision the members of a Group Policy",
-	"POST /group-policy/{id}/copy":                               "Copy a Group Policy",
-	"POST /user/provision":                                       "Provision a user from a security provider",
-	"GET /user/{id}/group-policies":                              "List the Group Policies a user belongs to",
-	"PATCH /user/{id}/group-policy-changes":                      "Add a user to or remove them from Group Policies",
-	"POST /vault/account/{id}/check-in":                          "Check a Vault account's credential back in",
-	"POST /vault/account/{id}/check-out":                         "Check out a Vault account's credential (printed on stdout)",
-	"POST /vault/account/{id}/force-check-in":                    "Force the check-in of a credential another user checked out",
-	"POST /vault/account/{id}/rotate":                            "Schedule a credential rotation for a Vault account",
-	"POST /vault/endpoint/{id}/remote-rdp-jump-item-association": "Associate a Vault endpoint with Remote RDP Jump Items",
-	"GET /vault/endpoint/{id}/remote-rdp-jump-item-candidates":   "List the Remote RDP Jump Items a Vault endpoint could be associated with",
-	"GET /endpoint-automation/job/{id}/execution":                "Show the executions of an endpoint automation job",
-	"GET /endpoint-automation/script/{id}/resource":              "Show the resources of an endpoint automation script",
-	"POST /vendor/{id}/reactivate":                               "Reactivate every user of a vendor group",
-	"POST /vendor/{id}/user/{user_id}/reactivate":                "Reactivate one vendor user",
-	"POST /jump-client/{id}/copy":                                "Copy a Jump Client",
+	"GET /cli/{platform}":                                                      "Download the btapi command-line tool for a platform",
+	"GET /openapi.yaml":                                                        "Download the site's Configuration API OpenAPI document",
+	"GET /jumpoint/{id}/installer":                                             "Download the installer of a Jumpoint",
+	"GET /jumpoint/{id}/node":                                                  "Show the nodes of a Jumpoint",
+	"GET /jump-client/installer/{installer_id}/{platform}":                     "Download a Jump Client mass-deployment installer for a platform",
+	"POST /jump-client/installer":                                              "Create a Jump Client installer (then download it per platform)",
+	"GET /jump-policy/{id}/schedule":                                           "Show the schedule of a Jump Policy",
+	"POST /jump-approval/approve":                                              "Approve or deny a Jump request",
+	"POST /jump-approval/request":                                              "Request approval to Jump to an item",
+	"GET /jump-approval/{user_id}":                                             "List the Jump requests a user may approve",
+	"GET /jump-approval/{user_id}/view/{id}":                                   "Show one Jump request a user may approve",
+	"POST /group-policy/{id}/provision":                                        "Provision the members of a Group Policy",
+	"POST /group-policy/{id}/copy":                                             "Copy a Group Policy",
+	"POST /user/provision":                                                     "Provision a user from a security provider",
+	"GET /user/{id}/group-policies":                                            "List the Group Policies a user belongs to",
+	"PATCH /user/{id}/group-policy-changes":                                    "Add a user to or remove them from Group Policies",
+	"POST /vault/account/{id}/check-in":                                        "Check a Vault account's credential back in",
+	"POST /vault/account/{id}/check-out":                                       "Check out a Vault account's credential (printed on stdout)",
+	"POST /vault/account/{id}/force-check-in":                                  "Force the check-in of a credential another user checked out",
+	"POST /vault/account/{id}/rotate":                                          "Schedule a credential rotation for a Vault account",
+	"POST /vault/endpoint/{id}/remote-rdp-jump-item-association":               "Associate a Vault endpoint with Remote RDP Jump Items",
+	"GET /vault/endpoint/{id}/remote-rdp-jump-item-candidates":                 "List the Remote RDP Jump Items a Vault endpoint could be associated with",
+	"GET /endpoint-automation/job/{id}/execution":                              "Show the executions of an endpoint automation job",
+	"GET /endpoint-automation/script/{id}/resource":                            "Show the resources of an endpoint automation script",
+	"POST /vendor/{id}/reactivate":                                             "Reactivate every user of a vendor group",
+	"POST /vendor/{id}/user/{user_id}/reactivate":                              "Reactivate one vendor user",
+	"POST /jump-client/{id}/copy":                                              "Copy a Jump Client",
+	"GET /vault/account/{id}/jump-item-association":                            "Show which Jump Items a Vault account is associated with",
+	"POST /vault/account/{id}/jump-item-association":                           "Define the Jump Item association of a Vault account",
+	"PATCH /vault/account/{id}/jump-item-association":                          "Change the Jump Item association of a Vault account",
+	"DELETE /vault/account/{id}/jump-item-association":                         "Remove the Jump Item association of a Vault account",
+	"POST /vault/account/{id}/jump-item-association/jump-item":                 "Associate a Vault account with one more Jump Item",
+	"DELETE /vault/account/{id}/jump-item-association/jump-item":               "Dissociate a Jump Item from a Vault account",
+	"POST /vault/account/{id}/jump-item-association/shared-jump-group":         "Associate a Vault account with the Jump Items of a shared Jump Group",
+	"DELETE /vault/account/{id}/jump-item-association/shared-jump-group":       "Dissociate a shared Jump Group from a Vault account",
+	"GET /vault/account-group/{id}/jump-item-association":                      "Show which Jump Items a Vault account group is associated with",
+	"POST /vault/account-group/{id}/jump-item-association":                     "Define the Jump Item association of a Vault account group",
+	"PATCH /vault/account-group/{id}/jump-item-association":                    "Change the Jump Item association of a Vault account group",
+	"DELETE /vault/account-group/{id}/jump-item-association":                   "Remove the Jump Item association of a Vault account group",
+	"POST /vault/account-group/{id}/jump-item-association/jump-item":           "Associate a Vault account group with one more Jump Item",
+	"DELETE /vault/account-group/{id}/jump-item-association/jump-item":         "Dissociate a Jump Item from a Vault account group",
+	"POST /vault/account-group/{id}/jump-item-association/shared-jump-group":   "Associate a Vault account group with the Jump Items of a shared Jump Group",
+	"DELETE /vault/account-group/{id}/jump-item-association/shared-jump-group": "Dissociate a shared Jump Group from a Vault account group",
 }
 
 // nouns name resources in help texts (group path, or jump-item type → noun).
@@ -73,6 +89,9 @@ var nouns = map[string]string{
 	"endpoint-automation script": "endpoint automation script", "endpoint-automation resource": "endpoint automation resource",
 	"endpoint-automation endpoint": "endpoint automation endpoint",
 }
+
+// plainWords are resource names that read as ordinary words in help texts (a user, not a User).
+var plainWords = map[string]bool{"user": true, "member": true, "team": true, "account": true, "node": true}
 
 // examples show the commands of the common tasks ("METHOD path" → example lines).
 var examples = map[string]string{
@@ -163,6 +182,9 @@ func noun(o *op) string {
 	if n, ok := nouns[strings.Join(o.group, " ")]; ok {
 		return n
 	}
+	if last := o.group[len(o.group)-1]; plainWords[last] {
+		return human(last)
+	}
 	if len(o.group) == 0 {
 		return title(o.name)
 	}
@@ -181,6 +203,10 @@ func parent(o *op) string {
 
 // a prefixes a noun with its indefinite article.
 func a(n string) string {
+	l := strings.ToLower(n)
+	if strings.HasPrefix(l, "user") || strings.HasPrefix(l, "uni") {
+		return "a " + n
+	}
 	if n != "" && strings.ContainsRune("aeiouAEIOU", rune(n[0])) {
 		return "an " + n
 	}
@@ -250,6 +276,12 @@ func example(o *op) string { return examples[o.method+" "+o.path] }
 
 // groupShorts describes resource groups (command path → text); others are derived from the name.
 var groupShorts = map[string]string{
+	"vault account jump-item-association":                         "The Jump Items a Vault account may be used with",
+	"vault account jump-item-association jump-item":               "Jump Items associated with a Vault account one by one",
+	"vault account jump-item-association shared-jump-group":       "Shared Jump Groups whose Jump Items a Vault account may be used with",
+	"vault account-group jump-item-association":                   "The Jump Items a Vault account group may be used with",
+	"vault account-group jump-item-association jump-item":         "Jump Items associated with a Vault account group one by one",
+	"vault account-group jump-item-association shared-jump-group": "Shared Jump Groups whose Jump Items a Vault account group may be used with",
 	"api-account":         "API accounts (read only)",
 	"cli":                 "Download the btapi command-line tool",
 	"endpoint-automation": "Endpoint automation: jobs, scripts, resources and endpoints",

@@ -87,7 +87,8 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
-	if !praTreeNeeded(os.Args) {
+	need := praCommandsNeeded(os.Args)
+	if need.none {
 		return cmd
 	}
 	root := praCatalog.Root()
@@ -95,7 +96,13 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 		cmd.AddCommand(env.OpCommand(op, "PRA"))
 	}
 	for _, g := range root.Groups {
-		cmd.AddCommand(env.Command(g))
+		if need.group(g) {
+			cmd.AddCommand(env.Command(g))
+			continue
+		}
+		// Named in help listings only; this process cannot reach its commands.
+		cmd.AddCommand(&cobra.Command{Use: g.Name, Aliases: g.Aliases, Short: g.Short, Args: cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }})
 	}
 	guardSecrets(cmd)
 	for _, c := range genericVerbs(env, root) {
@@ -106,20 +113,41 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	return cmd
 }
 
-// praTreeNeeded says whether this process may run a PRA command. Building the ~230 catalog commands with their flags
-// costs a few milliseconds, which `infra version`, `infra virtomize …` and the like should not pay: when the process is
-// the infra executable and no argument is "pra", no PRA command can be reached and the subtree is left out. Anything
-// else (tests calling Run, doc generators, renamed executables) builds the whole tree.
-func praTreeNeeded(argv []string) bool {
-	if len(argv) == 0 || !strings.HasPrefix(filepath.Base(argv[0]), "infra") {
+// praNeed says which PRA commands this process may run. Building the ~230 catalog commands with their flags costs a
+// few milliseconds, which `infra version`, `infra virtomize …` and the like should not pay, and `infra pra jump-group
+// list` needs only the jump-group commands. When the process is the infra executable, a resource's commands are built
+// only if an argument names it (or one of its aliases), and none at all without a "pra" argument. Anything else (tests
+// calling Run, documentation generators, renamed executables) builds the whole tree.
+type praNeed struct {
+	none  bool
+	all   bool
+	words map[string]bool
+}
+
+func (n praNeed) group(g *engine.Group) bool {
+	if n.all || n.words[g.Name] {
 		return true
 	}
-	for _, a := range argv[1:] {
-		if a == "pra" {
+	for _, a := range g.Aliases {
+		if n.words[a] {
 			return true
 		}
 	}
 	return false
+}
+
+func praCommandsNeeded(argv []string) praNeed {
+	if len(argv) == 0 || !strings.HasPrefix(filepath.Base(argv[0]), "infra") {
+		return praNeed{all: true}
+	}
+	words := map[string]bool{}
+	for _, a := range argv[1:] {
+		words[a] = true
+	}
+	if !words["pra"] {
+		return praNeed{none: true}
+	}
+	return praNeed{words: words}
 }
 
 // guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the

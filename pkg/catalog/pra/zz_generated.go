@@ -738,7 +738,7 @@ func generated() *engine.Group {
 			},
 			{Name: "endpoint-automation", Short: "Endpoint automation: jobs, scripts, resources and endpoints",
 				Groups: []*engine.Group{
-					{Name: "endpoint", Short: "Endpoint automation endpoints of an Endpoint Automation",
+					{Name: "endpoint", Short: "Endpoints available to endpoint automation",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.endpoint-automation.endpoint.index", Method: "GET", Path: "/endpoint-automation/endpoint", Kind: engine.KindList,
 								Query:   f1,
@@ -752,7 +752,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "job", Short: "Endpoint automation jobs of an Endpoint Automation",
+					{Name: "job", Short: "Endpoint automation jobs and their executions",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.endpoint-automation.job.index", Method: "GET", Path: "/endpoint-automation/job", Kind: engine.KindList,
 								Query:   f0,
@@ -776,7 +776,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "resource", Short: "Endpoint automation resources of an Endpoint Automation",
+					{Name: "resource", Short: "Endpoint automation resources",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.endpoint-automation.resource.index", Method: "GET", Path: "/endpoint-automation/resource", Kind: engine.KindList,
 								Columns: []string{"id", "file_name", "file_size", "display_url", "hash", "updated_at"},
@@ -789,7 +789,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "script", Short: "Endpoint automation scripts of an Endpoint Automation",
+					{Name: "script", Short: "Endpoint automation scripts",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.endpoint-automation.script.index", Method: "GET", Path: "/endpoint-automation/script", Kind: engine.KindList,
 								Columns: []string{"id", "name", "description", "tag", "cmd", "script"},
@@ -1064,7 +1064,7 @@ func generated() *engine.Group {
 					},
 				},
 				Groups: []*engine.Group{
-					{Name: "installer", Short: "Jump Client installers of a Jump Client",
+					{Name: "installer", Short: "Jump Client mass-deployment installers",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.jump-client.installer.index", Method: "GET", Path: "/jump-client/installer", Kind: engine.KindList,
 								Query:   f18,
@@ -1733,7 +1733,7 @@ func generated() *engine.Group {
 			},
 			{Name: "vault", Short: "Vault: accounts, account groups, account policies and endpoints",
 				Groups: []*engine.Group{
-					{Name: "account", Short: "Vault accounts of a Vault",
+					{Name: "account", Short: "Vault accounts: credentials, check-out, rotation, users and Jump Item associations",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.vault.account.index", Method: "GET", Path: "/vault/account", Kind: engine.KindList,
 								Query:   f48,
@@ -1883,7 +1883,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "account-group", Short: "Vault account groups of a Vault",
+					{Name: "account-group", Short: "Vault account groups, their accounts, users and Jump Item associations",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.vault.account-group.index", Method: "GET", Path: "/vault/account-group", Kind: engine.KindList,
 								Query:   f0,
@@ -2026,7 +2026,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "account-policy", Short: "Vault account policies of a Vault",
+					{Name: "account-policy", Short: "Vault account policies",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.vault.account-policy.index", Method: "GET", Path: "/vault/account-policy", Kind: engine.KindList,
 								Query:   f60,
@@ -2058,7 +2058,7 @@ func generated() *engine.Group {
 							},
 						},
 					},
-					{Name: "endpoint", Short: "Vault endpoints of a Vault",
+					{Name: "endpoint", Short: "Vault endpoints and their Remote RDP Jump Item associations",
 						Ops: []*engine.Op{
 							{Name: "list", Aliases: []string{"ls"}, ID: "api.config.vault.endpoint.index", Method: "GET", Path: "/vault/endpoint", Kind: engine.KindList,
 								Query:   f62,

@@ -345,10 +345,6 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 		}
 		o.args = append(o.args, a)
 	}
-	if o.verb() == "delete" && len(o.args) > 0 && o.args[len(o.args)-1].Integer {
-		o.multiID = true
-		o.confirm = len(o.args) == 1
-	}
 
 	// Query filters (pagination is the engine's).
 	for _, pr := range oa.Parameters {
@@ -372,6 +368,12 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 	}
 	if fix, ok := bodyFixes[method+" "+path]; ok {
 		o.body = fix
+	}
+	// Deleting a resource by id: several ids at once, confirmed when it is the resource itself. DELETEs that carry a
+	// body (removing one association criterion) are single requests.
+	if o.verb() == "delete" && len(o.body) == 0 && len(o.args) > 0 && o.args[len(o.args)-1].Integer {
+		o.multiID = true
+		o.confirm = len(o.args) == 1
 	}
 
 	// Default columns from the answer's model.

@@ -183,3 +183,30 @@ func TestIssueExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteWithBody: the DELETE operations that remove one association criterion send their body, typed and checked.
+func TestDeleteWithBody(t *testing.T) {
+	s := newSite(t)
+	code, _, stderr := s.run(t, "", "vault", "account", "jump-item-association", "jump-item", "delete", "42", "--type", "shell_jump")
+	if code != 2 || !strings.Contains(stderr, "id: required") {
+		t.Fatalf("missing id: exit %d\n%s", code, stderr)
+	}
+	if reqs := s.rec.take(); len(reqs) != 0 {
+		t.Fatalf("sent %+v", reqs)
+	}
+	code, _, stderr = s.run(t, "", "vault", "account", "jump-item-association", "jump-item", "rm", "42", "--type", "shell_jump", "--id", "9")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	r := s.rec.take()[0]
+	if r.Method != "DELETE" || r.Path != "/vault/account/42/jump-item-association/jump-item" || !strings.Contains(string(r.Body), `"id":9`) {
+		t.Fatalf("sent %s %s %s", r.Method, r.Path, r.Body)
+	}
+	code, _, stderr = s.run(t, "type=shell_jump\nid=9\n", "-k", "delete", "vault/account-group/3/jump-item-association/jump-item")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	if r = s.rec.take()[0]; r.Method != "DELETE" || !strings.Contains(string(r.Body), `"type":"shell_jump"`) {
+		t.Fatalf("btapi delete sent %s %s %s", r.Method, r.Path, r.Body)
+	}
+}

@@ -3,8 +3,12 @@ package cmd
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -50,12 +54,17 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 			o.RatePerHour = n
 		}
 	}
-	return pra.New(o, pra.Settings{
+	s := pra.Settings{
 		Host:         host,
 		ClientID:     clientID,
 		ClientSecret: secret,
 		Cache:        api.NewFileTokenCache(f.TokenCacheDir()),
-	})
+		Stdout:       f.IO.Out,
+	}
+	if f.ShowProgress() {
+		s.Progress = f.IO.ErrOut
+	}
+	return pra.New(o, s)
 }
 
 func newPRACmd(f *cmdutil.Factory) *cobra.Command {
@@ -79,11 +88,34 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
-	groups := praCatalog.Groups()
-	for _, g := range groups {
-		cmd.AddCommand(env.Command(g))
+	need := praCommandsNeeded(os.Args)
+	if need.none {
+		return cmd
 	}
-	for _, c := range genericVerbs(env, groups) {
+	root := praCatalog.Root()
+	bodyDeletes := deletesWithBody(root)
+	env.Backend = func(ctx context.Context) (engine.Backend, error) {
+		c, err := praClient(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return &praBackend{Client: c, deletes: bodyDeletes}, nil
+	}
+	for _, op := range root.Ops {
+		cmd.AddCommand(env.OpCommand(op, "PRA"))
+	}
+	for _, g := range root.Groups {
+		if need.group(g) {
+			cmd.AddCommand(env.Command(g))
+			continue
+		}
+		// Named in help listings only; this process cannot reach its commands.
+		cmd.AddCommand(&cobra.Command{Use: g.Name, Aliases: g.Aliases, Short: g.Short, Args: cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }})
+	}
+	guardSecrets(cmd)
+	fixDeleteHelp(cmd, bodyDeletes)
+	for _, c := range genericVerbs(env, root, bodyDeletes) {
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
 	}
@@ -92,9 +124,135 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	return cmd
 }
 
-// genericVerbs builds btapi's verbs: list|get|add|update|delete PATH [ID]. The PATH is matched against the catalog so
-// input is typed and validated exactly like the typed commands.
-func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
+// praNeed says which PRA commands this process may run. Building the ~230 catalog commands with their flags costs a
+// few milliseconds, which `infra version`, `infra virtomize …` and the like should not pay, and `infra pra jump-group
+// list` needs only the jump-group commands. When the process is the infra executable, a resource's commands are built
+// only if an argument names it (or one of its aliases), and none at all without a "pra" argument. Anything else (tests
+// calling Run, documentation generators, renamed executables) builds the whole tree.
+type praNeed struct {
+	none  bool
+	all   bool
+	words map[string]bool
+}
+
+func (n praNeed) group(g *engine.Group) bool {
+	if n.all || n.words[g.Name] {
+		return true
+	}
+	for _, a := range g.Aliases {
+		if n.words[a] {
+			return true
+		}
+	}
+	return false
+}
+
+func praCommandsNeeded(argv []string) praNeed {
+	if len(argv) == 0 || !strings.HasPrefix(filepath.Base(argv[0]), "infra") {
+		return praNeed{all: true}
+	}
+	words := map[string]bool{}
+	for _, a := range argv[1:] {
+		words[a] = true
+	}
+	if !words["pra"] {
+		return praNeed{none: true}
+	}
+	return praNeed{words: words}
+}
+
+// deletesWithBody handles the DELETE operations that carry a request body (removing one Jump Item association
+// criterion of a Vault account or account group). The engine reads, types and validates a body only for POST, PUT
+// and PATCH, so these are built as PUT commands — required fields enforced, -k and --json accepted — and praBackend
+// sends them as the DELETE they are. It returns the original operations by id.
+func deletesWithBody(root *engine.Group) map[string]*engine.Op {
+	out := map[string]*engine.Op{}
+	var walk func(g *engine.Group)
+	walk = func(g *engine.Group) {
+		for i, op := range g.Ops {
+			if op.Method == http.MethodDelete && len(op.Body) > 0 {
+				clone := *op
+				clone.Method = http.MethodPut
+				clone.MultiID = false
+				g.Ops[i] = &clone
+				out[op.ID] = op
+			}
+		}
+		for _, s := range g.Groups {
+			walk(s)
+		}
+	}
+	walk(root)
+	return out
+}
+
+// fixDeleteHelp names the real method in the help of the operations deletesWithBody rewrote.
+func fixDeleteHelp(root *cobra.Command, ops map[string]*engine.Op) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, op := range ops {
+			c.Long = strings.Replace(c.Long, "API: PUT "+op.Path+"\n", "API: DELETE "+op.Path+"\n", 1)
+			if strings.HasSuffix(c.Long, "API: PUT "+op.Path) {
+				c.Long = strings.TrimSuffix(c.Long, "PUT "+op.Path) + "DELETE " + op.Path
+			}
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+}
+
+// praBackend is the PRA client as the engine sees it: DELETE operations with a body go out as DELETE.
+type praBackend struct {
+	*pra.Client
+	deletes map[string]*engine.Op
+}
+
+// Invoke implements engine.Backend.
+func (b *praBackend) Invoke(ctx context.Context, c *engine.Call) (any, error) {
+	if orig, ok := b.deletes[c.Op.ID]; ok && c.Op.Method != orig.Method {
+		cc := *c
+		cc.Op = orig
+		c = &cc
+	}
+	return b.Client.Invoke(ctx, c)
+}
+
+// guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the
+// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
+func guardSecrets(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		var names []string
+		for _, field := range praCatalog.SecretFields {
+			name := strings.ReplaceAll(field, "_", "-")
+			if fl := c.Flags().Lookup(name); fl != nil {
+				fl.Hidden = true
+				names = append(names, name)
+			}
+		}
+		if len(names) > 0 {
+			c.PreRunE = func(c *cobra.Command, args []string) error {
+				for _, n := range names {
+					if c.Flags().Changed(n) {
+						return usageErrorf("--%s is not accepted on the command line, where other users and the shell history can see it: "+
+							"pass %s on stdin with -k (%s=...) or in --json -", n, strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "-", "_"))
+					}
+				}
+				return nil
+			}
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+}
+
+// genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
+// catalog so input is typed and validated exactly like the typed commands.
+func genericVerbs(env *engine.Env, root *engine.Group, bodyDeletes map[string]*engine.Op) []*cobra.Command {
 	type verb struct {
 		name, method string
 		kind         engine.Kind
@@ -107,11 +265,14 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 		{"add", "POST", engine.KindObject, false, "Create a resource at PATH from flags-free key=value input (-k)"},
 		{"update", "PATCH", engine.KindObject, true, "Change the resource PATH/ID from key=value input (-k)"},
 		{"delete", "DELETE", engine.KindNone, true, "Delete the resource PATH/ID"},
+		{"download", "GET", engine.KindDownload, false, "Save the file at PATH (installers, cli/linux, openapi.yaml) and print {\"file\": …, \"bytes\": …}"},
 	}
-	var ops []*engine.Op
-	for _, g := range groups {
+	ops := append([]*engine.Op(nil), root.Ops...)
+	for _, g := range root.Groups {
 		g.Walk(func(_ []string, op *engine.Op) { ops = append(ops, op) })
 	}
+	// Templates with more literal segments win: jump-client/installer is the installer list, not Jump Client "installer".
+	sort.SliceStable(ops, func(i, j int) bool { return literalSegments(ops[i].Path) > literalSegments(ops[j].Path) })
 	var out []*cobra.Command
 	for _, v := range verbs {
 		v := v
@@ -139,9 +300,15 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 			RunE: func(c *cobra.Command, args []string) error {
 				env.F.DefaultOutput = "json"
 				p := "/" + strings.Trim(strings.Join(args, "/"), "/")
-				op, params := matchOp(ops, v.method, p, v.kind)
+				op, params := matchOp(ops, v.method, p, v.kind, bodyDeletes)
 				if op == nil {
 					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
+				}
+				if (v.kind == engine.KindDownload) != (op.Kind == engine.KindDownload) {
+					if v.kind == engine.KindDownload {
+						return usageErrorf("%s does not answer with a file: use `infra pra get %s`", p, strings.Trim(p, "/"))
+					}
+					return usageErrorf("%s answers with a file: use `infra pra download %s`", p, strings.Trim(p, "/"))
 				}
 				return runGeneric(c, env, op, params, v.kind)
 			},
@@ -149,20 +316,109 @@ func genericVerbs(env *engine.Env, groups []*engine.Group) []*cobra.Command {
 		if v.kind == engine.KindList {
 			c.Flags().Int("limit", 0, "stop after `N` items (0 = all)")
 		}
+		if v.kind == engine.KindDownload {
+			c.Flags().StringP("file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
+			c.Flags().Bool("force", false, "overwrite an existing file")
+		}
 		out = append(out, c)
 	}
-	return out
+	return append(out, countVerb(env, ops))
+}
+
+// countVerb: `infra pra count PATH` asks for the size of a list with one HEAD request (X-BT-Pagination-Total) instead
+// of fetching every page; key=value pairs on stdin (-k) are the list's filters.
+func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
+	return &cobra.Command{
+		Use:     "count PATH",
+		Short:   "Count the resources at PATH with one HEAD request (key=value filters on stdin with -k)",
+		Example: "  infra pra count jump-item/shell-jump\n  echo tag=web | infra pra -k count jump-item/shell-jump --jq .count",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("%s: expected PATH", c.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			f := env.F
+			f.DefaultOutput = "json"
+			if err := f.ValidateOutput(); err != nil {
+				return err
+			}
+			p := "/" + strings.Trim(args[0], "/")
+			op, params := matchOp(ops, "GET", p, engine.KindList, nil)
+			if op == nil || op.Kind != engine.KindList {
+				return usageErrorf("%s is not a paginated PRA Configuration API list", p)
+			}
+			call := &engine.Call{Op: op, PathParams: params, Query: url.Values{}}
+			if f.G.KVIn {
+				pairs, err := engine.ReadKV(f.IO.In)
+				if err != nil {
+					return &api.UsageError{Err: err}
+				}
+				var bad []string
+				for _, kp := range pairs {
+					if !hasField(op.Query, kp.Key) {
+						bad = append(bad, kp.Key)
+						continue
+					}
+					call.Query.Set(kp.Key, kp.Value)
+				}
+				if len(bad) > 0 {
+					var known []string
+					for _, q := range op.Query {
+						known = append(known, q.Name)
+					}
+					return usageErrorf("%s: unknown filter(s) %s; this list takes: %s", p, strings.Join(bad, ", "), strings.Join(known, ", "))
+				}
+			}
+			be, err := env.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			counter, ok := be.(interface {
+				Count(context.Context, *engine.Call) (int, error)
+			})
+			if !ok {
+				return errors.New("this backend cannot count")
+			}
+			n, err := counter.Count(c.Context(), call)
+			if err != nil {
+				return err
+			}
+			return f.Print(map[string]any{"count": n}, []string{"count"})
+		},
+	}
+}
+
+func hasField(fields []engine.Field, name string) bool {
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 var tmplParam = regexp.MustCompile(`\{([^}]+)\}`)
 
-// matchOp finds the catalog operation for METHOD path and extracts the path parameters.
-func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.Op, map[string]string) {
-	for _, op := range ops {
-		if op.Method != method {
-			continue
+func literalSegments(path string) int {
+	n := 0
+	for _, s := range strings.Split(strings.Trim(path, "/"), "/") {
+		if !strings.HasPrefix(s, "{") {
+			n++
 		}
-		if method == "GET" && (op.Kind == engine.KindList) != (kind == engine.KindList) {
+	}
+	return n
+}
+
+// matchOp finds the catalog operation for METHOD path and extracts the path parameters.
+func matchOp(ops []*engine.Op, method, path string, kind engine.Kind, bodyDeletes map[string]*engine.Op) (*engine.Op, map[string]string) {
+	for _, op := range ops {
+		opMethod := op.Method
+		if orig, ok := bodyDeletes[op.ID]; ok && op != orig {
+			opMethod = orig.Method
+		}
+		if opMethod != method {
 			continue
 		}
 		names := tmplParam.FindAllStringSubmatch(op.Path, -1)
@@ -196,8 +452,10 @@ func runGeneric(c *cobra.Command, env *engine.Env, op *engine.Op, params map[str
 	sub := env.OpCommand(&clone, op.Path)
 	sub.SetContext(c.Context())
 	var flagArgs []string
-	if l := c.Flags().Lookup("limit"); l != nil && l.Changed {
-		flagArgs = append(flagArgs, "--limit", l.Value.String())
+	for _, name := range []string{"limit", "file", "force"} {
+		if l := c.Flags().Lookup(name); l != nil && l.Changed {
+			flagArgs = append(flagArgs, "--"+name+"="+l.Value.String())
+		}
 	}
 	if err := sub.ParseFlags(flagArgs); err != nil {
 		return &api.UsageError{Err: err}

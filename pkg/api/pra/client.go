@@ -9,12 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/oauth2"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/download"
 	"github.com/infractl/infra/pkg/engine"
 )
 
@@ -41,12 +44,28 @@ type Settings struct {
 	Cache        api.TokenCache
 	// Minted is called when a new token is minted.
 	Minted func()
+	// Progress receives download progress bars; nil draws none (pass stderr only when it is a terminal).
+	Progress io.Writer
+	// Stdout receives downloads saved to "-" (default os.Stdout).
+	Stdout io.Writer
+	// Parallel is how many list pages may be fetched at once once the page count is known (default 4; 1 = one by one).
+	Parallel int
 }
 
 // Client talks to one PRA site.
 type Client struct {
-	core *api.Client
-	cc   *api.ClientCredentials
+	core     *api.Client
+	cc       *api.ClientCredentials
+	progress io.Writer
+	parallel int
+	out      io.Writer
+}
+
+func (c *Client) stdout() io.Writer {
+	if c.out != nil {
+		return c.out
+	}
+	return os.Stdout
 }
 
 // BaseURL turns a btapi-style host ("access.example.com") into a URL; URLs are kept.
@@ -81,7 +100,7 @@ func New(o api.Options, s Settings) (*Client, error) {
 	if o.RatePerHour == 0 {
 		o.RatePerHour = RatePerHour
 	}
-	o.RedactKeys = append(o.RedactKeys, "private_key", "password")
+	o.RedactKeys = append(o.RedactKeys, "private_key", "password", "x509_key")
 	cc := &api.ClientCredentials{
 		TokenURL:     base + "/oauth2/token",
 		ClientID:     s.ClientID,
@@ -98,7 +117,11 @@ func New(o api.Options, s Settings) (*Client, error) {
 	}
 	// The token call goes through the same TLS settings and debug trace, without auth or retries.
 	cc.HTTPClient = core.HTTPClient()
-	return &Client{core: core, cc: cc}, nil
+	par := s.Parallel
+	if par <= 0 {
+		par = 4
+	}
+	return &Client{core: core, cc: cc, progress: s.Progress, parallel: par, out: s.Stdout}, nil
 }
 
 // Core exposes the HTTP core (for the XML APIs and downloads).
@@ -128,7 +151,11 @@ func decorate(err error) error {
 	}
 	switch he.StatusCode {
 	case http.StatusForbidden:
-		he.Hint = "the API account lacks permission for this API: in /login > Management > API Configuration, allow the Configuration API (and Vault access for vault resources)"
+		if isVaultURL(he.URL) {
+			he.Hint = "the API account lacks the Vault permission: in /login > Management > API Configuration, edit the account and allow Vault access (it needs Configuration API access as well)"
+		} else {
+			he.Hint = "the API account lacks permission to use the Configuration API: in /login > Management > API Configuration, edit the account and allow Configuration API access"
+		}
 	case http.StatusUnauthorized:
 		if !strings.Contains(string(he.Body), "access_denied") {
 			he.Hint = "PRA answers 401 for unrecognised query parameters or body fields as well as for bad credentials"
@@ -143,6 +170,47 @@ func decorate(err error) error {
 	return he
 }
 
+func isVaultURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return strings.Contains(raw, ConfigPrefix+"/vault/")
+	}
+	return strings.HasPrefix(u.Path, ConfigPrefix+"/vault/") || u.Path == ConfigPrefix+"/vault"
+}
+
+// fail decorates an API error; a 405 without an Allow header is completed with the methods an OPTIONS request names.
+func (c *Client) fail(ctx context.Context, err error) error {
+	var he *api.HTTPError
+	if errors.As(err, &he) && he.StatusCode == http.StatusMethodNotAllowed && he.Allow == "" {
+		if u, perr := url.Parse(he.URL); perr == nil {
+			if req, rerr := c.core.NewRequest(ctx, http.MethodOptions, u.Path, nil); rerr == nil {
+				req.Header.Set("Accept", "application/json")
+				if resp, derr := c.core.Do(req); derr == nil {
+					he.Allow = resp.Header.Get("Allow")
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}
+	}
+	return decorate(err)
+}
+
+// Allowed asks the site which methods a path accepts (OPTIONS; the Allow header).
+func (c *Client) Allowed(ctx context.Context, path string) (string, error) {
+	req, err := c.request(ctx, http.MethodOptions, path, nil, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.core.Do(req)
+	if err != nil {
+		return "", decorate(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.Header.Get("Allow"), nil
+}
+
 // Invoke implements engine.Backend.
 func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
 	var body any
@@ -155,7 +223,7 @@ func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
 	}
 	var out any
 	if _, err := c.core.DoJSON(req, &out); err != nil {
-		return nil, decorate(err)
+		return nil, c.fail(ctx, err)
 	}
 	return out, nil
 }
@@ -169,12 +237,14 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	var out any
 	resp, err := c.core.DoJSON(req, &out)
 	if err != nil {
-		return nil, nil, decorate(err)
+		return nil, nil, c.fail(ctx, err)
 	}
 	return out, resp.Header, nil
 }
 
-// List implements engine.Backend: it follows the Link header's rel="next" until the last page or the limit.
+// List implements engine.Backend. It asks for per_page (at most 100) and current_page, then follows the Link header's
+// rel="next" until the last page or the limit. When the first answer names the last page (X-BT-Pagination-Last-Page),
+// the remaining pages are fetched several at a time (within the client's rate limit) and delivered in order.
 func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
 	q := url.Values{}
 	for k, v := range call.Query {
@@ -196,37 +266,132 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 		page = opts.Page
 	}
 	q.Set("current_page", strconv.Itoa(page))
-	next := ConfigPrefix + call.Path() + "?" + q.Encode()
+	base := ConfigPrefix + call.Path()
 	seen := 0
-	for next != "" {
-		req, err := c.core.NewRequest(ctx, http.MethodGet, next, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Accept", "application/json")
-		var items []any
-		resp, err := c.core.DoJSON(req, &items)
-		if err != nil {
-			return decorate(err)
-		}
+	// deliver hands items to each; done reports the limit was reached.
+	deliver := func(items []any) (done bool, err error) {
 		for _, it := range items {
 			if err := each(it); err != nil {
-				return err
+				return true, err
 			}
 			seen++
 			if opts.Limit > 0 && seen >= opts.Limit {
-				return nil
+				return true, nil
 			}
 		}
-		if opts.Page > 0 || len(items) == 0 {
+		return false, nil
+	}
+	items, hdr, err := c.page(ctx, base+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	if done, err := deliver(items); done || err != nil {
+		return err
+	}
+	if opts.Page > 0 || len(items) == 0 {
+		return nil
+	}
+	if last, err := strconv.Atoi(hdr.Get("X-BT-Pagination-Last-Page")); err == nil && last > page && c.parallel > 1 {
+		if opts.Limit > 0 {
+			// Pages still needed for the limit, counted from the first page fetched.
+			need := page + (opts.Limit-seen+per-1)/per
+			last = min(last, need)
+		}
+		return c.concurrentPages(ctx, base, q, page+1, last, deliver)
+	}
+	next := NextLink(hdr.Get("Link"))
+	for next != "" {
+		// Keep requests on the configured site even if the Link header names another host.
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+		items, hdr, err := c.page(ctx, next)
+		if err != nil {
+			return err
+		}
+		if done, err := deliver(items); done || err != nil {
+			return err
+		}
+		if len(items) == 0 {
 			return nil
 		}
-		next = NextLink(resp.Header.Get("Link"))
-		if next != "" {
-			// Keep requests on the configured site even if the Link header names another host.
-			if u, err := url.Parse(next); err == nil {
-				next = u.RequestURI()
+		next = NextLink(hdr.Get("Link"))
+	}
+	return nil
+}
+
+// page fetches one page of a list.
+func (c *Client) page(ctx context.Context, uri string) ([]any, http.Header, error) {
+	req, err := c.core.NewRequest(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	var items []any
+	resp, err := c.core.DoJSON(req, &items)
+	if err != nil {
+		return nil, nil, c.fail(ctx, err)
+	}
+	return items, resp.Header, nil
+}
+
+// concurrentPages fetches pages from..to with up to c.parallel requests in flight and delivers them in page order.
+func (c *Client) concurrentPages(ctx context.Context, base string, q url.Values, from, to int, deliver func([]any) (bool, error)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type result struct {
+		items []any
+		err   error
+	}
+	n := to - from + 1
+	results := make([]chan result, n)
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	sem := make(chan struct{}, c.parallel)
+	var wg sync.WaitGroup
+	spawned := make(chan struct{})
+	defer func() {
+		// Stop: no new requests, and wait for those in flight.
+		cancel()
+		<-spawned
+		wg.Wait()
+	}()
+	go func() {
+		defer close(spawned)
+		for i := 0; i < n; i++ {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < n; j++ {
+					results[j] <- result{err: ctx.Err()}
+				}
+				return
 			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				pq := url.Values{}
+				for k, v := range q {
+					pq[k] = v
+				}
+				pq.Set("current_page", strconv.Itoa(from+i))
+				items, _, err := c.page(ctx, base+"?"+pq.Encode())
+				results[i] <- result{items, err}
+			}(i)
+		}
+	}()
+	for i := 0; i < n; i++ {
+		r := <-results[i]
+		if r.err != nil {
+			return r.err
+		}
+		done, err := deliver(r.items)
+		if done || err != nil {
+			return err
+		}
+		if len(r.items) == 0 {
+			return nil
 		}
 	}
 	return nil
@@ -245,7 +410,7 @@ func (c *Client) Count(ctx context.Context, call *engine.Call) (int, error) {
 	}
 	resp, err := c.core.Do(req)
 	if err != nil {
-		return 0, decorate(err)
+		return 0, c.fail(ctx, err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -273,4 +438,48 @@ func NextLink(h string) string {
 		}
 	}
 	return ""
+}
+
+// Download implements engine.Downloader: the answer is streamed to disk with pkg/download (server file name sanitised,
+// no overwrite without Force, temporary file renamed into place) or to stdout when the path is "-".
+func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.DownloadOptions) (*engine.Download, error) {
+	fallback := strings.ReplaceAll(strings.Trim(call.Path(), "/"), "/", "-")
+	dl := download.Options{Path: opts.Path, Force: opts.Force, Size: -1, Name: download.Sanitize(fallback)}
+	if opts.Path != "-" {
+		// Refuse before sending when the named file exists; a directory target is checked once the name is known.
+		if opts.Path != "" && !isDir(opts.Path) {
+			if _, err := download.Check(dl); err != nil {
+				return nil, err
+			}
+		}
+	}
+	req, err := c.request(ctx, call.Op.Method, call.Path(), call.Query, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The site wants application/json in Accept; files come back in their own type.
+	req.Header.Set("Accept", "application/json, */*")
+	resp, err := c.core.Do(req)
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	defer resp.Body.Close()
+	if opts.Path == "-" {
+		n, err := io.Copy(c.stdout(), resp.Body)
+		return &engine.Download{File: "-", Bytes: n}, err
+	}
+	dl.Name = download.FileName(resp.Header, fallback)
+	dl.Size = resp.ContentLength
+	dl.Progress = c.progress
+	dl.Label = dl.Name
+	res, err := download.Save(ctx, resp.Body, dl)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Download{File: res.File, Bytes: res.Bytes}, nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }

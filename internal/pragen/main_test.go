@@ -1,0 +1,136 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+const miniSpec = `openapi: 3.0.0
+info: {title: t, version: '9.9'}
+paths:
+  /widget:
+    get:
+      operationId: widget.index
+      parameters:
+        - {name: per_page, in: query, schema: {type: integer}}
+        - {name: current_page, in: query, schema: {type: integer}}
+        - {name: tag, in: query, schema: {type: string, maxLength: 64}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Widget'}}}}}
+    post:
+      operationId: widget.store
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Widget'}}}}
+      responses:
+        '201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Widget'}}}}
+  /widget/{id}:
+    delete:
+      operationId: widget.destroy
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'204': {description: gone}}
+  /widget/{id}/rotate:
+    post:
+      operationId: widget.rotate
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'204': {description: done}}
+  /jump-item/gizmo/{id}/copy:
+    post:
+      operationId: gizmo.copy
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}
+  /widget/{id}/installer:
+    get:
+      operationId: widget.download
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'200': {description: ok, content: {application/x-executable: {schema: {type: string, format: binary}}}}}
+components:
+  schemas:
+    Widget:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string, minLength: 1, maxLength: 10, required: true}
+        when: {type: string, format: date-time}
+        size: {type: string, enum: [s, m]}
+        secret: {type: string, writeOnly: true}
+`
+
+func TestGenerate(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec.yaml")
+	if err := os.WriteFile(spec, []byte(miniSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixed, order, err := normalise([]byte(miniSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order[orderKey([]string{"id", "name", "when", "size", "secret"})], ","); got != "id,name,when,size,secret" {
+		t.Fatalf("declared order %q", got)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gen{doc: doc, order: order}
+	ops, err := g.operations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*op{}
+	for _, o := range ops {
+		got[o.method+" "+o.path] = o
+	}
+	want := map[string]string{
+		"GET /widget":                     "widget list",
+		"POST /widget":                    "widget create",
+		"DELETE /widget/{id}":             "widget delete WIDGET_ID",
+		"POST /widget/{id}/rotate":        "widget rotate WIDGET_ID",
+		"POST /jump-item/gizmo/{id}/copy": "jump-item copy gizmo JUMP_ITEM_ID",
+		"GET /widget/{id}/installer":      "widget installer WIDGET_ID",
+	}
+	for k, w := range want {
+		o := got[k]
+		if o == nil {
+			t.Fatalf("%s: no operation", k)
+		}
+		if c := strings.Join(o.cmdPath(), " "); c != w {
+			t.Errorf("%s → %q, want %q", k, c, w)
+		}
+	}
+	if k := got["GET /widget"].kind; k != "engine.KindList" {
+		t.Errorf("list kind %s", k)
+	}
+	if k := got["GET /widget/{id}/installer"].kind; k != "engine.KindDownload" {
+		t.Errorf("download kind %s", k)
+	}
+	if o := got["DELETE /widget/{id}"]; !o.confirm || !o.multiID {
+		t.Errorf("delete: confirm %v multi %v", o.confirm, o.multiID)
+	}
+	fields := map[string]field{}
+	for _, f := range got["POST /widget"].body {
+		fields[f.Name] = f
+	}
+	if f := fields["name"]; !f.Required || f.MinLen != 1 || f.MaxLen != 10 {
+		t.Errorf("name: %+v (a boolean required in the property must become required)", f)
+	}
+	if !fields["id"].ReadOnly || fields["when"].Type != "engine.DateTime" || !fields["secret"].Secret || len(fields["size"].Enum) != 2 {
+		t.Errorf("fields: %+v", fields)
+	}
+	if q := got["GET /widget"].query; len(q) != 1 || q[0].Name != "tag" {
+		t.Errorf("query: %+v (paging parameters are the engine's)", q)
+	}
+	out := filepath.Join(dir, "zz.go")
+	if err := run(spec, out, false); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.ReadFile(out)
+	for _, w := range []string{`const SpecVersion = "9.9"`, `const OperationCount = 6`, `var SecretFields = []string{"secret"}`, `Path: "/widget/{id}/rotate"`} {
+		if !strings.Contains(string(src), w) {
+			t.Errorf("generated code lacks %s", w)
+		}
+	}
+}

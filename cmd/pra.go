@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,7 +86,7 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
-	need := praCommandsNeeded(os.Args)
+	need := praCommandsNeeded(f.Args)
 	if need.none {
 		return cmd
 	}
@@ -147,12 +145,14 @@ func (n praNeed) group(g *engine.Group) bool {
 	return false
 }
 
-func praCommandsNeeded(argv []string) praNeed {
-	if len(argv) == 0 || !strings.HasPrefix(filepath.Base(argv[0]), "infra") {
+// praCommandsNeeded decides from the command-line arguments (without the program name) which PRA resource groups to
+// build. Nil arguments (documentation generators, callers building the whole tree) mean all of them.
+func praCommandsNeeded(args []string) praNeed {
+	if args == nil {
 		return praNeed{all: true}
 	}
 	words := map[string]bool{}
-	for _, a := range argv[1:] {
+	for _, a := range args {
 		words[a] = true
 	}
 	if !words["pra"] {

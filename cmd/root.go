@@ -64,6 +64,10 @@ func Main() int {
 
 // Run executes args against a factory; tests call it directly.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	if args == nil {
+		args = []string{}
+	}
+	f.Args = args
 	root := NewRoot(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)

@@ -58,6 +58,9 @@ type Factory struct {
 	// DefaultOutput replaces "table" as the default format when no flag, environment or config sets one
 	// (btapi-style verbs print JSON, as btapi does).
 	DefaultOutput string
+	// Args are the command-line arguments being run (nil when the whole command tree is wanted, as for generated
+	// documentation); vendors with many commands build only the parts these arguments name.
+	Args []string
 	// KeyringTimeout bounds every OS keyring call.
 	KeyringTimeout time.Duration
 

@@ -101,10 +101,11 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 	b := f.Build
 	root := &cobra.Command{
 		Use:   "infra",
-		Short: "Drive infrastructure vendor APIs (BeyondTrust PRA) from the shell",
+		Short: "Drive infrastructure vendor APIs (BeyondTrust PRA, Virtomize) from the shell",
 		Long: `infra drives vendor APIs from a shell, a script or a CI pipeline:
 
   infra pra …        BeyondTrust Privileged Remote Access
+  infra virtomize …  Virtomize appliance (virtual machines, clusters, networks, profiles)
 
 Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
 Try it with no vendor account: infra sandbox serve.`,
@@ -122,7 +123,7 @@ Try it with no vendor account: infra sandbox serve.`,
 	})
 	addGlobalFlags(root, f.G)
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
-	for _, c := range []*cobra.Command{newPRACmd(f)} {
+	for _, c := range []*cobra.Command{newPRACmd(f), newVirtomizeCmd(f)} {
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}

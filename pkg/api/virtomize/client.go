@@ -39,7 +39,7 @@ type Settings struct {
 	Password string // appliance password (client_secret)
 	// PasswordFunc, when set, supplies the password on first need (so calls that need no token need no password).
 	PasswordFunc func() (string, error)
-	Cache    api.TokenCache
+	Cache        api.TokenCache
 	// Minted is called when a new token is minted.
 	Minted func()
 	// Progress, when non-nil, receives byte bars for downloads and uploads (stderr on a terminal).
@@ -317,8 +317,9 @@ func pinError(pe *api.PinError) error {
 	return &api.AuthError{Err: fmt.Errorf("WARNING: the TLS certificate of the Virtomize appliance %s has CHANGED.\n"+
 		"  pinned:    %s\n  presented: %s\n"+
 		"This can mean someone is intercepting the connection, or the appliance got a new certificate. Nothing was sent.\n"+
-		"If the change is expected, check the new fingerprint on the appliance console and pin it again:\n"+
-		"  infra auth login virtomize --fingerprint %s", pe.Host, pe.Expected, pe.Got, pe.Got)}
+		"If the change is expected, compare the new fingerprint with the appliance console and pin it again:\n"+
+		"  infra config set virtomize.fingerprint %s\n"+
+		"or log in again (shows the certificate): infra auth login virtomize", pe.Host, pe.Expected, pe.Got, pe.Got)}
 }
 
 // EncodeForm encodes a request body the way the appliance's curl examples do: scalars as name=value, arrays as

@@ -79,7 +79,9 @@ func decorate(g map[string]*engine.Group) {
 		o.Long = "Create a virtual machine record. The machine is deployed on the cluster by `vm install`.\n\n" + sizes
 		o.Example = "  infra virtomize vm create --name web1 --owner 1 --cpu 2 --ram 4GB --disc 40GB --oskey 1 --clusterkey 1 --datastore auto"
 	})
-	set("vm", "update", func(o *engine.Op) { o.Long = "Replace a virtual machine record: every required field must be given.\n\n" + sizes })
+	set("vm", "update", func(o *engine.Op) {
+		o.Long = "Replace a virtual machine record: every required field must be given.\n\n" + sizes
+	})
 	set("vm", "install", func(o *engine.Op) {
 		o.Long = "Start installing the operating system of a machine that has at least one network interface (see vm-network create).\n\n" +
 			"The root password is never taken as an argument: use --password-stdin or --password-prompt. A plain password is " +

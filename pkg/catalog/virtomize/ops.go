@@ -1058,10 +1058,10 @@ func opsVm() []*engine.Op {
 		{Name: "params",
 			ID:     "Read Install Parameters",
 			Method: "GET", Path: "/virtualmachines/parameter/{key}",
-			Args:    []engine.Arg{{Param: "key", Name: "VM_KEY", Integer: true}},
+			Args:    []engine.Arg{{Param: "key", Name: "PARAMETERS_KEY", Integer: true}},
 			Kind:    engine.KindObject,
 			Columns: []string{"key", "locale", "keyboard", "password"},
-			Short:   "Show the installation parameters of a machine"},
+			Short:   "Show installation parameters (the key is the machine's installparameters field)"},
 	}
 }
 

@@ -52,13 +52,16 @@ func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
 }
 
 // virtomizeHTTPOptions adds the pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin replaces
-// CA verification, so --insecure is not needed (and not applied) for a pinned appliance.
+// CA verification, so an insecure setting in the configuration does not weaken a pinned appliance; only --insecure on
+// the command line skips the pin (with a warning).
 func virtomizeHTTPOptions(f *cmdutil.Factory) (api.Options, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return api.Options{}, err
 	}
-	if pin := cfg.String("virtomize.fingerprint"); pin != "" {
+	if pin := cfg.String("virtomize.fingerprint"); pin != "" && f.G.Changed["insecure"] == "true" {
+		f.Warnf("--insecure: not checking the pinned certificate of the Virtomize appliance")
+	} else if pin != "" {
 		p, err := api.NormalizePin(pin)
 		if err != nil {
 			return api.Options{}, &api.UsageError{Err: fmt.Errorf("virtomize.fingerprint: %v", err)}

@@ -11,6 +11,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -165,12 +167,17 @@ func init() {
 		var current atomic.Pointer[tls.Certificate]
 		current.Store(&certA)
 		tsim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "v1rt-sandbox-pass", Seed: true})
-		tsrv := httptest.NewUnstartedServer(tsim)
-		tsrv.TLS = &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil }}
-		tsrv.StartTLS()
-		env.Defer(tsrv.Close)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		tlsLn := tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil }})
+		hs := &http.Server{Handler: tsim, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+		go func() { _ = hs.Serve(tlsLn) }()
+		env.Defer(func() { _ = hs.Close() })
 		env.Values["virtomizetlscert"] = func() { current.Store(&certB) }
-		env.Setenv("VIRTOMIZE_TLS_URL", tsrv.URL)
+		env.Setenv("VIRTOMIZE_TLS_URL", "https://"+ln.Addr().String())
 		env.Setenv("VIRTOMIZE_FP_A", fpA)
 		env.Setenv("VIRTOMIZE_FP_B", fpB)
 		return nil

@@ -6,6 +6,8 @@ package virtomize
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,7 +151,7 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 		if errors.As(err, &pe) {
 			return nil, pinError(pe)
 		}
-		return nil, &api.AuthError{Err: fmt.Errorf("token request to %s/token failed: %s", c.base, strings.ReplaceAll(err.Error(), c.pass, api.Redacted))}
+		return nil, &api.AuthError{Err: fmt.Errorf("token request to %s/token failed: %s%s", c.base, strings.ReplaceAll(err.Error(), c.pass, api.Redacted), untrustedHint(err))}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -281,6 +283,9 @@ func decorate(err error) error {
 	}
 	var he *api.HTTPError
 	if !errors.As(err, &he) {
+		if h := untrustedHint(err); h != "" {
+			return fmt.Errorf("%w%s", err, h)
+		}
 		return err
 	}
 	doc := ParseErrorDoc(he.Body)
@@ -310,6 +315,18 @@ func decorate(err error) error {
 		return &api.UsageError{Err: he}
 	}
 	return he
+}
+
+// untrustedHint explains what to do about an appliance certificate no CA vouches for (appliances are self-signed).
+func untrustedHint(err error) string {
+	var ua x509.UnknownAuthorityError
+	var cv *tls.CertificateVerificationError
+	var hn x509.HostnameError
+	if errors.As(err, &ua) || errors.As(err, &cv) || errors.As(err, &hn) {
+		return "\n  hint: the appliance's certificate is not trusted (appliances are usually self-signed): pin it with " +
+			"`infra auth login virtomize`, trust its CA with --ca-cert, or skip verification with --insecure"
+	}
+	return ""
 }
 
 // pinError explains a changed certificate and how to re-pin it.

@@ -196,6 +196,19 @@ func init() {
 	extraCmds["virtomize-swap-cert"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Value("virtomizetlscert").(func())()
 	}
+	// [!] virtomize-sent METHOD PATH: a request for METHOD PATH reached the appliance (with !: never).
+	extraCmds["virtomize-sent"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: virtomize-sent METHOD PATH")
+		}
+		rec := ts.Value("virtomizerec").(*virtomizeRecorder)
+		rec.mu.Lock()
+		_, ok := rec.seen[args[0]+" "+args[1]]
+		rec.mu.Unlock()
+		if ok == neg {
+			ts.Fatalf("%s %s: sent=%v", args[0], args[1], ok)
+		}
+	}
 	// virtomize-status METHOD PATH CODE: the last request to METHOD PATH got status CODE.
 	extraCmds["virtomize-status"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 3 {

@@ -221,7 +221,15 @@ func (p *passwordFlags) read(f *cmdutil.Factory, what string, required bool) (st
 	case p.stdin && f.G.KVIn:
 		return "", usageErrorf("--password-stdin and -k both read stdin; put the %s in the key=value input is not possible, use --password-prompt", what)
 	case p.stdin:
-		return readSecret(f, what, true)
+		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+		if err != nil {
+			return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
+		}
+		s := strings.TrimRight(string(b), "\r\n")
+		if s == "" {
+			return "", usageErrorf("--password-stdin: nothing was read from stdin")
+		}
+		return s, nil
 	case p.prompt, required && f.IO.CanPrompt():
 		return readSecret(f, what, false)
 	case required:

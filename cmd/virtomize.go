@@ -461,6 +461,12 @@ func waitReady(ctx context.Context, f *cmdutil.Factory, c *cobra.Command, cl *vi
 	if fl := c.Flags().Lookup("timeout"); fl != nil && fl.Changed && f.G.Timeout > 0 {
 		limit = f.G.Timeout
 	}
+	if fl := c.Flags().Lookup("poll-interval"); fl == nil || !fl.Changed {
+		// INFRA_VIRTOMIZE_POLL_INTERVAL changes the default (slow links, tests).
+		if d, err := time.ParseDuration(f.Getenv("INFRA_VIRTOMIZE_POLL_INTERVAL")); err == nil && d > 0 {
+			interval = d
+		}
+	}
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}

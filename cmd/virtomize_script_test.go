@@ -154,6 +154,8 @@ func init() {
 		env.Values["virtomizerec"] = rec
 		env.Setenv("INFRA_VIRTOMIZE_HOST", srv.URL)
 		env.Setenv("VIRTOMIZE_URL", srv.URL)
+		// Installations finish after three polls of the simulator; no need to wait seconds between them.
+		env.Setenv("INFRA_VIRTOMIZE_POLL_INTERVAL", "10ms")
 
 		// A TLS appliance whose certificate can be replaced (virtomize-swap-cert), for the pinning scripts.
 		certA, fpA, err := selfSignedCert("appliance-a.test")

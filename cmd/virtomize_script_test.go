@@ -194,6 +194,13 @@ func init() {
 		}
 		ts.Logf("all %d operations succeeded", len(list))
 	}
+	// virtomize-minted N: the script's simulator has minted exactly N tokens.
+	extraCmds["virtomize-minted"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		got := ts.Value("virtomizesim").(*virtomizesim.Server).TokensMinted()
+		if (fmt.Sprint(got) == args[0]) == neg {
+			ts.Fatalf("tokens minted: %d, want %s", got, args[0])
+		}
+	}
 	// virtomize-swap-cert: the TLS appliance presents its second certificate from now on.
 	extraCmds["virtomize-swap-cert"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Value("virtomizetlscert").(func())()

@@ -72,7 +72,7 @@ func BaseURL(host string) (string, error) {
 	}
 	u, err := url.Parse(h)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", &api.UsageError{Err: fmt.Errorf("Virtomize host %q is not a host name, address or URL", host)}
+		return "", &api.UsageError{Err: fmt.Errorf("the Virtomize host %q is not a host name, address or URL", host)}
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	if u.Path == "" {

@@ -99,8 +99,7 @@ func decorate(g map[string]*engine.Group) {
 		o.Example = "  infra virtomize cluster import run 1 --owner 1 --vmnames legacy-db,legacy-web"
 	})
 	set("cluster-credentials", "create", func(o *engine.Op) {
-		o.Long = "Store how the appliance reaches a hypervisor. The password is read like any other field: prefer " +
-			"--json FILE or key=value input on stdin (-k) to keep it out of the shell history."
+		o.Long = "Store how the appliance reaches a hypervisor (URL, user name and password)."
 	})
 	set("vm-network", "delete", func(o *engine.Op) {
 		o.Long = "Remove a network interface from a machine. --vmkey names the machine the interface belongs to."

@@ -57,6 +57,7 @@ type Client struct {
 	passFn   func() (string, error)
 	cache    api.TokenCache
 	tok      *api.CachedToken
+	public   *api.Client // no authentication: for GET /
 	progress io.Writer
 }
 
@@ -91,15 +92,18 @@ func New(o api.Options, s Settings) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Username == "" {
-		return nil, &api.UsageError{Err: errors.New("no Virtomize user configured: set INFRA_VIRTOMIZE_USERNAME, or run `infra auth login virtomize --client-id USER`")}
-	}
 	o.BaseURL = base
 	o.RedactKeys = append(o.RedactKeys, "client_secret", "password", "access_token", "license")
 	c := &Client{base: base, user: s.Username, pass: s.Password, passFn: s.PasswordFunc, cache: s.Cache, progress: s.Progress}
 	c.tok = api.NewCachedToken(c.mint, s.Cache, CacheKey(base, s.Username), 0)
 	if s.Minted != nil {
 		c.tok.OnMint(s.Minted)
+	}
+	// GET / needs no login; it goes through a core without authentication.
+	po := o
+	po.Warn = io.Discard // the insecure warning is printed once, by the main core
+	if c.public, err = api.New(po); err != nil {
+		return nil, err
 	}
 	o.Auth = c.tok
 	c.core, err = api.New(o)
@@ -126,6 +130,9 @@ type tokenAnswer struct {
 
 // mint asks /token for a new token: POST with grant_type, client_id and client_secret form-encoded, as documented.
 func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
+	if c.user == "" {
+		return nil, &api.UsageError{Err: errors.New("no Virtomize user configured: set INFRA_VIRTOMIZE_USERNAME, or run `infra auth login virtomize --client-id USER`")}
+	}
 	if c.pass == "" && c.passFn != nil {
 		p, err := c.passFn()
 		if err != nil {
@@ -406,8 +413,12 @@ func (c *Client) Do(ctx context.Context, method, path string, form map[string]an
 	if err != nil {
 		return nil, err
 	}
+	core := c.core
+	if method == http.MethodGet && (path == "/" || path == "") {
+		core = c.public
+	}
 	var out any
-	if _, err := c.core.DoJSON(req, &out); err != nil {
+	if _, err := core.DoJSON(req, &out); err != nil {
 		return nil, decorate(err)
 	}
 	return out, nil

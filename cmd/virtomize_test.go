@@ -2,9 +2,12 @@ package cmd_test
 
 import (
 	"context"
+	"crypto/tls"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -117,5 +120,67 @@ func TestVirtomizeDocsExamplesTested(t *testing.T) {
 	}
 	if n < 20 {
 		t.Fatalf("found only %d examples in docs/virtomize.md", n)
+	}
+}
+
+// lineReader hands out one line per Read, as a terminal does.
+type lineReader struct{ lines []string }
+
+func (r *lineReader) Read(p []byte) (int, error) {
+	if len(r.lines) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.lines[0])
+	r.lines[0] = r.lines[0][n:]
+	if r.lines[0] == "" {
+		r.lines = r.lines[1:]
+	}
+	return n, nil
+}
+
+// TestVirtomizeLoginPromptsToPin: on a terminal, login shows the certificate and pins it only after "y".
+func TestVirtomizeLoginPromptsToPin(t *testing.T) {
+	cert, fp, err := selfSignedCert("appliance.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "pw-for-test", Seed: true})
+	srv := httptest.NewUnstartedServer(sim)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+	cfgDir := t.TempDir()
+	t.Setenv("INFRA_CONFIG_DIR", cfgDir)
+	t.Setenv("INFRA_CACHE_DIR", t.TempDir())
+	env := map[string]string{"INFRA_SECRET_STORE": "file", "INFRA_CONFIG_DIR": cfgDir}
+	login := func(answers ...string) (int, string) {
+		ios, _, _, errOut := cmdutil.Test()
+		ios.In = &lineReader{lines: answers}
+		ios.InTTY, ios.ErrTTY, ios.NeverPrompt = true, true, false
+		f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(k string) string { return env[k] })
+		code := cmd.Run(context.Background(), f, []string{"auth", "login", "virtomize", "--host", srv.URL, "--client-id", "admin"})
+		return code, errOut.String()
+	}
+	code, stderr := login("n\n")
+	if code != 2 || !strings.Contains(stderr, "fingerprint: "+fp) || !strings.Contains(stderr, "Trust this certificate") ||
+		!strings.Contains(stderr, "certificate not trusted") {
+		t.Fatalf("answer n: exit %d\n%s", code, stderr)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(cfgDir, "config.yaml"))
+	if strings.Contains(string(cfg), "sha256:") {
+		t.Fatalf("pinned after n:\n%s", cfg)
+	}
+	code, stderr = login("y\n", "pw-for-test\n")
+	if code != 0 || !strings.Contains(stderr, "pinned the certificate") {
+		t.Fatalf("answer y: exit %d\n%s", code, stderr)
+	}
+	cfg, _ = os.ReadFile(filepath.Join(cfgDir, "config.yaml"))
+	if !strings.Contains(string(cfg), fp) {
+		t.Fatalf("fingerprint not in the profile:\n%s", cfg)
+	}
+	// Logging in again with the same certificate asks nothing about it.
+	code, stderr = login("pw-for-test\n")
+	if code != 0 || !strings.Contains(stderr, "matches the pinned fingerprint") || strings.Contains(stderr, "Trust this") {
+		t.Fatalf("second login: exit %d\n%s", code, stderr)
 	}
 }

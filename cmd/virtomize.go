@@ -147,6 +147,24 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
   printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait`
 
 	root.Walk(func(p []string, op *engine.Op) {
+		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
+		var required []string
+		for _, q := range op.Query {
+			if q.Required {
+				required = append(required, q.FlagName())
+			}
+		}
+		if len(required) > 0 {
+			c := findCmd(cmd, p[1:]...)
+			c.PreRunE = func(c *cobra.Command, _ []string) error {
+				for _, r := range required {
+					if !c.Flags().Changed(r) {
+						return usageErrorf("%s: --%s is required", c.CommandPath(), r)
+					}
+				}
+				return nil
+			}
+		}
 		if sf, ok := vcat.SecretField(op); ok {
 			c := findCmd(cmd, p[1:]...)
 			h := hookFor(hooks, op)
@@ -244,7 +262,9 @@ func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *engine.Op, sf engine
 		what = "root password"
 	}
 	pf := addPasswordFlags(c, what)
-	c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
+	if !strings.Contains(c.Long, "--password-stdin") {
+		c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
+	}
 	return func(_ context.Context, call *engine.Call) error {
 		pw, err := pf.read(f, what, sf.Required)
 		if err != nil || pw == "" {

@@ -22,6 +22,9 @@ var (
 	portMax = i64(65535)
 )
 
+// durationPattern accepts a Go duration (40m, 1h30m) or a bare count of nanoseconds, the two forms the appliance knows.
+const durationPattern = `^([0-9]+|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`
+
 // Root returns the whole tree: a group named "virtomize" whose own operations are the top-level commands (version,
 // logs, api-paths, …) and whose sub-groups are the resources (vm, cluster, network, …).
 func Root() *engine.Group {

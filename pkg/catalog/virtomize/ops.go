@@ -1,4 +1,5 @@
-// Code generated from the Virtomize appliance API reference; DO NOT EDIT by hand without checking the reference.
+// The operations of the Virtomize appliance reference, one Op per "HTTP Request" section, with the reference parameter
+// names, types, descriptions and required markers. Edit together with the reference.
 
 package virtomize
 
@@ -765,7 +766,7 @@ func opsSettings() []*engine.Op {
 			Body: []engine.Field{
 				{Name: "regexfilter", Type: engine.String, Help: "regex filter used for datastore=auto mode"},
 				{Name: "ignorefilter", Type: engine.Array, Items: engine.String, Help: "ignore filters used for datastore=auto mode"},
-				{Name: "installtimeout", Type: engine.String, Help: "installation timeout in minutes (default 40m) (Go duration such as 40m, or nanoseconds)"},
+				{Name: "installtimeout", Type: engine.String, Pattern: durationPattern, Help: "installation timeout in minutes (default 40m) (Go duration such as 40m, or nanoseconds)"},
 				{Name: "loglevelcore", Type: engine.String, Help: "core service log level"},
 				{Name: "loglevelconfigurator", Type: engine.String, Help: "configurator service log level"},
 				{Name: "loglevelinventory", Type: engine.String, Help: "inventory service log level"},

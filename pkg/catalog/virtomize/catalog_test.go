@@ -3,6 +3,7 @@ package virtomize_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -277,4 +278,77 @@ func TestTreeNames(t *testing.T) {
 			t.Errorf("no command %q", n)
 		}
 	}
+}
+
+// TestParametersAsTheReference: each operation's flags (plus its path keys and the password read from stdin) are
+// exactly the parameters the reference lists, with its types and required markers. POST /token and POST /destroy are
+// handled by the client (credentials from the configuration, the cached token), POST /backup takes the file as an
+// argument.
+func TestParametersAsTheReference(t *testing.T) {
+	data, err := os.ReadFile("testdata/virtomize-parameters.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{} // "METHOD /path" -> name -> "type required"
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 5 || strings.HasPrefix(l, "#") {
+			continue
+		}
+		k := f[0] + " " + keyParam.ReplaceAllString(f[1], "{$1}")
+		if want[k] == nil {
+			want[k] = map[string]string{}
+		}
+		want[k][f[2]] = f[3] + " " + f[4]
+	}
+	typeOf := func(f engine.Field) string {
+		switch f.Type {
+		case engine.Integer:
+			return "int"
+		case engine.Boolean:
+			return "bool"
+		case engine.DateTime:
+			return "timestamp"
+		case engine.Array:
+			if f.Items == engine.Integer {
+				return "[]int"
+			}
+			return "[]string"
+		}
+		if f.Pattern != "" && strings.Contains(f.Help, "duration") {
+			return "duration"
+		}
+		return "string"
+	}
+	special := map[string]bool{"POST /token": true, "POST /destroy": true, "POST /backup": true}
+	vcat.Root().Walk(func(p []string, op *engine.Op) {
+		k := op.Method + " " + op.Path
+		if special[k] {
+			return
+		}
+		got := map[string]string{}
+		for _, f := range append(append([]engine.Field{}, op.Body...), op.Query...) {
+			got[f.Name] = typeOf(f) + " " + fmt.Sprint(f.Required)
+		}
+		if sf, ok := vcat.SecretField(op); ok {
+			got[sf.Name] = typeOf(sf) + " " + fmt.Sprint(sf.Required)
+		}
+		for _, m := range regexp.MustCompile(`\{([a-z]+)\}`).FindAllStringSubmatch(op.Path, -1) {
+			got[m[1]] = "int true"
+		}
+		w := want[k]
+		if w == nil {
+			w = map[string]string{}
+		}
+		for n, v := range w {
+			if got[n] != v {
+				t.Errorf("%s (%s): parameter %s is %q, the reference says %q", k, strings.Join(p[1:], " "), n, got[n], v)
+			}
+		}
+		for n := range got {
+			if _, ok := w[n]; !ok {
+				t.Errorf("%s: parameter %s is not in the reference", k, n)
+			}
+		}
+	})
 }

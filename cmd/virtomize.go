@@ -48,6 +48,7 @@ func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
 		},
 		Cache:    api.NewFileTokenCache(f.TokenCacheDir()),
 		Progress: prog,
+		Stdout:   f.IO.Out,
 	})
 }
 

@@ -44,6 +44,8 @@ type Settings struct {
 	Cache        api.TokenCache
 	// Minted is called when a new token is minted.
 	Minted func()
+	// Stdout receives downloads saved to "-" (default os.Stdout).
+	Stdout io.Writer
 	// Progress, when non-nil, receives byte bars for downloads and uploads (stderr on a terminal).
 	Progress io.Writer
 }
@@ -59,6 +61,7 @@ type Client struct {
 	tok      *api.CachedToken
 	public   *api.Client // no authentication: for GET /
 	progress io.Writer
+	stdout   io.Writer
 }
 
 // BaseURL turns the configured host into the API root: "10.0.0.5" becomes "https://10.0.0.5/rest/v1"; a URL with no
@@ -94,7 +97,10 @@ func New(o api.Options, s Settings) (*Client, error) {
 	}
 	o.BaseURL = base
 	o.RedactKeys = append(o.RedactKeys, "client_secret", "password", "access_token", "license")
-	c := &Client{base: base, user: s.Username, pass: s.Password, passFn: s.PasswordFunc, cache: s.Cache, progress: s.Progress}
+	c := &Client{base: base, user: s.Username, pass: s.Password, passFn: s.PasswordFunc, cache: s.Cache, progress: s.Progress, stdout: s.Stdout}
+	if c.stdout == nil {
+		c.stdout = os.Stdout
+	}
 	c.tok = api.NewCachedToken(c.mint, s.Cache, CacheKey(base, s.Username), 0)
 	if s.Minted != nil {
 		c.tok.OnMint(s.Minted)
@@ -568,7 +574,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 	}
 	defer resp.Body.Close()
 	if opts.Path == "-" {
-		n, err := io.Copy(os.Stdout, resp.Body)
+		n, err := io.Copy(c.stdout, resp.Body)
 		if err != nil {
 			return nil, err
 		}

@@ -238,7 +238,7 @@ func (p *passwordFlags) read(f *cmdutil.Factory, what string, required bool) (st
 	case p.stdin && p.prompt:
 		return "", usageErrorf("use either --password-stdin or --password-prompt")
 	case p.stdin && f.G.KVIn:
-		return "", usageErrorf("--password-stdin and -k both read stdin; put the %s in the key=value input is not possible, use --password-prompt", what)
+		return "", usageErrorf("--password-stdin and -k both read stdin: give the fields as flags, or read the %s with --password-prompt", what)
 	case p.stdin:
 		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
 		if err != nil {

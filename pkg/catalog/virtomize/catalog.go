@@ -76,6 +76,13 @@ func decorate(g map[string]*engine.Group) {
 		}
 		panic("catalog: no operation " + group + " " + op)
 	}
+	cols := func(group string, c []string, ops ...string) {
+		for _, op := range ops {
+			set(group, op, func(o *engine.Op) { o.Columns = c })
+		}
+	}
+	cols("vm", []string{"key", "name", "owner", "cpu", "ram", "disc", "clusterkey", "deployed"}, "list", "get", "create", "update")
+	cols("network", []string{"key", "name", "cluster", "dhcp", "cidr", "ipreservationcidr", "gateway", "dns"}, "list", "get", "create", "update")
 	sizes := "Sizes (ram, disc) are numbers with an optional unit such as 2048, 4GB or 40GiB; a bare number means MB. " +
 		"The datastore may be \"auto\" to let the appliance choose."
 	set("vm", "create", func(o *engine.Op) {

@@ -184,3 +184,51 @@ func TestVirtomizeLoginPromptsToPin(t *testing.T) {
 		t.Fatalf("second login: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestVirtomizePasswordPrompts: on a terminal a required password is prompted for (never echoed to stdout), and
+// --password-prompt asks for the root password, which is sent hashed.
+func TestVirtomizePasswordPrompts(t *testing.T) {
+	sim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "pw-for-test", Seed: true, InstallPolls: -1})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	t.Setenv("INFRA_CONFIG_DIR", t.TempDir())
+	t.Setenv("INFRA_CACHE_DIR", t.TempDir())
+	env := map[string]string{
+		"INFRA_VIRTOMIZE_HOST": srv.URL, "INFRA_VIRTOMIZE_USERNAME": "admin", "INFRA_VIRTOMIZE_PASSWORD": "pw-for-test",
+		"INFRA_SECRET_STORE": "file",
+	}
+	run := func(answers []string, args ...string) (int, string, string) {
+		ios, _, out, errOut := cmdutil.Test()
+		ios.In = &lineReader{lines: answers}
+		ios.InTTY, ios.ErrTTY, ios.NeverPrompt = true, true, false
+		f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(k string) string { return env[k] })
+		code := cmd.Run(context.Background(), f, args)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errOut := run([]string{"alice-pw\n"}, "virtomize", "user", "create", "--username", "alice", "-o", "json")
+	if code != 0 || !strings.Contains(errOut, "Password: ") || strings.Contains(out+errOut, "alice-pw") {
+		t.Fatalf("user create: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	// The new user can log in with the prompted password.
+	env["INFRA_VIRTOMIZE_USERNAME"], env["INFRA_VIRTOMIZE_PASSWORD"] = "alice", "alice-pw"
+	if code, _, errOut := run(nil, "virtomize", "user", "current"); code != 0 {
+		t.Fatalf("login as alice: exit %d: %s", code, errOut)
+	}
+	env["INFRA_VIRTOMIZE_USERNAME"], env["INFRA_VIRTOMIZE_PASSWORD"] = "admin", "pw-for-test"
+	if code, _, errOut := run(nil, "virtomize", "vm", "create", "--name", "p1", "--owner", "1", "--cpu", "1", "--ram", "1GB",
+		"--disc", "10GB", "--oskey", "1", "--clusterkey", "1", "--datastore", "auto", "--network", "1"); code != 0 {
+		t.Fatalf("vm create: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = run([]string{"root-pw\n"}, "virtomize", "vm", "install", "2", "--password-prompt")
+	if code != 0 || !strings.Contains(errOut, "Root password: ") {
+		t.Fatalf("install: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = run(nil, "virtomize", "vm", "get", "2", "-o", "json", "--jq", ".installparameters")
+	if code != 0 {
+		t.Fatalf("vm get: %d %s", code, errOut)
+	}
+	code, out, errOut = run(nil, "virtomize", "vm", "params", strings.TrimSpace(out), "-o", "json")
+	if code != 0 || !strings.Contains(out, `"password":"$6$`) || strings.Contains(out, "root-pw") {
+		t.Fatalf("params: exit %d: %s %s", code, out, errOut)
+	}
+}

@@ -26,6 +26,8 @@ type vendorAuth struct {
 	idKey      string // config key of the client id / user name ("" when none)
 	idFlag     string
 
+	// prepare runs after host and client id are saved and before the secret is read (certificate pinning).
+	prepare func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, o loginOptions) error
 	// verify checks a new secret against the site before login stores it (nil: nothing to check).
 	verify func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error
 	// logout runs before the stored secret is removed: revoke sessions, drop cached tokens (nil: nothing to do).
@@ -36,7 +38,7 @@ type vendorAuth struct {
 
 var vendorAuths = map[string]vendorAuth{
 	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
-	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id"},
+	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
 	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, status: statusJotelulu},
 }
 
@@ -64,13 +66,20 @@ BT_CLIENT_SECRET, …), --env-file, or opt in to a plain 0600 file: infra config
 	return cmd
 }
 
+// loginOptions are the login flags a vendor's prepare hook may use.
+type loginOptions struct {
+	Fingerprint string // expected certificate fingerprint (--fingerprint)
+}
+
 func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 	var host, clientID string
 	var secretStdin, noVerify bool
+	var lo loginOptions
 	c := &cobra.Command{
 		Use:   "login VENDOR",
 		Short: "Store a vendor secret in the keyring and save host and client id in the profile",
 		Example: `  infra auth login pra --host access.example.com --client-id 1f2e…      # prompts for the client secret
+  infra auth login virtomize --host 10.0.0.5 --client-id admin        # shows and pins the appliance certificate
   printf '%s' "$SECRET" | infra auth login pra --profile lab --secret-stdin`,
 		Args:      vendorArg,
 		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
@@ -84,9 +93,8 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 			if clientID != "" && va.idKey == "" {
 				return usageErrorf("%s has no client id; only the API token is stored", vendor)
 			}
-			secret, err := readSecret(f, va.secretName, secretStdin)
-			if err != nil {
-				return err
+			if lo.Fingerprint != "" && va.prepare == nil {
+				return usageErrorf("--fingerprint applies to virtomize only")
 			}
 			if host != "" {
 				if err := cfg.Set(vendor+".host", host); err != nil {
@@ -97,6 +105,15 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 				if err := cfg.Set(va.idKey, clientID); err != nil {
 					return usageErrorf("%v", err)
 				}
+			}
+			if va.prepare != nil {
+				if err := va.prepare(c.Context(), f, cfg, lo); err != nil {
+					return err
+				}
+			}
+			secret, err := readSecret(f, va.secretName, secretStdin)
+			if err != nil {
+				return err
 			}
 			if va.verify != nil && !noVerify {
 				if err := va.verify(c.Context(), f, cfg, secret); err != nil {
@@ -121,6 +138,7 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 	c.Flags().StringVar(&clientID, "client-id", "", "OAuth client id (PRA) or appliance user name (Virtomize), saved in the profile")
 	c.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read the secret from stdin instead of prompting")
 	c.Flags().BoolVar(&noVerify, "no-verify", false, "store without checking the credentials against the site")
+	c.Flags().StringVar(&lo.Fingerprint, "fingerprint", "", "Virtomize: pin this TLS certificate fingerprint (sha256:…) instead of asking to trust the one presented")
 	return c
 }
 
@@ -318,10 +336,22 @@ func newAuthTokenCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:       "token VENDOR",
 		Short:     "Print a bearer token for scripts (cached and reused)",
 		Args:      vendorArg,
-		ValidArgs: []string{"pra"},
+		ValidArgs: []string{"pra", "virtomize"},
 		RunE: func(c *cobra.Command, args []string) error {
+			if args[0] == "virtomize" {
+				cl, err := virtomizeClient(f)
+				if err != nil {
+					return err
+				}
+				t, err := cl.Token(c.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(f.IO.Out, t.AccessToken)
+				return nil
+			}
 			if args[0] != "pra" {
-				return usageErrorf("auth token supports pra only")
+				return usageErrorf("auth token supports pra and virtomize")
 			}
 			cl, err := praClient(c.Context(), f)
 			if err != nil {

@@ -26,19 +26,12 @@ type recorder struct {
 	h    http.Handler
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(c int) { w.code = c; w.ResponseWriter.WriteHeader(c) }
-
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	sw := &statusWriter{ResponseWriter: w, code: 200}
-	r.h.ServeHTTP(sw, req)
-	r.mu.Lock()
-	r.seen = append(r.seen, req.Method+" "+req.URL.EscapedPath()+" "+http.StatusText(sw.code))
-	r.mu.Unlock()
+	observe(r.h, func(req *http.Request, code int) {
+		r.mu.Lock()
+		r.seen = append(r.seen, req.Method+" "+req.URL.EscapedPath()+" "+http.StatusText(code))
+		r.mu.Unlock()
+	}).ServeHTTP(w, req)
 }
 
 type joteluluHarness struct {

@@ -105,10 +105,11 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 	b := f.Build
 	root := &cobra.Command{
 		Use:   "infra",
-		Short: "Drive infrastructure vendor APIs (BeyondTrust PRA, Jotelulu) from the shell",
+		Short: "Drive infrastructure vendor APIs (BeyondTrust PRA, Virtomize, Jotelulu) from the shell",
 		Long: `infra drives vendor APIs from a shell, a script or a CI pipeline:
 
   infra pra …        BeyondTrust Privileged Remote Access
+  infra virtomize …  Virtomize appliance (virtual machines, clusters, networks, profiles)
   infra jotelulu …   Jotelulu cloud: servers, networks, firewall, remote desktops
 
 Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
@@ -127,7 +128,7 @@ Try it with no vendor account: infra sandbox serve.`,
 	})
 	addGlobalFlags(root, f.G)
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
-	for _, c := range []*cobra.Command{newPRACmd(f), newJoteluluCmd(f)} {
+	for _, c := range []*cobra.Command{newPRACmd(f), newVirtomizeCmd(f), newJoteluluCmd(f)} {
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}

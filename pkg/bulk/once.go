@@ -18,7 +18,7 @@ type Class int
 const (
 	// Permanent: the server answered and refused, or the input is wrong; retrying cannot help.
 	Permanent Class = iota
-	// NotProcessed: the server certainly did not act (429, 503, connection refused); retrying is safe.
+	// NotProcessed: the server certainly did not act (429, 503, 401, connection refused); retrying is safe.
 	NotProcessed
 	// Ambiguous: the request may or may not have been carried out (connection reset or timeout after sending, 500,
 	// 502, 504); resolve what happened before retrying a create.
@@ -34,6 +34,10 @@ func Classify(err error) Class {
 	if errors.As(err, &he) {
 		switch he.StatusCode {
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			return NotProcessed
+		case http.StatusUnauthorized:
+			// The HTTP core already minted a fresh token once; another refusal means the new token was revoked too
+			// (PRA keeps 30 per client, and parallel runs mint their own). The request was not processed.
 			return NotProcessed
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 			return Ambiguous

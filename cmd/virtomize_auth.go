@@ -1,0 +1,182 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/virtomize"
+	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/config"
+)
+
+// pinVirtomize is trust on first use for the appliance's (usually self-signed) certificate: it reads the certificate
+// the appliance presents, shows its fingerprint and, once confirmed, saves it as virtomize.fingerprint in the profile.
+// Later connections accept exactly that certificate and refuse any other with a warning.
+//
+// Confirmation: a prompt on a terminal; without one, --fingerprint (checked against what is presented) or --yes.
+func pinVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, o loginOptions) error {
+	base, err := virtomize.BaseURL(cfg.String("virtomize.host"))
+	if err != nil {
+		return err
+	}
+	u, _ := url.Parse(base)
+	if u.Scheme != "https" {
+		if o.Fingerprint != "" {
+			return usageErrorf("--fingerprint: %s uses plain HTTP, there is no certificate to pin", base)
+		}
+		f.Warnf("%s uses plain HTTP: the password and tokens travel unencrypted", base)
+		return nil
+	}
+	hopts, err := f.HTTPOptions("virtomize")
+	if err != nil {
+		return err
+	}
+	if hopts.Insecure && o.Fingerprint == "" {
+		f.Warnf("--insecure: not pinning the certificate of %s; every connection will skip certificate verification", u.Host)
+		return nil
+	}
+	fp, cert, err := api.FetchLeafFingerprint(ctx, u.Host, hopts.Timeout)
+	if err != nil {
+		return fmt.Errorf("reading the certificate of %s: %w", u.Host, err)
+	}
+	old := cfg.String("virtomize.fingerprint")
+	if old != "" {
+		if n, err := api.NormalizePin(old); err == nil {
+			old = n
+		}
+	}
+	save := func(how string) error {
+		if err := cfg.Set("virtomize.fingerprint", fp); err != nil {
+			return err
+		}
+		f.Infof("pinned the certificate of %s (%s) for profile %q%s", u.Host, fp, cfg.Profile(), how)
+		return nil
+	}
+	if o.Fingerprint != "" {
+		want, err := api.NormalizePin(o.Fingerprint)
+		if err != nil {
+			return usageErrorf("--fingerprint: %v", err)
+		}
+		if want != fp {
+			return &api.AuthError{Err: fmt.Errorf("the appliance %s presents the certificate %s, not the expected %s: nothing was saved "+
+				"(someone may be intercepting the connection, or the fingerprint was copied wrongly)", u.Host, fp, want)}
+		}
+		return save("")
+	}
+	if old == fp {
+		f.Infof("the certificate of %s matches the pinned fingerprint %s", u.Host, fp)
+		return nil
+	}
+	fmt.Fprint(f.IO.ErrOut, describeCert(u.Host, fp, cert))
+	if old != "" {
+		fmt.Fprintf(f.IO.ErrOut, "WARNING: this is NOT the certificate pinned for profile %q:\n  pinned:    %s\n  presented: %s\n"+
+			"Accept it only if you know the appliance's certificate was replaced.\n", cfg.Profile(), old, fp)
+	}
+	switch {
+	case f.G.Yes:
+		return save(" (accepted with --yes)")
+	case f.IO.CanPrompt():
+		fmt.Fprintf(f.IO.ErrOut, "Trust this certificate and pin it for profile %q? [y/N] ", cfg.Profile())
+		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			return save("")
+		}
+		return usageErrorf("certificate not trusted: nothing was saved")
+	}
+	return usageErrorf("cannot ask whether to trust the certificate of %s without a terminal: compare the fingerprint with the "+
+		"appliance console and pass --fingerprint %s (or --yes to accept whatever is presented)", u.Host, fp)
+}
+
+func describeCert(host, fp string, c *x509.Certificate) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The appliance %s presents this certificate:\n", host)
+	fmt.Fprintf(&b, "  subject:     %s\n", c.Subject.String())
+	if c.Issuer.String() == c.Subject.String() {
+		fmt.Fprintf(&b, "  issuer:      (self-signed)\n")
+	} else {
+		fmt.Fprintf(&b, "  issuer:      %s\n", c.Issuer.String())
+	}
+	if len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
+		var names []string
+		names = append(names, c.DNSNames...)
+		for _, ip := range c.IPAddresses {
+			names = append(names, ip.String())
+		}
+		fmt.Fprintf(&b, "  names:       %s\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(&b, "  valid:       %s to %s\n", c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "  fingerprint: %s\n", fp)
+	return b.String()
+}
+
+// verifyVirtomize checks the user name and password by minting a token (not cached: the new password itself is tested).
+func verifyVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error {
+	o, err := virtomizeHTTPOptions(f)
+	if err != nil {
+		return err
+	}
+	cl, err := virtomize.New(o, virtomize.Settings{Host: cfg.String("virtomize.host"), Username: cfg.String("virtomize.username"), Password: secret})
+	if err != nil {
+		return err
+	}
+	if _, err := cl.Token(ctx); err != nil {
+		return fmt.Errorf("the appliance refused the credentials (nothing stored; use --no-verify to store anyway): %w", err)
+	}
+	return nil
+}
+
+// logoutVirtomize revokes the cached token at the appliance (POST /destroy) and deletes it. When the appliance cannot
+// be reached the token is still forgotten locally, with a warning.
+func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) error {
+	base, err := virtomize.BaseURL(cfg.String("virtomize.host"))
+	if err != nil {
+		return nil
+	}
+	cache := api.NewFileTokenCache(f.TokenCacheDir())
+	key := virtomize.CacheKey(base, cfg.String("virtomize.username"))
+	cl, err := virtomizeClient(f)
+	if err == nil {
+		var res map[string]any
+		res, err = cl.Logout(ctx)
+		if err == nil {
+			f.Infof("%v", res["message"])
+		}
+	}
+	if err != nil {
+		var ue *api.UsageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		f.Warnf("could not revoke the token at the appliance: %v", err)
+	}
+	_ = cache.Delete(key)
+	return nil
+}
+
+// statusVirtomize reports the pinned certificate and whether a token is cached.
+func statusVirtomize(f *cmdutil.Factory, cfg *config.Config, _ string, row map[string]any) {
+	var parts []string
+	if pin := cfg.String("virtomize.fingerprint"); pin != "" {
+		short := pin
+		if len(short) > 23 {
+			short = short[:23] + "…"
+		}
+		parts = append(parts, "certificate pinned ("+short+")")
+	} else if base, err := virtomize.BaseURL(cfg.String("virtomize.host")); err == nil && strings.HasPrefix(base, "https://") {
+		parts = append(parts, "certificate not pinned")
+	}
+	if base, err := virtomize.BaseURL(cfg.String("virtomize.host")); err == nil {
+		if t, err := api.NewFileTokenCache(f.TokenCacheDir()).Load(virtomize.CacheKey(base, cfg.String("virtomize.username"))); err == nil && t != nil && t.Valid() {
+			parts = append(parts, "token cached until "+t.Expiry.UTC().Format(time.RFC3339))
+		}
+	}
+	row["detail"] = strings.Join(parts, "; ")
+}

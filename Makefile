@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench demo fuzz clean
+.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench demo fuzz pra-sim-spec clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -75,6 +75,11 @@ demo: build ## build, start the sandbox and run a short tour
 fuzz: ## longer fuzzing of the key=value parser and flattener (FUZZTIME=30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
+
+# Not part of `make test`: needs the vendor document, which CI does not have.
+PRA_SPEC ?= ../shared/api/pra-config-openapi-1.10.yaml
+pra-sim-spec: ## regenerate the PRA simulator's embedded API document (PRA_SPEC=path/to/pra-config-openapi-1.10.yaml)
+	$(GO) run ./pkg/sim/prasim/internal/specgen -in $(PRA_SPEC) -out pkg/sim/prasim/spec/config-api.json
 
 clean:
 	rm -rf bin dist

@@ -18,6 +18,7 @@ const (
 	Enum
 	Array
 	Object
+	Any // any JSON value, stored as given (schemas without a single type)
 )
 
 // RefAction says what happens to a referencing row when the referenced row
@@ -92,6 +93,12 @@ type Field struct {
 	// DeriveFrom names a String field from which a code name is generated when
 	// this field is absent or empty on create.
 	DeriveFrom string
+	// FromParent fields hold the key of the enclosing item (e.g. team_id of
+	// a team member); they are filled from the path.
+	FromParent bool
+	// AltRef replaces Ref when the field AltWhenField holds AltWhenValue
+	// (a personal Jump Item's jump_group_id names a user).
+	AltRef, AltWhenField, AltWhenValue string
 }
 
 // Field constructors and modifiers keep the resource declarations compact.

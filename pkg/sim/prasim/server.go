@@ -5,9 +5,14 @@
 // codes and error bodies, and paginated listings with Link and
 // X-BT-Pagination-* headers.
 //
-// Configuration API resources are declared as data (see Resource and Field);
+// The Configuration API is driven by the vendor's OpenAPI document (1.10),
+// embedded in minimised form: every path and method of the document is
+// served. Collections are derived from it as data (see Resource and Field);
 // one generic handler implements list, get, create, update and delete for all
-// of them, including nested collections such as the users of a Jump Group.
+// of them, including nested collections such as the users of a Jump Group,
+// and the remaining operations (copies, vault check-out, installers and other
+// downloads, association singletons) are served by name. Request bodies are
+// validated against the document's schemas with kin-openapi.
 package prasim
 
 import (
@@ -72,12 +77,17 @@ type Server struct {
 	now      func() time.Time
 	tokens   *simutil.TokenStore
 	limiter  *simutil.Limiter
+	model    *apiModel
 	reg      *registry
 	requests atomic.Int64
 
-	mu       sync.Mutex // guards db and groupSeq
-	db       *store
-	groupSeq int
+	mu        sync.Mutex // guards db, the sequences and the side tables below
+	db        *store
+	groupSeq  int
+	shellSeq  int
+	checkouts map[int64]bool           // vault accounts currently checked out
+	assoc     map[string]map[string]any // jump-item associations by owner path
+	approvals []Row                     // Jump approval requests
 
 	mountMu sync.RWMutex
 	mounts  map[string]http.Handler // path prefix below /api/ → handler (Command, Reporting, Backup APIs…)
@@ -124,9 +134,9 @@ func New(o Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	reg, err := newRegistry(configResources())
+	mdl, err := loadModel()
 	if err != nil {
-		panic("prasim: invalid resource declarations: " + err.Error())
+		panic("prasim: embedded OpenAPI document: " + err.Error())
 	}
 	s := &Server{
 		opts:   o,
@@ -135,8 +145,9 @@ func New(o Options) *Server {
 		limiter: simutil.NewLimiter(now,
 			simutil.Limit{Count: o.RatePerSec, Per: time.Second},
 			simutil.Limit{Count: o.RatePerHour, Per: time.Hour}),
-		reg: reg,
-		db:  newStore(),
+		model: mdl,
+		reg:   mdl.reg,
+		db:    newStore(),
 	}
 	s.seedBase()
 	if o.Seed {

@@ -168,6 +168,8 @@ func convert(f *Field, name string, v any, errs *errorBag) (any, bool) {
 			return bad(typeMessage(f, name))
 		}
 		return m, true
+	case Any:
+		return v, true
 	}
 	return bad(typeMessage(f, name))
 }

@@ -85,7 +85,7 @@ type Server struct {
 	db        *store
 	groupSeq  int
 	shellSeq  int
-	checkouts map[int64]bool           // vault accounts currently checked out
+	checkouts map[int64]bool            // vault accounts currently checked out
 	assoc     map[string]map[string]any // jump-item associations by owner path
 	approvals []Row                     // Jump approval requests
 

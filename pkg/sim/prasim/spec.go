@@ -66,9 +66,9 @@ type route struct {
 // apiModel is the parsed document and everything derived from it. It is
 // built once per process and shared, read-only, by every Server.
 type apiModel struct {
-	doc       *openapi3.T
-	ops       []*specOp
-	routes    []*route
+	doc        *openapi3.T
+	ops        []*specOp
+	routes     []*route
 	reg        *registry
 	collByNorm map[string]*resource // collection template ("/a/{}/b") → resource
 	yaml       []byte               // the document as served by GET /openapi.yaml

@@ -376,7 +376,10 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 			writeValidation(w, &errs)
 			return
 		}
-		body = b
+		// Actions read numbers as float64.
+		if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+			body = map[string]any{}
+		}
 	}
 	action := lastLiteral(rm.rt)
 	var ownerKey int64
@@ -423,7 +426,11 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 		row, ok := s.db.get(res, "", int64(id))
 		if !ok {
 			var errs errorBag
-			errs.add("id", "The selected id is invalid.")
+			if id == 0 {
+				errs.add("id", "The id field is required.")
+			} else {
+				errs.add("id", "The selected id is invalid.")
+			}
 			writeValidation(w, &errs)
 			return
 		}
@@ -462,8 +469,14 @@ func (s *Server) checkRefsLocked(body map[string]any, errs *errorBag) {
 		if k == "jump_group_id" && body["jump_group_type"] == "personal" {
 			target = "user"
 		}
-		n, ok := body[k].(float64)
-		if !ok || n == 0 {
+		var n float64
+		switch x := body[k].(type) {
+		case float64:
+			n = x
+		case json.Number:
+			n, _ = x.Float64()
+		}
+		if n == 0 {
 			continue
 		}
 		res := s.reg.byName[target]
@@ -656,12 +669,15 @@ func (s *Server) associationLocked(w http.ResponseWriter, op *specOp, rm *routeM
 			a["jump_items"] = append(items, item)
 		}
 		s.assoc[id] = a
-		if res.Name == "vault-account-group" {
-			item["account_group_id"] = key
-		}
 		simutil.WriteJSON(w, op.success, item)
 	case "shared-jump-group":
 		g, _ := body["shared_jump_group_id"].(float64)
+		if g == 0 {
+			var errs errorBag
+			errs.add("shared_jump_group_id", "The shared jump group id field is required.")
+			writeValidation(w, &errs)
+			return
+		}
 		groups, _ := criteria["shared_jump_groups"].([]any)
 		idx := slices.IndexFunc(groups, func(e any) bool { return e == g || e == int64(g) })
 		if op.Method == http.MethodDelete {

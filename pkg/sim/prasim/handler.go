@@ -102,7 +102,7 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 	case kindUpdate:
 		s.update(w, r, m, op)
 	case kindDelete:
-		s.destroy(w, m)
+		s.destroy(w, m, op)
 	case kindDownload:
 		s.download(w, r, op, rm)
 	default:
@@ -331,7 +331,7 @@ func (s *Server) show(w http.ResponseWriter, m *match) {
 	}
 }
 
-func (s *Server) destroy(w http.ResponseWriter, m *match) {
+func (s *Server) destroy(w http.ResponseWriter, m *match, op *specOp) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	row, ok := s.lookupLocked(w, m)
@@ -354,7 +354,7 @@ func (s *Server) destroy(w http.ResponseWriter, m *match) {
 		return
 	}
 	s.db.delete(m.res, scope, key)
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(op.success)
 }
 
 // readBody decodes a JSON object body, writing a 400 (or 413) when it is not
@@ -447,7 +447,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *sp
 	loc.Path = ConfigBase + m.res.itemPath(parents, key)
 	loc.RawPath, loc.RawQuery, loc.Fragment = "", "", ""
 	w.Header().Set("Location", loc.String())
-	writeRow(w, http.StatusCreated, m.res, row)
+	writeRow(w, op.success, m.res, row)
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match, op *specOp) {

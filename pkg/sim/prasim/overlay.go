@@ -51,7 +51,59 @@ var uniqueFields = map[string][]string{
 // applyOverlay adjusts the parsed document where the guide is more precise
 // than the schema: a Jump Group member's role and policy default to null
 // ("the user's Default Jump Item Role" and "Set on Jump Items").
+//
+// The document's oneOf lists are not mutually exclusive (a filter rule's
+// {"cidr": …} also matches the list form, which requires nothing), so a
+// valid body would match several branches and fail oneOf; they are checked
+// as anyOf.
 func applyOverlay(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var visit func(s *openapi3.Schema)
+	visit = func(s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if len(s.OneOf) > 0 {
+			s.AnyOf = append(s.OneOf, s.AnyOf...)
+			s.OneOf = nil
+		}
+		for _, refs := range []openapi3.SchemaRefs{s.AnyOf, s.AllOf} {
+			for _, r := range refs {
+				visit(r.Value)
+			}
+		}
+		for _, p := range s.Properties {
+			visit(p.Value)
+		}
+		if s.Items != nil {
+			visit(s.Items.Value)
+		}
+	}
+	for _, s := range doc.Components.Schemas {
+		visit(s.Value)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					if mt.Schema != nil {
+						visit(mt.Schema.Value)
+					}
+				}
+			}
+			for _, resp := range op.Responses.Map() {
+				if resp.Value != nil {
+					for _, mt := range resp.Value.Content {
+						if mt.Schema != nil {
+							visit(mt.Schema.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+
 	if s := doc.Components.Schemas["JumpGroupUser"]; s != nil && s.Value != nil {
 		for _, n := range []string{"jump_item_role_id", "jump_policy_id"} {
 			if p := s.Value.Properties[n]; p != nil && p.Value != nil {

@@ -110,11 +110,13 @@ func (s *Server) seedInfrastructureLocked(prod int64, users []int64) {
 	s.insertLocked("jump-item-remote-rdp", "", Row{"name": "win-app-01", "hostname": "10.0.3.31", "jump_group_id": prod, "jump_group_type": "shared", "jumpoint_id": dc})
 	s.insertLocked("jump-item-web-jump", "", Row{"name": "Router admin", "url": "https://10.0.0.1/", "jump_group_id": prod, "jump_group_type": "shared", "jumpoint_id": dc})
 	ag := s.insertLocked("vault-account-group", "", Row{"name": "Linux Servers", "description": "Accounts for the Linux fleet."})
+	s.insertLocked("vault-account-group", "", Row{"name": "Windows Servers", "description": "Local administrator accounts."})
 	ssh := s.insertLocked("vault-account", "", Row{"type": "ssh", "name": "ec2-user key", "username": "ec2-user",
 		"private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nsandbox\n-----END OPENSSH PRIVATE KEY-----", "account_group_id": ag})
 	pw := s.insertLocked("vault-account", "", Row{"type": "username_password", "name": "db admin", "username": "dbadmin", "password": "s4ndbox-Passw0rd", "account_group_id": ag})
 	team := s.insertLocked("team", "", Row{"name": "Operations", "comments": "On-call engineers."})
 	s.insertLocked("team-user", childScope("", team), Row{"user_id": users[0], "team_id": team, "role": "lead"})
+	s.insertLocked("team", "", Row{"name": "Security", "comments": "Auditors."})
 	gp := s.insertLocked("group-policy", "", Row{"name": "Operators"})
 	gps := childScope("", gp)
 	s.insertLocked("group-policy-member", gps, Row{"user_id": users[0]})

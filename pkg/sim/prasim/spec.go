@@ -413,7 +413,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		var required []string
 		if op := rt.ops["POST"]; op != nil {
 			sources = objectSchemas(op.body, sources)
-			if op.body != nil && len(op.body.OneOf) == 0 {
+			if op.body != nil && len(op.body.AnyOf) == 0 {
 				required = op.body.Required
 			}
 		}

@@ -115,6 +115,7 @@ func buildModel(data []byte) (*apiModel, error) {
 	if err := json.Unmarshal(data, &generic); err != nil {
 		return nil, err
 	}
+	dropKey(generic, "x-order")
 	var yb bytes.Buffer
 	enc := yaml.NewEncoder(&yb)
 	enc.SetIndent(2)
@@ -260,6 +261,21 @@ func buildModel(data []byte) (*apiModel, error) {
 		}
 	}
 	return m, nil
+}
+
+// dropKey removes key from every object of a decoded JSON value.
+func dropKey(v any, key string) {
+	switch x := v.(type) {
+	case map[string]any:
+		delete(x, key)
+		for _, e := range x {
+			dropKey(e, key)
+		}
+	case []any:
+		for _, e := range x {
+			dropKey(e, key)
+		}
+	}
 }
 
 // normTemplate replaces every placeholder by "{}".

@@ -71,7 +71,7 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 				"The Accept header must allow "+op.successType+" for this download.")
 			return
 		}
-	case method == http.MethodGet || (method == http.MethodDelete && op.body == nil):
+	case method == http.MethodGet || method == http.MethodDelete:
 		if !acceptsJSON(r.Header.Values("Accept")) {
 			simutil.WriteMessage(w, http.StatusNotAcceptable,
 				"The Accept header must include application/json for "+r.Method+" requests.")
@@ -446,6 +446,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *sp
 		return
 	}
 	row := s.newRowLocked(m.res, scope, vals)
+	if m.res.Name == "jump-item-shell-jump" && row["port"] == nil {
+		// The document's default is prose: "SSH: 22, Telnet: 23".
+		row["port"] = map[any]int64{"ssh": 22, "telnet": 23}[row["protocol"]]
+	}
 	key := s.db.insert(m.res, scope, row)
 	loc := requestURL(r)
 	loc.Path = ConfigBase + m.res.itemPath(parents, key)

@@ -179,6 +179,11 @@ func applyResourceOverlay(d *Resource, all []Resource) {
 		}
 	}
 	switch d.Name {
+	case "vault-account":
+		// An account's type is chosen when it is created.
+		if i := fieldIndex(d.Fields, "type"); i >= 0 {
+			d.Fields[i].Immutable = true
+		}
 	case "user":
 		if i := fieldIndex(d.Fields, "failed_logins"); i >= 0 {
 			d.Fields[i].IgnoreOnCreate = true

@@ -150,8 +150,8 @@ func (o *opRunner) value(s *openapi3.Schema, name string, op *specOp, scope stri
 		out := map[string]any{}
 		for n, p := range s.Properties {
 			ps := p.Value
-			if op.kind == kindUpdate && op.res != nil && (n == op.res.key() || op.res.field(n) != nil && op.res.field(n).FromParent) {
-				continue // the item's key and its parent's key are in the path
+			if f := fieldOf(op, n); op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)) {
+				continue // keys are in the path; immutable fields keep their value
 			}
 			required := slices.Contains(s.Required, n)
 			if ps.ReadOnly && !required {
@@ -210,6 +210,13 @@ func (o *opRunner) value(s *openapi3.Schema, name string, op *specOp, scope stri
 		return v
 	}
 	return nil
+}
+
+func fieldOf(op *specOp, name string) *Field {
+	if op.res == nil {
+		return nil
+	}
+	return op.res.field(name)
 }
 
 // required reports whether a top-level body property is required.

@@ -251,8 +251,12 @@ func (s *store) blockers(res *resource, scope string, key int64) string {
 		if ref.on != Restrict {
 			continue
 		}
+		f := ref.res.field(ref.field)
 		for _, t := range s.tables[ref.res.Name] {
 			for _, row := range t.rows {
+				if f.AltRef != "" && row[f.AltWhenField] == f.AltWhenValue {
+					continue // the value names an item of AltRef instead
+				}
 				if v, ok := row[ref.field].(int64); ok && v == key {
 					return fmt.Sprintf("The %s is still referenced by a %s.", res.Label, ref.res.Label)
 				}
@@ -293,6 +297,9 @@ func (s *store) delete(res *resource, scope string, key int64) {
 					continue
 				}
 				if v, isInt := row[ref.field].(int64); !isInt || v != key {
+					continue
+				}
+				if f := ref.res.field(ref.field); f.AltRef != "" && row[f.AltWhenField] == f.AltWhenValue {
 					continue
 				}
 				switch ref.on {

@@ -335,6 +335,20 @@ var jumpItemTypes = map[string]string{
 
 // custom serves the operations that are not plain collection CRUD.
 func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *routeMatch, query []simutil.QueryParam) {
+	var qerrs errorBag
+	for _, f := range filtersOf(op) {
+		if raw, ok := firstValue(query, f.Name); ok {
+			var v any = raw
+			if f.Type == Integer {
+				v = json.Number(strings.TrimSpace(raw))
+			}
+			convert(&f, f.Name, v, &qerrs)
+		}
+	}
+	if !qerrs.empty() {
+		writeValidation(w, &qerrs)
+		return
+	}
 	ownerRes, ownerKeys := s.model.owner(rm)
 	var ownerRow Row
 	if ownerRes != nil {

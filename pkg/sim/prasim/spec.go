@@ -477,9 +477,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		}
 		// The key goes first in responses.
 		d.Fields = append(append([]Field{kf}, d.Fields[:i]...), d.Fields[i+1:]...)
-		for _, f := range filtersOf(rt.ops["GET"]) {
-			d.Filters = append(d.Filters, f)
-		}
+		d.Filters = append(d.Filters, filtersOf(rt.ops["GET"])...)
 		decls = append(decls, d)
 	}
 	for i := range decls {

@@ -389,7 +389,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 	for _, norm := range norms {
 		rt := byTemplate[norm]
 		item := byTemplate[norm+"/{}"]
-		d := Resource{Name: names[norm], Label: resourceLabel(norm), Path: rt.template}
+		d := Resource{Name: names[norm], Label: resourceLabel(names[norm], norm), Path: rt.template}
 		// Parent: the nearest enclosing collection.
 		segs := strings.Split(strings.TrimPrefix(norm, "/"), "/")
 		for i := len(segs) - 1; i > 0; i-- {
@@ -457,7 +457,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		}
 		key := ""
 		switch {
-		case keyParam != "" && keyParam != "id" && fieldIndex(d.Fields, keyParam) >= 0 && !isServerID(d.Fields, keyParam):
+		case keyParam != "" && keyParam != "id" && fieldIndex(d.Fields, keyParam) >= 0:
 			key = keyParam
 			d.Key, d.ClientKey = key, true
 		case fieldIndex(d.Fields, "id") >= 0:
@@ -491,13 +491,6 @@ func isIntegerParam(p *openapi3.Parameter) bool {
 	return s != nil && s.Type != nil && s.Type.Is("integer")
 }
 
-// isServerID reports whether a field is a read-only object id of the
-// resource itself (e.g. a vendor user's "id" addressed as {user_id}).
-func isServerID(fields []Field, name string) bool {
-	i := fieldIndex(fields, "id")
-	return i >= 0 && fieldIndex(fields, name) >= 0 && fields[fieldIndex(fields, name)].ReadOnly && name != "user_id" && name != "account_id"
-}
-
 func fieldIndex(fields []Field, name string) int {
 	return slices.IndexFunc(fields, func(f Field) bool { return f.Name == name })
 }
@@ -514,9 +507,27 @@ func resourceName(norm string) string {
 	return strings.Join(parts, "-")
 }
 
+// labels name the collections whose path does not read well.
+var labels = map[string]string{
+	"api-account":                    "API Account",
+	"jump-item-shell-jump":           "Shell Jump Item",
+	"jump-item-remote-rdp":           "Remote RDP Jump Item",
+	"jump-item-remote-vnc":           "Remote VNC Jump Item",
+	"jump-item-web-jump":             "Web Jump Item",
+	"jump-item-protocol-tunnel-jump": "Protocol Tunnel Jump Item",
+	"jump-item-network-tunnel-jump":  "Network Tunnel Jump Item",
+	"jump-item-mysql-tunnel-jump":    "MySQL Tunnel Jump Item",
+	"jump-item-psql-tunnel-jump":     "PostgreSQL Tunnel Jump Item",
+	"jump-client-installer":          "Jump Client Installer",
+	"vendor-user":                    "Vendor User",
+}
+
 // resourceLabel is the human name used in messages: "Jump Group",
 // "Group Policy Jumpoint", "Vault Account".
-func resourceLabel(norm string) string {
+func resourceLabel(name, norm string) string {
+	if l, ok := labels[name]; ok {
+		return l
+	}
 	var words []string
 	for _, s := range strings.Split(strings.TrimPrefix(norm, "/"), "/") {
 		if s == "{}" {
@@ -538,7 +549,6 @@ func resourceLabel(norm string) string {
 // and write-only when any does.
 func mergeFields(sources []*openapi3.Schema, required []string) []Field {
 	var fields []Field
-	seenRO := map[string]bool{}
 	for _, s := range sources {
 		for _, n := range propertyOrder(s) {
 			ps := s.Properties[n].Value
@@ -561,7 +571,6 @@ func mergeFields(sources []*openapi3.Schema, required []string) []Field {
 				}
 				continue
 			}
-			seenRO[n] = f.ReadOnly
 			if slices.Contains(required, n) {
 				f.Required = true
 			}

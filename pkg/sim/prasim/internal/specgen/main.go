@@ -46,46 +46,59 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	var node yaml.Node
-	if err := yaml.Unmarshal(raw, &node); err != nil {
+	data, fixes, err := derive(raw)
+	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	doc, ok := fromNode(&node).(map[string]any)
-	if !ok {
-		return fmt.Errorf("%s: not an OpenAPI document", in)
-	}
-	var fixes []string
-	min := minimise(doc, &fixes)
-	data, err := marshal(min)
-	if err != nil {
+	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
-	loader := openapi3.NewLoader()
-	parsed, err := loader.LoadFromData(data)
+	for _, f := range fixes {
+		fmt.Fprintln(os.Stderr, "repaired:", f)
+	}
+	parsed, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
-		return fmt.Errorf("derived document does not load: %w", err)
-	}
-	if err := parsed.Validate(context.Background(), openapi3.DisableExamplesValidation(), openapi3.DisableSchemaDefaultsValidation()); err != nil {
-		return fmt.Errorf("derived document is not valid: %w", err)
-	}
-	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
 	ops := 0
 	for _, p := range parsed.Paths.Map() {
 		ops += len(p.Operations())
 	}
-	sort.Strings(fixes)
-	for _, f := range fixes {
-		fmt.Fprintln(os.Stderr, "repaired:", f)
-	}
 	fmt.Fprintf(os.Stderr, "%s: %d paths, %d operations, %d schemas, %d bytes\n",
 		out, len(parsed.Paths.Map()), ops, len(parsed.Components.Schemas), len(data))
 	return nil
 }
 
-// marshal writes JSON with sorted keys, one operation per line is not needed;
-// indentation keeps diffs reviewable.
+// derive turns the vendor document into the minimised one, checking that
+// the result loads and validates; it also returns the repairs it made.
+func derive(raw []byte) ([]byte, []string, error) {
+	var node yaml.Node
+	if err := yaml.Unmarshal(raw, &node); err != nil {
+		return nil, nil, err
+	}
+	doc, ok := fromNode(&node).(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("not an OpenAPI document")
+	}
+	var fixes []string
+	small := minimise(doc, &fixes)
+	data, err := marshal(small)
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("derived document does not load: %w", err)
+	}
+	if err := parsed.Validate(context.Background(), openapi3.DisableExamplesValidation(), openapi3.DisableSchemaDefaultsValidation()); err != nil {
+		return nil, nil, fmt.Errorf("derived document is not valid: %w", err)
+	}
+	sort.Strings(fixes)
+	return data, fixes, nil
+}
+
+// marshal writes indented JSON with sorted keys, so regenerating gives
+// reviewable diffs.
 func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

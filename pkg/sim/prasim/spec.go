@@ -138,6 +138,7 @@ func buildModel(data []byte) (*apiModel, error) {
 			rt.segs = append(rt.segs, seg)
 			rt.literals++
 		}
+		pathParams := map[string]*openapi3.Parameter{}
 		for method, o := range item.Operations() {
 			op := &specOp{Method: method, Path: p, ID: o.OperationID, route: rt, query: map[string]*openapi3.Schema{}}
 			for _, pr := range append(slices.Clone(item.Parameters), o.Parameters...) {
@@ -156,8 +157,8 @@ func buildModel(data []byte) (*apiModel, error) {
 					}
 					op.query[pr.Value.Name] = s
 				case "path":
-					if len(rt.params) < strings.Count(p, "{") && !slices.ContainsFunc(rt.params, func(x *openapi3.Parameter) bool { return x.Name == pr.Value.Name }) {
-						rt.params = append(rt.params, pr.Value)
+					if pathParams[pr.Value.Name] == nil {
+						pathParams[pr.Value.Name] = pr.Value
 					}
 				}
 			}
@@ -192,6 +193,18 @@ func buildModel(data []byte) (*apiModel, error) {
 			sort.Ints(op.statuses)
 			rt.ops[method] = op
 			m.ops = append(m.ops, op)
+		}
+		// Path parameters in template order; one the document does not
+		// declare is taken as a plain string.
+		for _, seg := range splitPath(p) {
+			if isPlaceholder(seg) {
+				name := seg[1 : len(seg)-1]
+				pr := pathParams[name]
+				if pr == nil {
+					pr = &openapi3.Parameter{Name: name, In: "path"}
+				}
+				rt.params = append(rt.params, pr)
+			}
 		}
 		for _, meth := range methodOrder {
 			if _, ok := rt.ops[meth]; ok {
@@ -487,8 +500,11 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 }
 
 func isIntegerParam(p *openapi3.Parameter) bool {
+	if p.Schema == nil || p.Schema.Value == nil {
+		return false
+	}
 	s := p.Schema.Value
-	return s != nil && s.Type != nil && s.Type.Is("integer")
+	return s.Type != nil && s.Type.Is("integer")
 }
 
 func fieldIndex(fields []Field, name string) int {

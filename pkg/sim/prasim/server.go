@@ -52,7 +52,7 @@ type Options struct {
 	RatePerSec             int              // requests per second per client (documented: 20); 0 disables
 	RatePerHour            int              // requests per hour per client (documented: 15000); 0 disables
 	Now                    func() time.Time // clock; time.Now when nil
-	Seed                   bool             // load sample jump groups, users and jump policies
+	Seed                   bool             // load sample data in every collection
 }
 
 // DefaultOptions returns the documented appliance behaviour: client id

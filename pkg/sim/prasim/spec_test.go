@@ -430,15 +430,22 @@ func checkShape(t *testing.T, op *specOp, s *openapi3.Schema, v any) {
 	}
 }
 
-// TestEveryBodyValidated sends, to every operation that takes a body, one
-// body with an undocumented field (401, as the guide states) and one with a
-// wrongly typed field (422 naming the field).
+// TestEveryBodyValidated sends, to every operation that takes a body (and
+// every create and update), one body with an undocumented field (401, as the
+// guide states) and one with a wrongly typed field (422 naming the field);
+// and to every GET an undocumented query parameter (401).
 func TestEveryBodyValidated(t *testing.T) {
 	e := newEnv(t, Options{Seed: true})
 	o := &opRunner{e: e}
 	checked := 0
 	for _, op := range sortedOps() {
-		if op.body == nil {
+		if op.Method == http.MethodGet {
+			r := e.call("GET", o.path(op)+"?no_such_param=1", "")
+			if r.status != http.StatusUnauthorized || !strings.Contains(r.message(t), "no_such_param") {
+				t.Errorf("GET %s with an unknown parameter: status %d body %s", op.Path, r.status, r.body)
+			}
+		}
+		if op.body == nil && op.kind != kindCreate && op.kind != kindUpdate {
 			continue
 		}
 		path := o.path(op)

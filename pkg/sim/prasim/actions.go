@@ -915,6 +915,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, op *specOp, rm
 			notFound(w, "Jump Client Installer")
 			return
 		}
+		if exp, ok := found["expiration_timestamp"].(time.Time); ok && !s.now().Before(exp) {
+			simutil.WriteMessage(w, http.StatusNotFound, "The Jump Client Installer has expired.")
+			return
+		}
 		ext := map[string]string{"linux-64": ".bin", "raspberry-pi-32-headless": ".bin", "mac-dmg": ".dmg",
 			"mac-zip": ".zip", "windows-64-msi": ".msi", "windows-32-msi": ".msi"}[platform]
 		name, data = "jump-client-"+iid[:8]+"-"+platform+ext, installer("Jump Client", iid, platform)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCopyJumpItem(t *testing.T) {
@@ -200,6 +201,17 @@ func TestDownloads(t *testing.T) {
 		t.Fatalf("installer headers %q %q", ct, cd)
 	}
 	e.mustStatus(e.raw("GET", "/jump-client/installer/"+strings.Repeat("0", 32)+"/windows-64-msi", e.token, "", nil), http.StatusNotFound)
+	// A new installer is valid for valid_duration minutes.
+	r = e.call("POST", "/jump-client/installer", `{"jump_group_id":1,"valid_duration":10,"name":"short"}`)
+	e.mustStatus(r, http.StatusCreated)
+	var short map[string]any
+	r.decode(t, &short)
+	if short["expiration_timestamp"] != "2025-10-16T14:56:25+00:00" {
+		t.Fatalf("expiration %v", short["expiration_timestamp"])
+	}
+	e.clock.Advance(10 * time.Minute)
+	r = e.raw("GET", fmt.Sprintf("/jump-client/installer/%v/linux-64", short["installer_id"]), e.token, "", nil)
+	e.mustStatus(r, http.StatusNotFound)
 	e.mustStatus(e.raw("GET", "/jump-client/installer/"+iid+"/amiga", e.token, "", nil), http.StatusNotFound)
 	e.mustStatus(e.raw("GET", "/jumpoint/1/installer", e.token, "", map[string]string{"Accept": "text/html"}), http.StatusNotAcceptable)
 	head := e.raw("HEAD", "/jumpoint/1/installer", e.token, "", nil)

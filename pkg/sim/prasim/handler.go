@@ -446,9 +446,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *sp
 		return
 	}
 	row := s.newRowLocked(m.res, scope, vals)
-	if m.res.Name == "jump-item-shell-jump" && row["port"] == nil {
-		// The document's default is prose: "SSH: 22, Telnet: 23".
-		row["port"] = map[any]int64{"ssh": 22, "telnet": 23}[row["protocol"]]
+	if hook := afterCreate[m.res.Name]; hook != nil {
+		hook(row, s.now())
 	}
 	key := s.db.insert(m.res, scope, row)
 	loc := requestURL(r)

@@ -2,6 +2,7 @@ package prasim
 
 import (
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -199,4 +200,20 @@ func applyResourceOverlay(d *Resource, all []Resource) {
 			return ""
 		}
 	}
+}
+
+// afterCreate completes new items where the document states a rule in prose.
+var afterCreate = map[string]func(row Row, now time.Time){
+	// "SSH: 22, Telnet: 23"
+	"jump-item-shell-jump": func(row Row, _ time.Time) {
+		if row["port"] == nil {
+			row["port"] = map[any]int64{"ssh": 22, "telnet": 23}[row["protocol"]]
+		}
+	},
+	// An installer is valid for valid_duration minutes.
+	"jump-client-installer": func(row Row, now time.Time) {
+		if d, ok := row["valid_duration"].(int64); ok {
+			row["expiration_timestamp"] = now.UTC().Truncate(time.Second).Add(time.Duration(d) * time.Minute)
+		}
+	},
 }

@@ -129,7 +129,8 @@ func (s *Server) seedInfrastructureLocked(prod int64, users []int64) {
 	s.insertLocked("vault-account-group-user", childScope("", ag), Row{"user_id": users[0], "role": "inject"})
 	s.insertLocked("vault-account-group-account", childScope("", ag), Row{"account_id": ssh})
 	s.insertLocked("jumpoint-user", childScope("", dc), Row{"user_id": users[0]})
-	s.insertLocked("jump-client-installer", "", Row{"name": "Laptops", "jump_group_id": prod, "jump_group_type": "shared", "valid_duration": int64(1440)})
+	s.insertLocked("jump-client-installer", "", Row{"name": "Laptops", "jump_group_id": prod, "jump_group_type": "shared",
+		"valid_duration": int64(1440), "expiration_timestamp": now.Add(1440 * time.Minute)})
 	s.insertLocked("jump-client", "", Row{"name": "alice-laptop", "hostname": "alice-laptop.example.com", "jump_group_id": prod, "jump_group_type": "shared", "tag": "laptop", "connection_type": "active"})
 	s.approvals = append(s.approvals, Row{
 		"id": int64(1), "created_by_user_id": users[1], "jump_item_id": int64(1), "jump_item_type": "shell_jump",

@@ -331,7 +331,7 @@ func relaxed(s *openapi3.Schema, seen map[*openapi3.Schema]*openapi3.Schema) *op
 	return &c
 }
 
-// isListResponse reports whether a GET answers with several resources.
+// isListLike reports whether a GET answers with several resources.
 func (op *specOp) isListLike() bool {
 	if op == nil || op.Method != http.MethodGet {
 		return false
@@ -417,7 +417,6 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		if strings.Count(norm, "{}") > 0 && d.Parent == "" {
 			return nil, fmt.Errorf("collection %s has no parent collection", rt.template)
 		}
-		// Normalise placeholder names to what the registry expects.
 		if rt.ops["GET"].isListLike() {
 			d.Ops |= OpList
 		}

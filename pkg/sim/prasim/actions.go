@@ -72,6 +72,25 @@ func checkSchema(schema *openapi3.Schema, raw []byte, errs *errorBag) {
 	if err == nil {
 		return
 	}
+	// A body matching none of several alternatives (the account types of
+	// a vault account): explain it against the alternative its
+	// discriminating field selects, or ask for that field.
+	if obj, ok := v.(map[string]any); ok && len(schema.AnyOf) > 0 {
+		field, branch := discriminate(schema.AnyOf, obj)
+		switch {
+		case branch != nil:
+			if e := branch.VisitJSON(v, openapi3.MultiErrors()); e != nil {
+				err = e
+			}
+		case field != "":
+			if _, given := obj[field]; !given {
+				errs.add(field, "The "+attr(field)+" field is required.")
+			} else {
+				errs.add(field, "The selected "+attr(field)+" is invalid.")
+			}
+			return
+		}
+	}
 	var walk func(error)
 	walk = func(e error) {
 		switch x := e.(type) {
@@ -89,6 +108,10 @@ func checkSchema(schema *openapi3.Schema, raw []byte, errs *errorBag) {
 					}
 				}
 			}
+			if x.SchemaField == "required" {
+				errs.add(field, "The "+attr(field)+" field is required.")
+				return
+			}
 			reason := x.Reason
 			if reason == "" {
 				reason = "invalid value"
@@ -99,6 +122,57 @@ func checkSchema(schema *openapi3.Schema, raw []byte, errs *errorBag) {
 		}
 	}
 	walk(err)
+}
+
+// discriminate finds the property that tells alternatives apart (an enum
+// in every branch, like a vault account's "type") and, among the branches
+// whose enum holds the body's value, the one the body comes closest to
+// (nil when none holds it).
+func discriminate(branches openapi3.SchemaRefs, body map[string]any) (string, *openapi3.Schema) {
+	first := branches[0].Value
+	if first == nil {
+		return "", nil
+	}
+	for _, name := range propertyOrder(first) {
+		enumEverywhere := true
+		for _, b := range branches {
+			if b.Value == nil || b.Value.Properties[name] == nil || b.Value.Properties[name].Value == nil ||
+				len(b.Value.Properties[name].Value.Enum) == 0 {
+				enumEverywhere = false
+				break
+			}
+		}
+		if !enumEverywhere {
+			continue
+		}
+		var best *openapi3.Schema
+		bestErrs := 0
+		for _, b := range branches {
+			if !slices.Contains(b.Value.Properties[name].Value.Enum, body[name]) {
+				continue
+			}
+			n := countErrors(b.Value.VisitJSON(any(body), openapi3.MultiErrors()))
+			if best == nil || n < bestErrs {
+				best, bestErrs = b.Value, n
+			}
+		}
+		return name, best
+	}
+	return "", nil
+}
+
+func countErrors(err error) int {
+	if me, ok := err.(openapi3.MultiError); ok {
+		n := 0
+		for _, e := range me {
+			n += countErrors(e)
+		}
+		return n
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
 }
 
 // schemaFields lists the properties a body schema allows (through oneOf,

@@ -294,3 +294,42 @@ func TestNewRoutesAllowAndOptions(t *testing.T) {
 	e.mustStatus(e.call("POST", "/jump-client", `{}`), http.StatusMethodNotAllowed)
 	e.mustStatus(e.call("GET", "/jump-item/nothing", ""), http.StatusNotFound)
 }
+
+// TestVaultAccountTypes checks the account types of the document: a body is
+// validated against the alternative its type selects, items show their
+// type's fields, and the listing shows the summary schema.
+func TestVaultAccountTypes(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	errs := e.call("POST", "/vault/account", `{"type":"ssh","name":"k"}`).errorsBag(t)
+	if errs["username"][0] != "The username field is required." || errs["private_key"][0] != "The private key field is required." {
+		t.Fatalf("ssh account without key: %v", errs)
+	}
+	if errs := e.call("POST", "/vault/account", `{"name":"k"}`).errorsBag(t); errs["type"][0] != "The type field is required." {
+		t.Fatalf("account without type: %v", errs)
+	}
+	if errs := e.call("POST", "/vault/account", `{"type":"floppy","name":"k"}`).errorsBag(t); len(errs["type"]) == 0 {
+		t.Fatalf("unknown type: %v", errs)
+	}
+	if errs := e.call("POST", "/vault/account", `{"type":"opaque_token","name":"k","token":"t","username":"u"}`).errorsBag(t); len(errs) == 0 {
+		t.Fatal("a field of another type accepted")
+	}
+	r := e.call("POST", "/vault/account", `{"type":"opaque_token","name":"api token","token":"t0ken"}`)
+	e.mustStatus(r, http.StatusCreated)
+	if strings.Contains(string(r.body), `"username":`) || strings.Contains(string(r.body), "t0ken") {
+		t.Fatalf("token account shows other fields or its secret: %s", r.body)
+	}
+	r = e.call("GET", "/vault/account/1", "")
+	if !strings.Contains(string(r.body), `"username":"ec2-user"`) {
+		t.Fatalf("ssh account %s", r.body)
+	}
+	r = e.call("GET", "/vault/account", "")
+	if strings.Contains(string(r.body), `"username":`) || !strings.Contains(string(r.body), `"account_group_id":1`) {
+		t.Fatalf("listing is not the summary: %s", r.body)
+	}
+	// Nested alternatives are closed: a filter rule's address is one form.
+	errs = e.call("POST", "/jump-item/network-tunnel-jump", `{"name":"n","jump_group_id":1,"jump_group_type":"shared","jumpoint_id":1,"filter_rules":[{"ip_addresses":{"cidr":5}}]}`).errorsBag(t)
+	if len(errs["filter_rules.0.ip_addresses"]) == 0 {
+		t.Fatalf("bad filter rule: %v", errs)
+	}
+	e.mustStatus(e.call("POST", "/jump-item/network-tunnel-jump", `{"name":"n","jump_group_id":1,"jump_group_type":"shared","jumpoint_id":1,"filter_rules":[{"ip_addresses":{"cidr":"10.0.0.0/8"},"protocol":"TCP"}]}`), http.StatusCreated)
+}

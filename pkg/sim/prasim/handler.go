@@ -291,7 +291,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		encodeRow(&b, m.res, row)
+		encodeRowAs(&b, m.res, row, true)
 	}
 	b.WriteString("]\n")
 	s.mu.Unlock()

@@ -53,10 +53,11 @@ var uniqueFields = map[string][]string{
 // than the schema: a Jump Group member's role and policy default to null
 // ("the user's Default Jump Item Role" and "Set on Jump Items").
 //
-// The document's oneOf lists are not mutually exclusive (a filter rule's
-// {"cidr": …} also matches the list form, which requires nothing), so a
-// valid body would match several branches and fail oneOf; they are checked
-// as anyOf.
+// The document's oneOf lists are not mutually exclusive: a filter rule's
+// {"cidr": …} also matches the list form, which requires nothing, so every
+// valid body would fail oneOf, and any object at all would pass anyOf. The
+// branches (plain object schemas listing their properties) are therefore
+// closed to properties they do not declare, and the lists checked as anyOf.
 func applyOverlay(doc *openapi3.T) {
 	seen := map[*openapi3.Schema]bool{}
 	var visit func(s *openapi3.Schema)
@@ -66,6 +67,12 @@ func applyOverlay(doc *openapi3.T) {
 		}
 		seen[s] = true
 		if len(s.OneOf) > 0 {
+			closed := false
+			for _, b := range s.OneOf {
+				if v := b.Value; v != nil && len(v.Properties) > 0 && len(v.AllOf) == 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+					v.AdditionalProperties.Has = &closed
+				}
+			}
 			s.AnyOf = append(s.OneOf, s.AnyOf...)
 			s.OneOf = nil
 		}

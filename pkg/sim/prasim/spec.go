@@ -490,12 +490,67 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		// The key goes first in responses.
 		d.Fields = append(append([]Field{kf}, d.Fields[:i]...), d.Fields[i+1:]...)
 		d.Filters = append(d.Filters, filtersOf(rt.ops["GET"])...)
+		setShapes(&d, rt, item)
 		decls = append(decls, d)
 	}
 	for i := range decls {
 		applyResourceOverlay(&decls[i], decls)
 	}
 	return decls, nil
+}
+
+// setShapes records, from the response schemas, a listing that shows a
+// summary of the item, and item alternatives told apart by an enum
+// property (a vault account's "type").
+func setShapes(d *Resource, coll, item *route) {
+	key := d.Key
+	if key == "" {
+		key = "id"
+	}
+	if op := coll.ops["GET"]; op != nil && op.kind != kindDownload {
+		objs := objectSchemas(op.successSchema, nil)
+		if len(objs) == 1 && len(objs[0].Properties) < len(d.Fields) {
+			d.ListFields = map[string]bool{key: true}
+			for n := range objs[0].Properties {
+				d.ListFields[n] = true
+			}
+		}
+	}
+	if item == nil || item.ops["GET"] == nil || item.ops["GET"].successSchema == nil {
+		return
+	}
+	branches := item.ops["GET"].successSchema.AnyOf
+	if len(branches) < 2 {
+		return
+	}
+	for _, name := range propertyOrder(branches[0].Value) {
+		variants := map[string]map[string]bool{}
+		ok := true
+		for _, b := range branches {
+			p := b.Value.Properties[name]
+			if p == nil || p.Value == nil || len(p.Value.Enum) == 0 {
+				ok = false
+				break
+			}
+			for _, e := range p.Value.Enum {
+				v, isStr := e.(string)
+				if !isStr {
+					ok = false
+					break
+				}
+				if variants[v] == nil {
+					variants[v] = map[string]bool{key: true}
+				}
+				for n := range b.Value.Properties {
+					variants[v][n] = true
+				}
+			}
+		}
+		if ok {
+			d.VariantField, d.Variants = name, variants
+			return
+		}
+	}
 }
 
 func isIntegerParam(p *openapi3.Parameter) bool {

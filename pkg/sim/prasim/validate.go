@@ -281,12 +281,27 @@ func encodeValue(b *bytes.Buffer, v any) {
 
 // encodeRow writes a row as a JSON object with the declared field order,
 // leaving out write-only fields.
-func encodeRow(b *bytes.Buffer, res *resource, row Row) {
+func encodeRow(b *bytes.Buffer, res *resource, row Row) { encodeRowAs(b, res, row, false) }
+
+// encodeRowAs writes a row as an item of a listing (list set) or on its own.
+// A listing may document fewer fields than the item (ListFields), and an
+// item with alternatives (a vault account's type) shows the fields of its
+// alternative only.
+func encodeRowAs(b *bytes.Buffer, res *resource, row Row, list bool) {
+	var only map[string]bool
+	switch {
+	case list && res.ListFields != nil:
+		only = res.ListFields
+	case res.VariantField != "":
+		if v, ok := row[res.VariantField].(string); ok {
+			only = res.Variants[v]
+		}
+	}
 	b.WriteByte('{')
 	first := true
 	for i := range res.Fields {
 		f := &res.Fields[i]
-		if f.WriteOnly {
+		if f.WriteOnly || (only != nil && !only[f.Name]) {
 			continue
 		}
 		if !first {

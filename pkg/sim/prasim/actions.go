@@ -531,8 +531,14 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 	case action == "provision" && ownerRes == nil:
 		w.WriteHeader(op.success)
 		return
+	case action == "reactivate" && ownerRow != nil:
+		if _, ok := ownerRow["enabled"]; ok {
+			ownerRow["enabled"] = true
+		}
+		w.WriteHeader(op.success)
+		return
 	}
-	// Everything else (reactivate, provision, job executions, script
+	// Everything else (provision, job executions, script
 	// resources): answer the documented success with a body shaped by the
 	// documented schema.
 	if op.successSchema == nil {

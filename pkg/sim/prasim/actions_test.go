@@ -333,3 +333,26 @@ func TestVaultAccountTypes(t *testing.T) {
 	}
 	e.mustStatus(e.call("POST", "/jump-item/network-tunnel-jump", `{"name":"n","jump_group_id":1,"jump_group_type":"shared","jumpoint_id":1,"filter_rules":[{"ip_addresses":{"cidr":"10.0.0.0/8"},"protocol":"TCP"}]}`), http.StatusCreated)
 }
+
+func TestVendorReactivate(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	r := e.call("GET", "/vendor/1/user", "")
+	var users []map[string]any
+	r.decode(t, &users)
+	if len(users) == 0 {
+		t.Fatalf("no vendor users: %s", r.body)
+	}
+	item := fmt.Sprintf("/vendor/1/user/%v", users[0]["id"])
+	e.mustStatus(e.call("PATCH", item, `{"enabled":false}`), http.StatusOK)
+	e.mustStatus(e.call("POST", item+"/reactivate", ""), http.StatusOK)
+	r = e.call("GET", item, "")
+	if !strings.Contains(string(r.body), `"enabled":true`) {
+		t.Fatalf("vendor user after reactivation: %s", r.body)
+	}
+	e.mustStatus(e.call("POST", "/vendor/1/reactivate", ""), http.StatusOK)
+	e.mustStatus(e.call("POST", "/vendor/9/reactivate", ""), http.StatusNotFound)
+	e.mustStatus(e.call("POST", "/vendor/1/user/999/reactivate", ""), http.StatusNotFound)
+	if r := e.call("POST", "/vendor/1/reactivate", `{"force":true}`); r.status != http.StatusUnauthorized {
+		t.Fatalf("undocumented body field: status %d", r.status)
+	}
+}

@@ -15,8 +15,8 @@ func (s *Server) insertLocked(name, scope string, vals Row) int64 {
 	return s.db.insert(res, scope, row)
 }
 
-// seedBase creates what every appliance has: the built-in Jump Item Roles and
-// the administrator account.
+// seedBase creates what every appliance has: the built-in Jump Item Roles,
+// the local security provider and the administrator account.
 func (s *Server) seedBase() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -35,6 +35,7 @@ func (s *Server) seedBase() {
 	s.insertLocked("jump-item-role", "", Row{
 		"name": "No Access", "description": "No access to Jump Items.",
 	})
+	s.insertLocked("security-provider", "", Row{"name": "Local", "type": "local", "enabled": true, "user_authentication": true})
 	created := s.now().UTC().Truncate(1e9)
 	s.insertLocked("user", "", Row{
 		"username": "admin", "public_display_name": "Administrator",
@@ -91,7 +92,6 @@ func (s *Server) seedSamples() {
 // and a Group Policy granting access.
 func (s *Server) seedInfrastructureLocked(prod int64, users []int64) {
 	now := s.now().UTC().Truncate(time.Second)
-	s.insertLocked("security-provider", "", Row{"name": "Local", "type": "local", "enabled": true, "user_authentication": true})
 	s.insertLocked("session-policy", "", Row{"display_name": "Record Everything", "code_name": "record_all", "description": "Sessions are recorded."})
 	s.insertLocked("session-policy", "", Row{"display_name": "Read Only", "code_name": "read_only", "description": "View-only sessions."})
 	dc := s.insertLocked("jumpoint", "", Row{"name": "Datacenter Jumpoint", "platform": "linux-x86", "shell_jump_enabled": true, "comments": "Primary data center."})

@@ -965,13 +965,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, op *specOp, rm
 	case strings.HasPrefix(rm.rt.template, "/jumpoint/"):
 		s.mu.Lock()
 		row, ok := s.db.get(s.reg.byName["jumpoint"], "", rm.ids[0])
+		platform, _ := row["platform"].(string)
+		code, _ := row["code_name"].(string)
 		s.mu.Unlock()
 		if !ok {
 			notFound(w, "Jumpoint")
 			return
 		}
-		platform, _ := row["platform"].(string)
-		code, _ := row["code_name"].(string)
 		name = "jumpoint-" + code + "-" + platform
 		if strings.HasPrefix(platform, "windows") {
 			name += ".exe"
@@ -982,20 +982,22 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, op *specOp, rm
 	case strings.HasPrefix(rm.rt.template, "/jump-client/installer/"):
 		iid, platform := rm.params["installer_id"], rm.params["platform"]
 		s.mu.Lock()
-		var found Row
+		found := false
+		var exp time.Time
 		if t := s.db.table(s.reg.byName["jump-client-installer"], "", false); t != nil {
 			for _, row := range t.list() {
 				if row["installer_id"] == iid {
-					found = row
+					found = true
+					exp, _ = row["expiration_timestamp"].(time.Time)
 				}
 			}
 		}
 		s.mu.Unlock()
-		if found == nil {
+		if !found {
 			notFound(w, "Jump Client Installer")
 			return
 		}
-		if exp, ok := found["expiration_timestamp"].(time.Time); ok && !s.now().Before(exp) {
+		if !exp.IsZero() && !s.now().Before(exp) {
 			simutil.WriteMessage(w, http.StatusNotFound, "The Jump Client Installer has expired.")
 			return
 		}

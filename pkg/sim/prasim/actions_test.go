@@ -3,7 +3,9 @@ package prasim
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -354,5 +356,40 @@ func TestVendorReactivate(t *testing.T) {
 	e.mustStatus(e.call("POST", "/vendor/1/user/999/reactivate", ""), http.StatusNotFound)
 	if r := e.call("POST", "/vendor/1/reactivate", `{"force":true}`); r.status != http.StatusUnauthorized {
 		t.Fatalf("undocumented body field: status %d", r.status)
+	}
+}
+
+// TestConcurrentActions mixes updates, downloads, copies and vault actions
+// on the same items; run with -race.
+func TestConcurrentActions(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	var wg sync.WaitGroup
+	outcomes := make(chan int, 200)
+	for i := range 20 {
+		wg.Go(func() {
+			e.call("PATCH", "/jumpoint/1", fmt.Sprintf(`{"comments":"edit %d"}`, i))
+			e.raw("GET", "/jumpoint/1/installer", e.token, "", nil)
+			e.call("POST", "/jump-item/shell-jump/1/copy", fmt.Sprintf(`{"name":"copy %d","jump_group_id":1,"jump_group_type":"shared"}`, i))
+			outcomes <- e.call("POST", "/vault/account/2/check-out", "").status
+			e.call("POST", "/vault/account/2/check-in", "")
+			e.call("PATCH", "/vault/account/1/jump-item-association", `{"filter_type":"criteria"}`)
+		})
+	}
+	wg.Wait()
+	close(outcomes)
+	ok := 0
+	for s := range outcomes {
+		if s == http.StatusOK {
+			ok++
+		} else if s != http.StatusUnprocessableEntity {
+			t.Fatalf("check-out status %d", s)
+		}
+	}
+	if ok == 0 {
+		t.Fatal("no check-out succeeded")
+	}
+	r := e.call("GET", "/jump-item/shell-jump?name="+url.QueryEscape("copy 7"), "")
+	if r.header.Get("X-BT-Pagination-Total") != "1" {
+		t.Fatalf("copy 7: %s", r.body)
 	}
 }

@@ -531,6 +531,38 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 	case action == "provision" && ownerRes == nil:
 		w.WriteHeader(op.success)
 		return
+	case action == "execution" && ownerRow != nil:
+		// One execution per target endpoint of the job, finished.
+		ids, _ := ownerRow["endpoint_ids"].([]any)
+		start := s.now().UTC().Truncate(time.Second)
+		if t, ok := ownerRow["start_at"].(time.Time); ok && t.Before(start) {
+			start = t
+		}
+		out := []map[string]any{}
+		for _, id := range ids {
+			out = append(out, map[string]any{
+				"endpoint_id": id, "state": "finished", "exit_code": 0,
+				"started_running_timestamp": start.Format(timeLayout),
+				"finished_timestamp":        start.Format(timeLayout),
+				"finished_type":             "success", "finished_error": nil,
+				"log_file_path": nil, "output_tail": "",
+			})
+		}
+		simutil.WriteJSON(w, http.StatusOK, out)
+		return
+	case action == "resource" && ownerRow != nil:
+		// The script's first resource, or 404 when it has none.
+		res := s.reg.byName["endpoint-automation-resource"]
+		ids, _ := ownerRow["resource_ids"].([]any)
+		for _, id := range ids {
+			n, _ := id.(int64)
+			if row, ok := s.db.get(res, "", n); ok {
+				writeRow(w, http.StatusOK, res, row)
+				return
+			}
+		}
+		notFound(w, "Endpoint Automation Resource")
+		return
 	case action == "reactivate" && ownerRow != nil:
 		if _, ok := ownerRow["enabled"]; ok {
 			ownerRow["enabled"] = true

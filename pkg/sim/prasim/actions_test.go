@@ -393,3 +393,18 @@ func TestConcurrentActions(t *testing.T) {
 		t.Fatalf("copy 7: %s", r.body)
 	}
 }
+
+func TestEndpointAutomationLinks(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	r := e.call("GET", "/endpoint-automation/job/1/execution", "")
+	e.mustStatus(r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"endpoint_id":1`) || !strings.Contains(string(r.body), `"state":"finished"`) {
+		t.Fatalf("executions %s", r.body)
+	}
+	r = e.call("GET", "/endpoint-automation/script/1/resource", "")
+	e.mustStatus(r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"file_name":"setup-1.ps1"`) {
+		t.Fatalf("script resource %s", r.body)
+	}
+	e.mustStatus(e.call("GET", "/endpoint-automation/job/9/execution", ""), http.StatusNotFound)
+}

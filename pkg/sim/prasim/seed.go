@@ -84,6 +84,41 @@ func (s *Server) seedSamples() {
 	member(lab, userIDs[2], int64(3), nil)
 	s.seedInfrastructureLocked(prod, userIDs)
 	s.seedGenericLocked()
+	s.linkAutomationSamplesLocked()
+}
+
+// linkAutomationSamplesLocked makes the Endpoint Automation samples refer to
+// each other: scripts use the first resource, jobs target the first
+// endpoint, resources look like uploaded files.
+func (s *Server) linkAutomationSamplesLocked() {
+	first := func(name string) (int64, bool) {
+		t := s.db.table(s.reg.byName[name], "", false)
+		if t == nil || len(t.order) == 0 {
+			return 0, false
+		}
+		return t.order[0], true
+	}
+	rows := func(name string) map[int64]Row {
+		if t := s.db.table(s.reg.byName[name], "", false); t != nil {
+			return t.rows
+		}
+		return nil
+	}
+	for k, row := range rows("endpoint-automation-resource") {
+		row["file_name"] = fmt.Sprintf("setup-%d.ps1", k)
+		row["file_size"] = int64(2048 * k)
+		row["hash"] = fmt.Sprintf("%064x", k)
+	}
+	if res, ok := first("endpoint-automation-resource"); ok {
+		for _, row := range rows("endpoint-automation-script") {
+			row["resource_ids"] = []any{res}
+		}
+	}
+	if ep, ok := first("endpoint-automation-endpoint"); ok {
+		for _, row := range rows("endpoint-automation-job") {
+			row["endpoint_ids"] = []any{ep}
+		}
+	}
 }
 
 // seedInfrastructureLocked loads the objects the guide's API use cases work

@@ -114,6 +114,13 @@ func (s *Server) linkAutomationSamplesLocked() {
 			row["resource_ids"] = []any{res}
 		}
 	}
+	for k, row := range rows("endpoint-automation-endpoint") {
+		row["hostname"] = fmt.Sprintf("ws-%02d.example.com", k)
+		row["names"] = []any{fmt.Sprintf("WS-%02d", k)}
+		row["public_ip"] = fmt.Sprintf("198.51.100.%d", k)
+		row["private_ip"] = fmt.Sprintf("10.1.0.%d", k)
+		row["is_active"] = true
+	}
 	if ep, ok := first("endpoint-automation-endpoint"); ok {
 		for _, row := range rows("endpoint-automation-job") {
 			row["endpoint_ids"] = []any{ep}
@@ -167,6 +174,8 @@ func (s *Server) seedInfrastructureLocked(prod int64, users []int64) {
 	s.insertLocked("jump-client-installer", "", Row{"name": "Laptops", "jump_group_id": prod, "jump_group_type": "shared",
 		"valid_duration": int64(1440), "expiration_timestamp": now.Add(1440 * time.Minute)})
 	s.insertLocked("jump-client", "", Row{"name": "alice-laptop", "hostname": "alice-laptop.example.com", "jump_group_id": prod, "jump_group_type": "shared", "tag": "laptop", "connection_type": "active"})
+	s.insertLocked("api-account", "", Row{"name": "Sandbox automation", "client_id": s.opts.ClientID, "enabled": true,
+		"comments": "The account the sandbox's credentials belong to.", "ip_addresses": "0.0.0.0/0", "perm_backup": true})
 	s.approvals = append(s.approvals, Row{
 		"id": int64(1), "created_by_user_id": users[1], "jump_item_id": int64(1), "jump_item_type": "shell_jump",
 		"duration": int64(7200), "request_reason": "Patch web-01", "response_comments": "",

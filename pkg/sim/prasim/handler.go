@@ -214,6 +214,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 	type filter struct {
 		name   string
 		values []any // any of them matches
+		inList bool  // the field is an array holding the value
 	}
 	var filters []filter
 	for i := range m.res.Filters {
@@ -226,13 +227,17 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 		// ("names", "tags") takes a comma-separated list for the singular
 		// field. Documented filters on something the simulator does not
 		// store (e.g. include_personal) are validated and then ignored.
+		// An array field (an endpoint's "names") matches when it holds one
+		// of the values.
 		target, list := f.Name, false
-		if m.res.field(target) == nil {
+		if tf := m.res.field(target); tf == nil {
 			if sing := strings.TrimSuffix(f.Name, "s"); sing != f.Name && m.res.field(sing) != nil {
 				target, list = sing, true
 			} else {
 				target = ""
 			}
+		} else if tf.Type == Array {
+			list = true
 		}
 		parts := []string{raw}
 		if list {
@@ -257,7 +262,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 			}
 		}
 		if target != "" && len(vals) > 0 {
-			filters = append(filters, filter{target, vals})
+			filters = append(filters, filter{target, vals, m.res.field(target).Type == Array})
 		}
 	}
 	if !errs.empty() {
@@ -276,7 +281,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 	if t := s.db.table(m.res, scopeOf(parents), false); t != nil {
 		for _, row := range t.list() {
 			if slices.ContainsFunc(filters, func(f filter) bool {
-				return !slices.ContainsFunc(f.values, func(v any) bool { return sameValue(row[f.name], v) })
+				return !slices.ContainsFunc(f.values, func(v any) bool {
+					if f.inList {
+						list, _ := row[f.name].([]any)
+						return slices.ContainsFunc(list, func(e any) bool { return sameValue(e, v) })
+					}
+					return sameValue(row[f.name], v)
+				})
 			}) {
 				continue
 			}

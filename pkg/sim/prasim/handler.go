@@ -64,6 +64,14 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 			return
 		}
 	}
+	if s.denyConfig.Load() {
+		simutil.WriteMessage(w, http.StatusForbidden, "This API account does not have permission to use the Configuration API.")
+		return
+	}
+	if s.denyVault.Load() && strings.HasPrefix(rel, "/vault/") {
+		simutil.WriteMessage(w, http.StatusForbidden, "This API account does not have permission to use the Vault APIs.")
+		return
+	}
 	switch {
 	case op.kind == kindDownload:
 		if !acceptsType(r.Header.Values("Accept"), op.successType) {
@@ -355,6 +363,10 @@ func (s *Server) destroy(w http.ResponseWriter, m *match, op *specOp) {
 	}
 	key := m.keys[len(m.keys)-1]
 	scope := scopeOf(m.parentKeys())
+	if m.res.Name == "vault-account" && row["personal"] == true {
+		simutil.WriteMessage(w, http.StatusForbidden, "Personal accounts cannot be deleted.")
+		return
+	}
 	msg := ""
 	if m.res.BeforeDelete != nil {
 		msg = m.res.BeforeDelete(row)

@@ -89,6 +89,9 @@ type Server struct {
 	assoc     map[string]map[string]any // jump-item associations by owner path
 	approvals []Row                     // Jump approval requests
 
+	denyConfig atomic.Bool // the API account lacks the Configuration API permission
+	denyVault  atomic.Bool // the API account lacks the Vault permission
+
 	mountMu sync.RWMutex
 	mounts  map[string]http.Handler // path prefix below /api/ → handler (Command, Reporting, Backup APIs…)
 }
@@ -173,6 +176,14 @@ func (s *Server) LiveTokens() int { return s.tokens.Live() }
 // RevokeAllTokens invalidates every token, as regenerating the client secret
 // does on the appliance.
 func (s *Server) RevokeAllTokens() { s.tokens.RevokeAll() }
+
+// SetPermissions sets the API account's permissions: without configAPI every
+// Configuration API request is answered 403, without vault the Vault APIs
+// (/vault/…) are. A new Server has both.
+func (s *Server) SetPermissions(configAPI, vault bool) {
+	s.denyConfig.Store(!configAPI)
+	s.denyVault.Store(!vault)
+}
 
 // Requests returns the number of requests received under /api/, whatever
 // their outcome. Token requests are not counted.

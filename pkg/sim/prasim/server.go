@@ -13,6 +13,15 @@
 // and the remaining operations (copies, vault check-out, installers and other
 // downloads, association singletons) are served by name. Request bodies are
 // validated against the document's schemas with kin-openapi.
+//
+// Items are numbered 1, 2, 3, … per collection and ids are never reused;
+// member lists (a Group Policy's Jumpoints, a Jump Group's users) are keyed
+// by the member's id. A field naming an item of another collection
+// (jump_group_id, jumpoint_id, user_id, account_id, …) must name an existing
+// one, or the request is answered 422 ("The selected … is invalid.").
+// Deleting an item clears nullable references to it, removes the member
+// entries keyed by it and its nested collections, and is refused with a 422
+// while a required reference to it remains.
 package prasim
 
 import (

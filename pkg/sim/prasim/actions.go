@@ -557,7 +557,7 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 		for _, id := range ids {
 			n, _ := id.(int64)
 			if row, ok := s.db.get(res, "", n); ok {
-				writeRow(w, http.StatusOK, res, row)
+				writeRow(w, http.StatusOK, res, row, op.show)
 				return
 			}
 		}
@@ -661,7 +661,7 @@ func (s *Server) copyLocked(w http.ResponseWriter, r *http.Request, op *specOp, 
 		loc.Path = ConfigBase + res.itemPath(keys[:len(keys)-1], newKey)
 		loc.RawQuery = ""
 		w.Header().Set("Location", loc.String())
-		writeRow(w, http.StatusCreated, res, clone)
+		writeRow(w, http.StatusCreated, res, clone, op.show)
 		return
 	}
 	simutil.WriteJSON(w, op.success, map[string]any{"success": "true", "action": "copy", "destId": newKey})

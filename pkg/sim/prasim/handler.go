@@ -106,9 +106,9 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 	m := &match{res: op.res, item: op.kind == kindGet || op.kind == kindUpdate || op.kind == kindDelete, keys: rm.ids}
 	switch op.kind {
 	case kindList:
-		s.list(w, r, m, query)
+		s.list(w, r, m, op, query)
 	case kindGet:
-		s.show(w, m)
+		s.show(w, m, op)
 	case kindCreate:
 		s.create(w, r, m, op)
 	case kindUpdate:
@@ -215,7 +215,7 @@ func requestURL(r *http.Request) *url.URL {
 	return &u
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []simutil.QueryParam) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, op *specOp, query []simutil.QueryParam) {
 	var errs errorBag
 	perPage := pageParam(query, "per_page", defaultPerPage, minPerPage, maxPerPage, &errs)
 	current := pageParam(query, "current_page", 1, 1, 0, &errs)
@@ -310,7 +310,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		encodeRowAs(&b, m.res, row, true)
+		encodeRowAs(&b, m.res, row, op.show)
 	}
 	b.WriteString("]\n")
 	s.mu.Unlock()
@@ -339,18 +339,18 @@ func (s *Server) lookupLocked(w http.ResponseWriter, m *match) (Row, bool) {
 	return row, true
 }
 
-func writeRow(w http.ResponseWriter, status int, res *resource, row Row) {
+func writeRow(w http.ResponseWriter, status int, res *resource, row Row, show map[string]bool) {
 	var b bytes.Buffer
-	encodeRow(&b, res, row)
+	encodeRowAs(&b, res, row, show)
 	b.WriteByte('\n')
 	simutil.WriteRawJSON(w, status, b.Bytes())
 }
 
-func (s *Server) show(w http.ResponseWriter, m *match) {
+func (s *Server) show(w http.ResponseWriter, m *match, op *specOp) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if row, ok := s.lookupLocked(w, m); ok {
-		writeRow(w, http.StatusOK, m.res, row)
+		writeRow(w, http.StatusOK, m.res, row, op.show)
 	}
 }
 
@@ -477,7 +477,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *sp
 	loc.Path = ConfigBase + m.res.itemPath(parents, key)
 	loc.RawPath, loc.RawQuery, loc.Fragment = "", "", ""
 	w.Header().Set("Location", loc.String())
-	writeRow(w, op.success, m.res, row)
+	writeRow(w, op.success, m.res, row, op.show)
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match, op *specOp) {
@@ -515,7 +515,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match, op *sp
 			row[k] = v // write-only values are kept (never shown) for check-out
 		}
 	}
-	writeRow(w, http.StatusOK, m.res, row)
+	writeRow(w, op.success, m.res, row, op.show)
 }
 
 // validateLocked checks a create (current == nil) or update body against the

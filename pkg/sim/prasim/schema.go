@@ -207,9 +207,6 @@ type Resource struct {
 	Filters []Field
 	// BeforeDelete may refuse a delete by returning a message (sent as 422).
 	BeforeDelete func(row Row) string
-	// ListFields, when set, are the fields a listing shows (the document's
-	// list schema can be a summary of the item schema).
-	ListFields map[string]bool
 	// VariantField names the field choosing between alternative item
 	// schemas; Variants maps its values to the fields each one shows.
 	VariantField string

@@ -51,6 +51,10 @@ type specOp struct {
 	successSchema    *openapi3.Schema // its JSON schema, nil when no body is documented
 	successType      string           // its content type
 	statuses         []int            // every documented status
+	// show lists the fields a CRUD response shows: the properties of its
+	// response schema (for lists, of the items) and the key; nil shows
+	// every field (no schema, or alternatives).
+	show map[string]bool
 }
 
 // route is one path template of the document.
@@ -266,6 +270,14 @@ func buildModel(data []byte) (*apiModel, error) {
 		}
 	}
 	for _, op := range m.ops {
+		if op.res != nil {
+			if objs := objectSchemas(op.successSchema, nil); len(objs) == 1 {
+				op.show = map[string]bool{op.res.key(): true}
+				for n := range objs[0].Properties {
+					op.show[n] = true
+				}
+			}
+		}
 		if op.kind == 0 && op.Method == "GET" && op.successType != "" && op.successType != "application/json" {
 			op.kind = kindDownload
 		}
@@ -499,22 +511,12 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 	return decls, nil
 }
 
-// setShapes records, from the response schemas, a listing that shows a
-// summary of the item, and item alternatives told apart by an enum
-// property (a vault account's "type").
+// setShapes records item alternatives told apart by a property (a vault
+// account's "type"), from the item's response schema.
 func setShapes(d *Resource, coll, item *route) {
 	key := d.Key
 	if key == "" {
 		key = "id"
-	}
-	if op := coll.ops["GET"]; op != nil && op.kind != kindDownload {
-		objs := objectSchemas(op.successSchema, nil)
-		if len(objs) == 1 && len(objs[0].Properties) < len(d.Fields) {
-			d.ListFields = map[string]bool{key: true}
-			for n := range objs[0].Properties {
-				d.ListFields[n] = true
-			}
-		}
 	}
 	if item == nil || item.ops["GET"] == nil || item.ops["GET"].successSchema == nil {
 		return
@@ -523,6 +525,15 @@ func setShapes(d *Resource, coll, item *route) {
 	if len(branches) < 2 {
 		return
 	}
+	props := func(b *openapi3.SchemaRef) map[string]bool {
+		out := map[string]bool{key: true}
+		for n := range schemaFields(b.Value) {
+			out[n] = true
+		}
+		return out
+	}
+	// An enum property present in every alternative tells them apart (a
+	// vault account's "type").
 	for _, name := range propertyOrder(branches[0].Value) {
 		variants := map[string]map[string]bool{}
 		ok := true
@@ -539,9 +550,9 @@ func setShapes(d *Resource, coll, item *route) {
 					break
 				}
 				if variants[v] == nil {
-					variants[v] = map[string]bool{key: true}
+					variants[v] = map[string]bool{}
 				}
-				for n := range b.Value.Properties {
+				for n := range props(b) {
 					variants[v][n] = true
 				}
 			}
@@ -550,6 +561,24 @@ func setShapes(d *Resource, coll, item *route) {
 			d.VariantField, d.Variants = name, variants
 			return
 		}
+	}
+	// Otherwise the alternatives' names do: LDAPSecurityProvider is the
+	// shape of a provider whose type is "ldap".
+	tf := fieldIndex(d.Fields, "type")
+	if tf < 0 {
+		return
+	}
+	variants := map[string]map[string]bool{}
+	for _, b := range branches {
+		ref := strings.ToLower(b.Ref[strings.LastIndex(b.Ref, "/")+1:])
+		for _, v := range d.Fields[tf].Enum {
+			if ref != "" && strings.HasPrefix(ref, strings.ReplaceAll(v, "_", "")) {
+				variants[v] = props(b)
+			}
+		}
+	}
+	if len(variants) >= 2 {
+		d.VariantField, d.Variants = "type", variants
 	}
 }
 

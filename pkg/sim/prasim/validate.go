@@ -281,18 +281,15 @@ func encodeValue(b *bytes.Buffer, v any) {
 
 // encodeRow writes a row as a JSON object with the declared field order,
 // leaving out write-only fields.
-func encodeRow(b *bytes.Buffer, res *resource, row Row) { encodeRowAs(b, res, row, false) }
+func encodeRow(b *bytes.Buffer, res *resource, row Row) { encodeRowAs(b, res, row, nil) }
 
-// encodeRowAs writes a row as an item of a listing (list set) or on its own.
-// A listing may document fewer fields than the item (ListFields), and an
-// item with alternatives (a vault account's type) shows the fields of its
-// alternative only.
-func encodeRowAs(b *bytes.Buffer, res *resource, row Row, list bool) {
-	var only map[string]bool
-	switch {
-	case list && res.ListFields != nil:
-		only = res.ListFields
-	case res.VariantField != "":
+// encodeRowAs writes a row as the response of an operation that shows the
+// fields in show (nil: every field; see specOp.show). Without such a
+// list, an item with alternatives (a vault account's type) shows the fields
+// of its alternative.
+func encodeRowAs(b *bytes.Buffer, res *resource, row Row, show map[string]bool) {
+	only := show
+	if only == nil && res.VariantField != "" {
 		if v, ok := row[res.VariantField].(string); ok {
 			only = res.Variants[v]
 		}

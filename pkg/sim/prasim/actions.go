@@ -225,7 +225,10 @@ func synthField(f *Field, now time.Time) any {
 		}
 		return nil
 	case Enum:
-		return f.Enum[0]
+		if len(f.Enum) > 0 {
+			return f.Enum[0]
+		}
+		return nil
 	case String:
 		if f.MinLength > 0 && f.MinLength == f.MaxLength {
 			return simutil.RandomHex(f.MinLength)[:f.MinLength]
@@ -243,6 +246,31 @@ func synthField(f *Field, now time.Time) any {
 			return f.Min
 		}
 		return int64(0)
+	}
+	return nil
+}
+
+// zeroValue is what an optional field not given on create holds: null when
+// the document allows it, otherwise the empty value of its type where that
+// is valid (the document's schemas say these fields are never null). Ids
+// and date-times without a value stay null.
+func zeroValue(f *Field) any {
+	if f.Nullable || f.Unique || f.DeriveFrom != "" {
+		return nil
+	}
+	switch f.Type {
+	case String:
+		if f.MinLength == 0 && f.Pattern == nil {
+			return ""
+		}
+	case Boolean:
+		return false
+	case Array:
+		return []any{}
+	case Enum:
+		if len(f.Enum) > 0 {
+			return f.Enum[0]
+		}
 	}
 	return nil
 }

@@ -646,6 +646,10 @@ func (s *Server) newRowLocked(res *resource, scope string, vals Row) Row {
 			continue
 		}
 		switch {
+		case f.FromParent && scope != "":
+			// The enclosing item's key, from the scope "…/parent".
+			id, _ := parseID(scope[strings.LastIndex(scope, "/")+1:])
+			row[f.Name] = id
 		case f.AutoNow:
 			row[f.Name] = now
 		case f.Default != nil:
@@ -653,7 +657,7 @@ func (s *Server) newRowLocked(res *resource, scope string, vals Row) Row {
 		case f.ReadOnly:
 			row[f.Name] = synthField(f, s.now())
 		default:
-			row[f.Name] = nil
+			row[f.Name] = zeroValue(f)
 		}
 	}
 	for i := range res.Fields {

@@ -281,7 +281,10 @@ func (s *Server) sampleRowLocked(res *resource, scope string, n int) (Row, bool)
 func sampleValue(f *Field, label string, n int, now time.Time) any {
 	switch f.Type {
 	case Enum:
-		return f.Enum[0]
+		if len(f.Enum) > 0 {
+			return f.Enum[0]
+		}
+		return nil
 	case Integer:
 		if f.Name == "port" {
 			return int64(22)

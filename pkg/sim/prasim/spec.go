@@ -502,7 +502,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		// The key goes first in responses.
 		d.Fields = append(append([]Field{kf}, d.Fields[:i]...), d.Fields[i+1:]...)
 		d.Filters = append(d.Filters, filtersOf(rt.ops["GET"])...)
-		setShapes(&d, rt, item)
+		setShapes(&d, item)
 		decls = append(decls, d)
 	}
 	for i := range decls {
@@ -513,7 +513,7 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 
 // setShapes records item alternatives told apart by a property (a vault
 // account's "type"), from the item's response schema.
-func setShapes(d *Resource, coll, item *route) {
+func setShapes(d *Resource, item *route) {
 	key := d.Key
 	if key == "" {
 		key = "id"

@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go demo fuzz pra-catalog clean
+.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go demo fuzz pra-catalog pra-sim-spec clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -79,9 +79,14 @@ fuzz: ## longer fuzzing of the key=value parser and flattener (FUZZTIME=30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
 
+# The PRA generators are not part of `make test`: they need BeyondTrust's OpenAPI document, which CI does not have.
+PRA_SPEC ?= ../shared/api/pra-config-openapi-1.10.yaml
+
 pra-catalog: ## regenerate pkg/catalog/pra/zz_generated.go from BeyondTrust's OpenAPI document (PRA_SPEC=path)
-	@test -n "$(PRA_SPEC)" || { echo "set PRA_SPEC=/path/to/pra-config-openapi-1.10.yaml"; exit 1; }
 	$(GO) run ./internal/pragen -spec "$(PRA_SPEC)" -out pkg/catalog/pra/zz_generated.go
+
+pra-sim-spec: ## regenerate the PRA simulator's embedded API document (PRA_SPEC=path/to/pra-config-openapi-1.10.yaml)
+	$(GO) run ./pkg/sim/prasim/internal/specgen -in "$(PRA_SPEC)" -out pkg/sim/prasim/spec/config-api.json
 
 clean:
 	rm -rf bin dist

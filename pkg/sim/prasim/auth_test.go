@@ -159,3 +159,25 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("New did not fill credentials: %q", s.ClientID())
 	}
 }
+
+func TestPermissions(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	e.sim.SetPermissions(true, false)
+	r := e.call("GET", "/vault/account", "")
+	e.mustStatus(r, http.StatusForbidden)
+	if !strings.Contains(r.message(t), "Vault") {
+		t.Fatalf("403 message %s", r.body)
+	}
+	e.mustStatus(e.call("GET", "/jump-group", ""), http.StatusOK)
+	e.sim.SetPermissions(false, false)
+	e.mustStatus(e.call("GET", "/jump-group", ""), http.StatusForbidden)
+	e.sim.SetPermissions(true, true)
+	e.mustStatus(e.call("GET", "/vault/account", ""), http.StatusOK)
+	// A personal vault account cannot be deleted.
+	e.sim.mu.Lock()
+	row, _ := e.sim.db.get(e.sim.reg.byName["vault-account"], "", 1)
+	row["personal"] = true
+	e.sim.mu.Unlock()
+	e.mustStatus(e.call("DELETE", "/vault/account/1", ""), http.StatusForbidden)
+	e.mustStatus(e.call("DELETE", "/vault/account/2", ""), http.StatusNoContent)
+}

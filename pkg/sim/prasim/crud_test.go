@@ -236,7 +236,7 @@ func TestRequestErrors(t *testing.T) {
 	}
 	e.mustStatus(e.call("DELETE", "/jump-group", ""), http.StatusMethodNotAllowed)
 
-	for _, p := range []string{"/nothing", "/jump-group/abc", "/jump-group/0", "/jump-group/1/user/x", "/jump-group/1/other", "/openapi.yaml"} {
+	for _, p := range []string{"/nothing", "/jump-group/abc", "/jump-group/0", "/jump-group/1/user/x", "/jump-group/1/other", "/openapi.json"} {
 		r := e.call("GET", p, "")
 		e.mustStatus(r, http.StatusNotFound)
 		r.message(t)

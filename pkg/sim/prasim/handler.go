@@ -35,36 +35,58 @@ var linkNames = simutil.LinkNames{
 // headers (406, 415), query parameters (401, 422), path resources (404), and
 // finally the request body (400, 401, 422).
 func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string) {
-	m, ok := s.reg.match(rel)
+	rm, ok := s.model.matchRoute(rel)
 	if !ok {
 		simutil.WriteMessage(w, http.StatusNotFound, "The requested URL was not found on this server.")
 		return
 	}
-	methods := m.methods()
-	allow := strings.Join(methods, ",")
+	allow := strings.Join(rm.rt.allow, ",")
 	if r.Method == http.MethodOptions {
 		w.Header().Set("Allow", allow)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	op, ok := m.op(r.Method)
-	if !ok {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	op := rm.rt.ops[method]
+	if op == nil {
 		w.Header().Set("Allow", allow)
 		simutil.WriteMessage(w, http.StatusMethodNotAllowed, "The "+r.Method+
-			" method is not supported for this route. Supported methods: "+strings.Join(methods, ", ")+".")
+			" method is not supported for this route. Supported methods: "+strings.Join(rm.rt.allow, ", ")+".")
 		return
 	}
-	if _, ok := s.admit(w, r); !ok {
+	// The guide's scripts fetch the btapi tool with a plain curl before any
+	// credentials are used, so that download needs no token.
+	if op.Path != "/cli/{platform}" || r.Header.Get("Authorization") != "" {
+		if _, ok := s.admit(w, r); !ok {
+			return
+		}
+	}
+	if s.denyConfig.Load() {
+		simutil.WriteMessage(w, http.StatusForbidden, "This API account does not have permission to use the Configuration API.")
 		return
 	}
-	switch op {
-	case OpList, OpGet, OpDelete:
+	if s.denyVault.Load() && strings.HasPrefix(rel, "/vault/") {
+		simutil.WriteMessage(w, http.StatusForbidden, "This API account does not have permission to use the Vault APIs.")
+		return
+	}
+	switch {
+	case op.kind == kindDownload:
+		if !acceptsType(r.Header.Values("Accept"), op.successType) {
+			simutil.WriteMessage(w, http.StatusNotAcceptable,
+				"The Accept header must allow "+op.successType+" for this download.")
+			return
+		}
+	case method == http.MethodGet || method == http.MethodDelete:
 		if !acceptsJSON(r.Header.Values("Accept")) {
 			simutil.WriteMessage(w, http.StatusNotAcceptable,
 				"The Accept header must include application/json for "+r.Method+" requests.")
 			return
 		}
-	case OpCreate, OpUpdate:
+	}
+	if op.kind == kindCreate || op.kind == kindUpdate || (op.body != nil && (op.bodyRequired || r.ContentLength != 0)) {
 		if !isJSONContent(r.Header.Get("Content-Type")) {
 			simutil.WriteMessage(w, http.StatusUnsupportedMediaType,
 				"The Content-Type header must be application/json for requests with a body.")
@@ -76,22 +98,27 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 	// fields (POST, PATCH). Unknown parameters are therefore answered with
 	// 401 and a message naming them, not 400 or 422.
 	query := simutil.ParseQueryOrdered(r.URL.RawQuery)
-	if unknown := unknownParams(query, m, op); len(unknown) > 0 {
+	if unknown := unknownParams(query, op); len(unknown) > 0 {
 		simutil.WriteMessage(w, http.StatusUnauthorized,
 			"Unrecognized query string parameter(s): "+strings.Join(unknown, ", ")+".")
 		return
 	}
-	switch op {
-	case OpList:
-		s.list(w, r, m, query)
-	case OpGet:
-		s.show(w, m)
-	case OpCreate:
-		s.create(w, r, m)
-	case OpUpdate:
-		s.update(w, r, m)
-	case OpDelete:
-		s.destroy(w, m)
+	m := &match{res: op.res, item: op.kind == kindGet || op.kind == kindUpdate || op.kind == kindDelete, keys: rm.ids}
+	switch op.kind {
+	case kindList:
+		s.list(w, r, m, op, query)
+	case kindGet:
+		s.show(w, m, op)
+	case kindCreate:
+		s.create(w, r, m, op)
+	case kindUpdate:
+		s.update(w, r, m, op)
+	case kindDelete:
+		s.destroy(w, m, op)
+	case kindDownload:
+		s.download(w, r, op, rm)
+	default:
+		s.custom(w, r, op, rm, query)
 	}
 }
 
@@ -119,13 +146,15 @@ func isJSONContent(v string) bool {
 	return err == nil && mt == "application/json"
 }
 
-func unknownParams(query []simutil.QueryParam, m *match, op Ops) []string {
+// unknownParams lists the query parameters the operation does not document.
+// Every listing accepts per_page and current_page: the guide says all GET
+// endpoints returning several resources are paginated.
+func unknownParams(query []simutil.QueryParam, op *specOp) []string {
 	var unknown []string
 	for _, q := range query {
-		known := false
-		if op == OpList {
-			known = q.Key == "per_page" || q.Key == "current_page" ||
-				slices.ContainsFunc(m.res.Filters, func(f Field) bool { return f.Name == q.Key })
+		_, known := op.query[q.Key]
+		if (q.Key == "per_page" || q.Key == "current_page") && (op.paginated || op.kind == kindList) {
+			known = true
 		}
 		if !known && !slices.Contains(unknown, q.Key) {
 			unknown = append(unknown, q.Key)
@@ -186,13 +215,14 @@ func requestURL(r *http.Request) *url.URL {
 	return &u
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []simutil.QueryParam) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, op *specOp, query []simutil.QueryParam) {
 	var errs errorBag
 	perPage := pageParam(query, "per_page", defaultPerPage, minPerPage, maxPerPage, &errs)
 	current := pageParam(query, "current_page", 1, 1, 0, &errs)
 	type filter struct {
-		name  string
-		value any
+		name   string
+		values []any // any of them matches
+		inList bool  // the field is an array holding the value
 	}
 	var filters []filter
 	for i := range m.res.Filters {
@@ -201,12 +231,46 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 		if !ok {
 			continue
 		}
-		var v any = raw
-		if f.Type == Integer {
-			v = json.Number(strings.TrimSpace(raw))
+		// A filter matches the field of the same name; a plural filter
+		// ("names", "tags") takes a comma-separated list for the singular
+		// field. Documented filters on something the simulator does not
+		// store (e.g. include_personal) are validated and then ignored.
+		// An array field (an endpoint's "names") matches when it holds one
+		// of the values.
+		target, list := f.Name, false
+		if tf := m.res.field(target); tf == nil {
+			if sing := strings.TrimSuffix(f.Name, "s"); sing != f.Name && m.res.field(sing) != nil {
+				target, list = sing, true
+			} else {
+				target = ""
+			}
+		} else if tf.Type == Array {
+			list = true
 		}
-		if c, good := convert(f, f.Name, v, &errs); good {
-			filters = append(filters, filter{f.Name, c})
+		parts := []string{raw}
+		if list {
+			parts = strings.Split(raw, ",")
+		}
+		var vals []any
+		for _, part := range parts {
+			var v any = part
+			switch f.Type {
+			case Integer:
+				v = json.Number(strings.TrimSpace(part))
+			case Boolean:
+				switch strings.ToLower(strings.TrimSpace(part)) {
+				case "true", "1":
+					v = true
+				case "false", "0":
+					v = false
+				}
+			}
+			if c, good := convert(f, f.Name, v, &errs); good {
+				vals = append(vals, c)
+			}
+		}
+		if target != "" && len(vals) > 0 {
+			filters = append(filters, filter{target, vals, m.res.field(target).Type == Array})
 		}
 	}
 	if !errs.empty() {
@@ -224,7 +288,15 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 	var rows []Row
 	if t := s.db.table(m.res, scopeOf(parents), false); t != nil {
 		for _, row := range t.list() {
-			if slices.ContainsFunc(filters, func(f filter) bool { return !sameValue(row[f.name], f.value) }) {
+			if slices.ContainsFunc(filters, func(f filter) bool {
+				return !slices.ContainsFunc(f.values, func(v any) bool {
+					if f.inList {
+						list, _ := row[f.name].([]any)
+						return slices.ContainsFunc(list, func(e any) bool { return sameValue(e, v) })
+					}
+					return sameValue(row[f.name], v)
+				})
+			}) {
 				continue
 			}
 			rows = append(rows, row)
@@ -238,7 +310,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, query []
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		encodeRow(&b, m.res, row)
+		encodeRowAs(&b, m.res, row, op.show)
 	}
 	b.WriteString("]\n")
 	s.mu.Unlock()
@@ -267,22 +339,22 @@ func (s *Server) lookupLocked(w http.ResponseWriter, m *match) (Row, bool) {
 	return row, true
 }
 
-func writeRow(w http.ResponseWriter, status int, res *resource, row Row) {
+func writeRow(w http.ResponseWriter, status int, res *resource, row Row, show map[string]bool) {
 	var b bytes.Buffer
-	encodeRow(&b, res, row)
+	encodeRowAs(&b, res, row, show)
 	b.WriteByte('\n')
 	simutil.WriteRawJSON(w, status, b.Bytes())
 }
 
-func (s *Server) show(w http.ResponseWriter, m *match) {
+func (s *Server) show(w http.ResponseWriter, m *match, op *specOp) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if row, ok := s.lookupLocked(w, m); ok {
-		writeRow(w, http.StatusOK, m.res, row)
+		writeRow(w, http.StatusOK, m.res, row, op.show)
 	}
 }
 
-func (s *Server) destroy(w http.ResponseWriter, m *match) {
+func (s *Server) destroy(w http.ResponseWriter, m *match, op *specOp) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	row, ok := s.lookupLocked(w, m)
@@ -291,6 +363,10 @@ func (s *Server) destroy(w http.ResponseWriter, m *match) {
 	}
 	key := m.keys[len(m.keys)-1]
 	scope := scopeOf(m.parentKeys())
+	if m.res.Name == "vault-account" && row["personal"] == true {
+		simutil.WriteMessage(w, http.StatusForbidden, "Personal accounts cannot be deleted.")
+		return
+	}
 	msg := ""
 	if m.res.BeforeDelete != nil {
 		msg = m.res.BeforeDelete(row)
@@ -305,12 +381,12 @@ func (s *Server) destroy(w http.ResponseWriter, m *match) {
 		return
 	}
 	s.db.delete(m.res, scope, key)
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(op.success)
 }
 
 // readBody decodes a JSON object body, writing a 400 (or 413) when it is not
 // one. An empty body counts as an empty object.
-func readBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+func readBody(w http.ResponseWriter, r *http.Request) (map[string]any, []byte, bool) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -319,28 +395,28 @@ func readBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 		} else {
 			simutil.WriteMessage(w, http.StatusBadRequest, "The request body could not be read.")
 		}
-		return nil, false
+		return nil, nil, false
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return map[string]any{}, true
+		return map[string]any{}, []byte("{}"), true
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		simutil.WriteMessage(w, http.StatusBadRequest, "The request body is not valid JSON.")
-		return nil, false
+		return nil, nil, false
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		simutil.WriteMessage(w, http.StatusBadRequest, "The request body is not valid JSON.")
-		return nil, false
+		return nil, nil, false
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
 		simutil.WriteMessage(w, http.StatusBadRequest, "The request body must be a JSON object.")
-		return nil, false
+		return nil, nil, false
 	}
-	return obj, true
+	return obj, data, true
 }
 
 // checkUnknownFields answers 401 when the body names fields the resource
@@ -361,7 +437,7 @@ func checkUnknownFields(w http.ResponseWriter, res *resource, body map[string]an
 	return false
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match) {
+func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *specOp) {
 	s.mu.Lock()
 	parents := m.parentKeys()
 	missing, ok := s.db.parentsExist(m.res, parents)
@@ -370,7 +446,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match) {
 		notFound(w, missing.Label)
 		return
 	}
-	body, ok := readBody(w, r)
+	body, raw, ok := readBody(w, r)
 	if !ok || !checkUnknownFields(w, m.res, body) {
 		return
 	}
@@ -384,27 +460,34 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match) {
 	scope := scopeOf(parents)
 	var errs errorBag
 	vals := s.validateLocked(m.res, scope, body, nil, 0, &errs)
+	if errs.empty() {
+		checkSchema(op.body, raw, &errs)
+	}
+	s.fillFromParent(m.res, parents, body, vals, &errs)
 	if !errs.empty() {
 		writeValidation(w, &errs)
 		return
 	}
 	row := s.newRowLocked(m.res, scope, vals)
+	if hook := afterCreate[m.res.Name]; hook != nil {
+		hook(row, s.now())
+	}
 	key := s.db.insert(m.res, scope, row)
 	loc := requestURL(r)
 	loc.Path = ConfigBase + m.res.itemPath(parents, key)
 	loc.RawPath, loc.RawQuery, loc.Fragment = "", "", ""
 	w.Header().Set("Location", loc.String())
-	writeRow(w, http.StatusCreated, m.res, row)
+	writeRow(w, op.success, m.res, row, op.show)
 }
 
-func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match) {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match, op *specOp) {
 	s.mu.Lock()
 	_, ok := s.lookupLocked(w, m)
 	s.mu.Unlock()
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r)
+	body, raw, ok := readBody(w, r)
 	if !ok || !checkUnknownFields(w, m.res, body) {
 		return
 	}
@@ -419,16 +502,20 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, m *match) {
 	key := m.keys[len(m.keys)-1]
 	var errs errorBag
 	vals := s.validateLocked(m.res, scope, body, row, key, &errs)
+	if errs.empty() {
+		checkSchema(op.bodyPatch, raw, &errs)
+	}
+	s.fillFromParent(m.res, m.parentKeys(), body, vals, &errs)
 	if !errs.empty() {
 		writeValidation(w, &errs)
 		return
 	}
 	for k, v := range vals {
-		if f := m.res.field(k); f != nil && !f.WriteOnly {
-			row[k] = v
+		if f := m.res.field(k); f != nil {
+			row[k] = v // write-only values are kept (never shown) for check-out
 		}
 	}
-	writeRow(w, http.StatusOK, m.res, row)
+	writeRow(w, op.success, m.res, row, op.show)
 }
 
 // validateLocked checks a create (current == nil) or update body against the
@@ -474,8 +561,8 @@ func (s *Server) validateLocked(res *resource, scope string, body map[string]any
 			errs.add(f.Name, "The "+a+" cannot be changed.")
 			continue
 		}
-		if f.Ref != "" && v != nil {
-			if _, ok := s.db.get(s.reg.byName[f.Ref], "", v.(int64)); !ok {
+		if ref := refFor(f, body, current); ref != "" && v != nil && v != int64(0) {
+			if _, ok := s.db.get(s.reg.byName[ref], "", v.(int64)); !ok {
 				errs.add(f.Name, "The selected "+a+" is invalid.")
 				continue
 			}
@@ -551,20 +638,26 @@ func (s *Server) newRowLocked(res *resource, scope string, vals Row) Row {
 	now := s.now().UTC().Truncate(1e9)
 	for i := range res.Fields {
 		f := &res.Fields[i]
+		if v, ok := vals[f.Name]; ok {
+			row[f.Name] = v // write-only values are kept but never encoded
+			continue
+		}
 		if f.WriteOnly {
 			continue
 		}
-		if v, ok := vals[f.Name]; ok {
-			row[f.Name] = v
-			continue
-		}
 		switch {
+		case f.FromParent && scope != "":
+			// The enclosing item's key, from the scope "…/parent".
+			id, _ := parseID(scope[strings.LastIndex(scope, "/")+1:])
+			row[f.Name] = id
 		case f.AutoNow:
 			row[f.Name] = now
 		case f.Default != nil:
 			row[f.Name] = cloneValue(f.Default)
+		case f.ReadOnly:
+			row[f.Name] = synthField(f, s.now())
 		default:
-			row[f.Name] = nil
+			row[f.Name] = zeroValue(f)
 		}
 	}
 	for i := range res.Fields {

@@ -211,3 +211,32 @@ func TestUnknownQueryParameterIs401(t *testing.T) {
 		}
 	}
 }
+
+func TestFiltersOnLists(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	count := func(path string) string {
+		t.Helper()
+		r := e.call("GET", path, "")
+		e.mustStatus(r, http.StatusOK)
+		return r.header.Get("X-BT-Pagination-Total")
+	}
+	if n := count("/endpoint-automation/endpoint?names=WS-01"); n != "1" {
+		t.Errorf("names=WS-01: %s", n)
+	}
+	if n := count("/endpoint-automation/endpoint?names=" + url.QueryEscape("WS-01,ws-02")); n != "2" {
+		t.Errorf("names=WS-01,ws-02: %s", n)
+	}
+	if n := count("/endpoint-automation/endpoint?hostname=nowhere"); n != "0" {
+		t.Errorf("hostname=nowhere: %s", n)
+	}
+	if n := count("/jump-item/shell-jump?jumpoint_id=1&jump_group_type=shared"); n != "3" {
+		t.Errorf("shell jumps through Jumpoint 1: %s", n)
+	}
+	if n := count("/vault/account?type=ssh"); n != "1" {
+		t.Errorf("ssh accounts: %s", n)
+	}
+	errs := e.call("GET", "/jump-item/shell-jump?jump_group_type=public", "").errorsBag(t)
+	if len(errs["jump_group_type"]) == 0 {
+		t.Fatalf("bad enum filter: %v", errs)
+	}
+}

@@ -18,6 +18,7 @@ const (
 	Enum
 	Array
 	Object
+	Any // any JSON value, stored as given (schemas without a single type)
 )
 
 // RefAction says what happens to a referencing row when the referenced row
@@ -92,6 +93,12 @@ type Field struct {
 	// DeriveFrom names a String field from which a code name is generated when
 	// this field is absent or empty on create.
 	DeriveFrom string
+	// FromParent fields hold the key of the enclosing item (e.g. team_id of
+	// a team member); they are filled from the path.
+	FromParent bool
+	// AltRef replaces Ref when the field AltWhenField holds AltWhenValue
+	// (a personal Jump Item's jump_group_id names a user).
+	AltRef, AltWhenField, AltWhenValue string
 }
 
 // Field constructors and modifiers keep the resource declarations compact.
@@ -200,6 +207,10 @@ type Resource struct {
 	Filters []Field
 	// BeforeDelete may refuse a delete by returning a message (sent as 422).
 	BeforeDelete func(row Row) string
+	// VariantField names the field choosing between alternative item
+	// schemas; Variants maps its values to the fields each one shows.
+	VariantField string
+	Variants     map[string]map[string]bool
 }
 
 // Row is a stored item: field name to value. Values are int64, string, bool,

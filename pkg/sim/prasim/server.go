@@ -5,9 +5,23 @@
 // codes and error bodies, and paginated listings with Link and
 // X-BT-Pagination-* headers.
 //
-// Configuration API resources are declared as data (see Resource and Field);
+// The Configuration API is driven by the vendor's OpenAPI document (1.10),
+// embedded in minimised form: every path and method of the document is
+// served. Collections are derived from it as data (see Resource and Field);
 // one generic handler implements list, get, create, update and delete for all
-// of them, including nested collections such as the users of a Jump Group.
+// of them, including nested collections such as the users of a Jump Group,
+// and the remaining operations (copies, vault check-out, installers and other
+// downloads, association singletons) are served by name. Request bodies are
+// validated against the document's schemas with kin-openapi.
+//
+// Items are numbered 1, 2, 3, … per collection and ids are never reused;
+// member lists (a Group Policy's Jumpoints, a Jump Group's users) are keyed
+// by the member's id. A field naming an item of another collection
+// (jump_group_id, jumpoint_id, user_id, account_id, …) must name an existing
+// one, or the request is answered 422 ("The selected … is invalid.").
+// Deleting an item clears nullable references to it, removes the member
+// entries keyed by it and its nested collections, and is refused with a 422
+// while a required reference to it remains.
 package prasim
 
 import (
@@ -47,7 +61,7 @@ type Options struct {
 	RatePerSec             int              // requests per second per client (documented: 20); 0 disables
 	RatePerHour            int              // requests per hour per client (documented: 15000); 0 disables
 	Now                    func() time.Time // clock; time.Now when nil
-	Seed                   bool             // load sample jump groups, users and jump policies
+	Seed                   bool             // load sample data in every collection
 }
 
 // DefaultOptions returns the documented appliance behaviour: client id
@@ -72,12 +86,20 @@ type Server struct {
 	now      func() time.Time
 	tokens   *simutil.TokenStore
 	limiter  *simutil.Limiter
+	model    *apiModel
 	reg      *registry
 	requests atomic.Int64
 
-	mu       sync.Mutex // guards db and groupSeq
-	db       *store
-	groupSeq int
+	mu        sync.Mutex // guards db, the sequences and the side tables below
+	db        *store
+	groupSeq  int
+	shellSeq  int
+	checkouts map[int64]bool            // vault accounts currently checked out
+	assoc     map[string]map[string]any // jump-item associations by owner path
+	approvals []Row                     // Jump approval requests
+
+	denyConfig atomic.Bool // the API account lacks the Configuration API permission
+	denyVault  atomic.Bool // the API account lacks the Vault permission
 
 	mountMu sync.RWMutex
 	mounts  map[string]http.Handler // path prefix below /api/ → handler (Command, Reporting, Backup APIs…)
@@ -124,9 +146,9 @@ func New(o Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	reg, err := newRegistry(configResources())
+	mdl, err := loadModel()
 	if err != nil {
-		panic("prasim: invalid resource declarations: " + err.Error())
+		panic("prasim: embedded OpenAPI document: " + err.Error())
 	}
 	s := &Server{
 		opts:   o,
@@ -135,8 +157,9 @@ func New(o Options) *Server {
 		limiter: simutil.NewLimiter(now,
 			simutil.Limit{Count: o.RatePerSec, Per: time.Second},
 			simutil.Limit{Count: o.RatePerHour, Per: time.Hour}),
-		reg: reg,
-		db:  newStore(),
+		model: mdl,
+		reg:   mdl.reg,
+		db:    newStore(),
 	}
 	s.seedBase()
 	if o.Seed {
@@ -162,6 +185,14 @@ func (s *Server) LiveTokens() int { return s.tokens.Live() }
 // RevokeAllTokens invalidates every token, as regenerating the client secret
 // does on the appliance.
 func (s *Server) RevokeAllTokens() { s.tokens.RevokeAll() }
+
+// SetPermissions sets the API account's permissions: without configAPI every
+// Configuration API request is answered 403, without vault the Vault APIs
+// (/vault/…) are. A new Server has both.
+func (s *Server) SetPermissions(configAPI, vault bool) {
+	s.denyConfig.Store(!configAPI)
+	s.denyVault.Store(!vault)
+}
 
 // Requests returns the number of requests received under /api/, whatever
 // their outcome. Token requests are not counted.

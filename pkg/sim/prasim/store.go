@@ -108,97 +108,6 @@ func parseID(s string) (int64, bool) {
 	return n, true
 }
 
-// match resolves a path below the API base. When several routes fit, the one
-// with the most literal segments wins, so fixed paths beat placeholders.
-func (g *registry) match(path string) (*match, bool) {
-	segs := splitPath(path)
-	var best *match
-	bestLit := -1
-	for _, r := range g.list {
-		for _, item := range []bool{false, true} {
-			want := len(r.segs)
-			if item {
-				want++
-			}
-			if len(segs) != want {
-				continue
-			}
-			var keys []int64
-			lit := 0
-			ok := true
-			for i, seg := range segs {
-				pat := "{}"
-				if i < len(r.segs) {
-					pat = r.segs[i]
-				}
-				if isPlaceholder(pat) || pat == "{}" {
-					id, good := parseID(seg)
-					if !good {
-						ok = false
-						break
-					}
-					keys = append(keys, id)
-					continue
-				}
-				if pat != seg {
-					ok = false
-					break
-				}
-				lit++
-			}
-			if ok && lit > bestLit {
-				best, bestLit = &match{res: r, item: item, keys: keys}, lit
-			}
-		}
-	}
-	return best, best != nil
-}
-
-// methods lists the HTTP methods of the matched route in Allow header order.
-func (m *match) methods() []string {
-	ops := m.res.Ops
-	var out []string
-	if m.item {
-		if ops.Has(OpGet) {
-			out = append(out, "GET", "HEAD")
-		}
-		if ops.Has(OpUpdate) {
-			out = append(out, "PATCH")
-		}
-		if ops.Has(OpDelete) {
-			out = append(out, "DELETE")
-		}
-		return out
-	}
-	if ops.Has(OpList) {
-		out = append(out, "GET", "HEAD")
-	}
-	if ops.Has(OpCreate) {
-		out = append(out, "POST")
-	}
-	return out
-}
-
-// op maps an HTTP method to the operation it performs on the route.
-func (m *match) op(method string) (Ops, bool) {
-	var o Ops
-	switch {
-	case (method == "GET" || method == "HEAD") && m.item:
-		o = OpGet
-	case method == "GET" || method == "HEAD":
-		o = OpList
-	case method == "POST" && !m.item:
-		o = OpCreate
-	case method == "PATCH" && m.item:
-		o = OpUpdate
-	case method == "DELETE" && m.item:
-		o = OpDelete
-	default:
-		return 0, false
-	}
-	return o, m.res.Ops.Has(o)
-}
-
 // parentKeys returns the keys naming the collection instance.
 func (m *match) parentKeys() []int64 {
 	if m.item {
@@ -342,8 +251,12 @@ func (s *store) blockers(res *resource, scope string, key int64) string {
 		if ref.on != Restrict {
 			continue
 		}
+		f := ref.res.field(ref.field)
 		for _, t := range s.tables[ref.res.Name] {
 			for _, row := range t.rows {
+				if f.AltRef != "" && row[f.AltWhenField] == f.AltWhenValue {
+					continue // the value names an item of AltRef instead
+				}
 				if v, ok := row[ref.field].(int64); ok && v == key {
 					return fmt.Sprintf("The %s is still referenced by a %s.", res.Label, ref.res.Label)
 				}
@@ -384,6 +297,9 @@ func (s *store) delete(res *resource, scope string, key int64) {
 					continue
 				}
 				if v, isInt := row[ref.field].(int64); !isInt || v != key {
+					continue
+				}
+				if f := ref.res.field(ref.field); f.AltRef != "" && row[f.AltWhenField] == f.AltWhenValue {
 					continue
 				}
 				switch ref.on {

@@ -168,6 +168,8 @@ func convert(f *Field, name string, v any, errs *errorBag) (any, bool) {
 			return bad(typeMessage(f, name))
 		}
 		return m, true
+	case Any:
+		return v, true
 	}
 	return bad(typeMessage(f, name))
 }
@@ -279,12 +281,24 @@ func encodeValue(b *bytes.Buffer, v any) {
 
 // encodeRow writes a row as a JSON object with the declared field order,
 // leaving out write-only fields.
-func encodeRow(b *bytes.Buffer, res *resource, row Row) {
+func encodeRow(b *bytes.Buffer, res *resource, row Row) { encodeRowAs(b, res, row, nil) }
+
+// encodeRowAs writes a row as the response of an operation that shows the
+// fields in show (nil: every field; see specOp.show). Without such a
+// list, an item with alternatives (a vault account's type) shows the fields
+// of its alternative.
+func encodeRowAs(b *bytes.Buffer, res *resource, row Row, show map[string]bool) {
+	only := show
+	if only == nil && res.VariantField != "" {
+		if v, ok := row[res.VariantField].(string); ok {
+			only = res.Variants[v]
+		}
+	}
 	b.WriteByte('{')
 	first := true
 	for i := range res.Fields {
 		f := &res.Fields[i]
-		if f.WriteOnly {
+		if f.WriteOnly || (only != nil && !only[f.Name]) {
 			continue
 		}
 		if !first {

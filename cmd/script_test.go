@@ -88,6 +88,13 @@ func scriptParams(dir string) testscript.Params {
 			env.Setenv("INFRA_JOTELULU_HOST", jsrv.URL)
 			env.Setenv("INFRA_JOTELULU_TOKEN", jtoken)
 
+			// Sizes of the bulk proof (make proof raises them).
+			for k, def := range map[string]string{"PROOF_PRA": "150", "PROOF_VMS": "40"} {
+				if v := os.Getenv(k); v != "" {
+					def = v
+				}
+				env.Setenv(k, def)
+			}
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("INFRA_CONFIG_DIR", env.WorkDir+"/.config/infra")
 			env.Setenv("INFRA_CACHE_DIR", env.WorkDir+"/.cache/infra")

@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go demo fuzz pra-catalog pra-sim-spec clean
+.PHONY: help build install test unit lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go proof demo fuzz pra-catalog pra-sim-spec clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -71,6 +71,10 @@ bench: build ## end-to-end figures beside their floors (BENCH_JSON=1 for JSON; B
 
 bench-go: ## Go micro-benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+proof: ## bulk exactly-once proof at full size (1,000 PRA items, 200 VMs under faults), then 20 CI-sized runs
+	PROOF_PRA=1000 PROOF_VMS=200 $(GO) test -count=1 -timeout 30m -run 'TestScripts/^bulk_proof$$' ./cmd
+	$(GO) test -count=20 -timeout 30m -run 'TestScripts/^bulk_(proof|resume)$$' ./cmd
 
 demo: build ## build, start the sandbox and run a short tour
 	@./scripts/demo.sh $(BIN)

@@ -71,11 +71,13 @@ func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 	return jot.New(o, jot.Settings{Host: host, Token: token, Ops: ops})
 }
 
+const joteluluShort = "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops"
+
 func newJoteluluCmd(f *cmdutil.Factory) *cobra.Command {
 	var specFlag string
 	cmd := &cobra.Command{
 		Use:   "jotelulu",
-		Short: "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops",
+		Short: joteluluShort,
 		Long: `Drive the Jotelulu public API (/api-gateway/core/v1 and /api-gateway/servers/v1).
 
 Settings: the API host is required and has no default (the public documentation names none):

@@ -65,6 +65,8 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	return pra.New(o, s)
 }
 
+const praShort = "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups"
+
 func newPRACmd(f *cmdutil.Factory) *cobra.Command {
 	env := &engine.Env{
 		F:     f,
@@ -76,7 +78,7 @@ func newPRACmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "pra",
-		Short: "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups",
+		Short: praShort,
 		Long: `Drive a BeyondTrust Privileged Remote Access site.
 
 Connection settings come from (highest first) flags, INFRA_PRA_* or BeyondTrust's BT_API_HOST, BT_CLIENT_ID and
@@ -86,10 +88,7 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
-	need := praCommandsNeeded(f.Args)
-	if need.none {
-		return cmd
-	}
+	need := praCommandsNeeded(f.Args) // the vendor itself is built lazily by NewRoot; here only the named groups are
 	root := praCatalog.Root()
 	bodyDeletes := deletesWithBody(root)
 	env.Backend = func(ctx context.Context) (engine.Backend, error) {

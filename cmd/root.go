@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -128,7 +129,12 @@ Try it with no vendor account: infra sandbox serve.`,
 	})
 	addGlobalFlags(root, f.G)
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
-	for _, c := range []*cobra.Command{newPRACmd(f), newVirtomizeCmd(f), newJoteluluCmd(f)} {
+	vendors := []*cobra.Command{
+		lazyVendor(f, "virtomize", virtomizeShort, newVirtomizeCmd),
+		lazyVendor(f, "jotelulu", joteluluShort, newJoteluluCmd),
+		lazyVendor(f, "pra", praShort, newPRACmd), // which also builds only the resource groups the arguments name
+	}
+	for _, c := range vendors {
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}
@@ -147,6 +153,17 @@ Try it with no vendor account: infra sandbox serve.`,
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	markUnknownSubcommands(root)
 	return root
+}
+
+// lazyVendor builds a vendor's command tree only when the arguments name the vendor (or when the whole tree is wanted,
+// f.Args == nil); otherwise a stand-in keeps the vendor in the help listing. Start-up then does not grow with the
+// number of commands of vendors that are not used.
+func lazyVendor(f *cmdutil.Factory, name, short string, build func(*cmdutil.Factory) *cobra.Command) *cobra.Command {
+	if f.Args == nil || slices.Contains(f.Args, name) {
+		return build(f)
+	}
+	return &cobra.Command{Use: name, Short: short, Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error { return c.Help() }}
 }
 
 // markUnknownSubcommands makes every group command reject unknown sub-commands with a usage error.

@@ -113,6 +113,8 @@ func (b *hookedBackend) Download(ctx context.Context, call *engine.Call, o engin
 	return b.cl.Download(ctx, call, o)
 }
 
+const virtomizeShort = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
+
 func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
 	hooks := map[*engine.Op]*opHook{}
 	env := &engine.Env{
@@ -128,7 +130,7 @@ func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	root := vcat.Root()
 	cmd := env.Command(root)
-	cmd.Short = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
+	cmd.Short = virtomizeShort
 	cmd.Long = `Drive a Virtomize appliance (REST API /rest/v1).
 
 Connection settings come from (highest first) flags, INFRA_VIRTOMIZE_HOST, INFRA_VIRTOMIZE_USERNAME and

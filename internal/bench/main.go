@@ -16,13 +16,13 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/olekukonko/tablewriter"
 
 	"github.com/infractl/infra/pkg/sandbox"
 	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/pkg/sim/praxmlsim"
 )
 
 // Row is one measure beside its floor.
@@ -37,11 +37,11 @@ type Row struct {
 }
 
 type bench struct {
-	infra, hello string
-	runs         int
-	quick        bool
-	rows         []Row
-	log          io.Writer
+	infra, hello, rss string
+	runs              int
+	quick             bool
+	rows              []Row
+	log               io.Writer
 }
 
 func main() {
@@ -86,13 +86,16 @@ func (b *bench) run() error {
 		return fmt.Errorf("%s: build it first (make build)", b.infra)
 	}
 	b.hello = filepath.Join(tmp, "hello")
-	b.logf("building the cobra hello floor")
-	build := exec.Command("go", "build", "-trimpath", "-o", b.hello, "./internal/bench/hello")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building hello: %v\n%s", err, out)
+	b.rss = filepath.Join(tmp, "rss")
+	b.logf("building the cobra hello floor and the RSS probe")
+	for out, pkg := range map[string]string{b.hello: "./internal/bench/hello", b.rss: "./internal/bench/rss"} {
+		build := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %v\n%s", pkg, err, msg)
+		}
 	}
-	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination, b.bulk} {
+	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination, b.bulk, b.streaming} {
 		if err := step(tmp); err != nil {
 			return err
 		}
@@ -231,9 +234,11 @@ func (b *bench) tokens(tmp string) error {
 	return nil
 }
 
-// runMeasured runs argv, discarding stdout, and returns wall time and peak RSS in MiB.
-func runMeasured(env []string, argv ...string) (time.Duration, float64, error) {
-	c := exec.Command(argv[0], argv[1:]...)
+// runMeasured runs argv (through the RSS probe), discarding stdout, and returns wall time and peak RSS in MiB.
+func (b *bench) runMeasured(env []string, argv ...string) (time.Duration, float64, error) {
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("infra-bench-rss-%d", os.Getpid()))
+	defer os.Remove(out)
+	c := exec.Command(b.rss, append([]string{out}, argv...)...)
 	c.Env = env
 	c.Stdout = io.Discard
 	var stderr strings.Builder
@@ -244,11 +249,13 @@ func runMeasured(env []string, argv ...string) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
-	rss := 0.0
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = float64(ru.Maxrss) / 1024 // KiB on Linux
+	kib, err := os.ReadFile(out)
+	if err != nil {
+		return 0, 0, err
 	}
-	return d, rss, nil
+	var n float64
+	fmt.Sscan(string(kib), &n)
+	return d, n / 1024, nil
 }
 
 func (b *bench) pagination(tmp string) error {
@@ -262,15 +269,15 @@ func (b *bench) pagination(tmp string) error {
 		return err
 	}
 	defer stop()
-	sim.SeedJumpGroups(items)
+	sim.SeedShellJumps(items, "bench")
 	pages := (items + 99) / 100
 	b.logf("pagination: %d items, %d pages at 20 req/s", items, pages)
-	d, rss, err := runMeasured(env, b.infra, "pra", "jump-group", "list", "--all", "--per-page", "100", "-o", "json")
+	d, rss, err := b.runMeasured(env, b.infra, "pra", "jump-item", "list", "shell-jump", "--tag", "bench", "--all", "-o", "json")
 	if err != nil {
 		return err
 	}
 	floor := float64(pages) / float64(o.RatePerSec)
-	b.add(Row{Measure: fmt.Sprintf("pagination: %d items (%d pages) `pra jump-group list --all`", items, pages), Value: d.Seconds(), Unit: "s", Floor: floor, Against: "pages ÷ 20 req/s"})
+	b.add(Row{Measure: fmt.Sprintf("pagination: %d items (%d pages) `pra jump-item list shell-jump --all`", items, pages), Value: d.Seconds(), Unit: "s", Floor: floor, Against: "pages ÷ 20 req/s"})
 	b.add(Row{Measure: "pagination: peak RSS", Value: rss, Unit: "MiB"})
 	return nil
 }
@@ -343,7 +350,7 @@ func (b *bench) bulk(tmp string) error {
 		return err
 	}
 	b.logf("bulk: %d creates with --from-file at 20 req/s", n)
-	d, _, err := runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
 	if err != nil {
 		return err
 	}
@@ -362,5 +369,75 @@ func (b *bench) bulk(tmp string) error {
 	perItem := time.Since(start).Seconds() / float64(loop)
 	b.add(Row{Measure: fmt.Sprintf("bulk: shell loop, one `infra` per item (%d items, scaled to %d)", loop, n), Value: perItem * float64(n), Unit: "s",
 		Floor: d.Seconds(), Against: "--from-file"})
+	return nil
+}
+
+// streaming measures a large backup download and a large report conversion against curl fetching the same bytes.
+func (b *bench) streaming(tmp string) error {
+	size, sessions := int64(2<<30), 100000
+	if b.quick {
+		size, sessions = 64<<20, 5000
+	}
+	o := prasim.DefaultOptions()
+	o.RatePerSec, o.RatePerHour = 0, 0
+	sim := prasim.New(o)
+	praxmlsim.New(praxmlsim.Options{Seed: true, BackupSize: size}).MountOn(sim)
+	v := sandbox.Vendor{Name: "pra", Handler: sim, Env: func(u string) map[string]string {
+		return map[string]string{"INFRA_PRA_HOST": u, "INFRA_PRA_CLIENT_ID": sim.ClientID(), "INFRA_PRA_CLIENT_SECRET": sim.ClientSecret()}
+	}}
+	sb, err := sandbox.Start(context.Background(), []sandbox.Vendor{v}, sandbox.Options{})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	dir, err := os.MkdirTemp(tmp, "stream-")
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "INFRA_CONFIG_DIR="+dir+"/config", "INFRA_CACHE_DIR="+dir+"/cache", "INFRA_SECRET_STORE=file")
+	for k, val := range sb.Env() {
+		env = append(env, k+"="+val)
+	}
+	tok := exec.Command(b.infra, "auth", "token", "pra")
+	tok.Env = env
+	out, err := tok.Output()
+	if err != nil {
+		return fmt.Errorf("auth token: %v", err)
+	}
+	bearer := "Authorization: Bearer " + strings.TrimSpace(string(out))
+	base := sb.URL("pra")
+	mib := float64(size) / (1 << 20)
+
+	b.logf("streaming: %.0f MiB backup with infra and with curl", mib)
+	file := filepath.Join(dir, "backup.nsb")
+	d, rss, err := b.runMeasured(env, b.infra, "pra", "backup", "-f", file)
+	if err != nil {
+		return err
+	}
+	os.Remove(file)
+	dc, rssc, err := b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", file, base+"/api/backup")
+	if err != nil {
+		return err
+	}
+	os.Remove(file)
+	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: `infra pra backup` time", mib), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o"})
+	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: throughput", mib), Value: mib / d.Seconds(), Unit: "MiB/s", Floor: mib / dc.Seconds(), Against: "curl -o"})
+	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: peak RSS", mib), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o"})
+
+	b.logf("streaming: report of %d sessions", sessions)
+	q := fmt.Sprintf("generate_report=AccessSession&start_date=2024-01-01&duration=0&sim_sessions=%d", sessions)
+	dc, rssc, err = b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", filepath.Join(dir, "report.xml"), base+"/api/reporting?"+q)
+	if err != nil {
+		return err
+	}
+	for _, format := range []string{"json", "csv"} {
+		d, rss, err := b.runMeasured(env, b.infra, "pra", "report", "AccessSession", "--since", "2024-01-01",
+			"--param", fmt.Sprintf("sim_sessions=%d", sessions), "-o", format)
+		if err != nil {
+			return err
+		}
+		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: time", sessions, format), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o (raw XML)"})
+		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: peak RSS", sessions, format), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o (raw XML)"})
+	}
 	return nil
 }

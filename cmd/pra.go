@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,16 +40,6 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	o, err := f.HTTPOptions("pra")
 	if err != nil {
 		return nil, err
-	}
-	if v := cfg.String("pra.rate_limit"); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-			o.RatePerSec = n
-		}
-	}
-	if v := cfg.String("pra.rate_limit_hour"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			o.RatePerHour = n
-		}
 	}
 	s := pra.Settings{
 		Host:         host,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,25 @@ func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
 	}
 	if cfg.Bool("debug") {
 		o.Debug = f.IO.ErrOut
+	}
+	// Client-side rate limits (unset or 0: the vendor client's documented default, none for most vendors).
+	if v := cfg.String(vendor + ".rate_limit"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 {
+			return api.Options{}, &api.UsageError{Err: fmt.Errorf("%s.rate_limit: %q is not a number of requests per second", vendor, v)}
+		}
+		if n > 0 {
+			o.RatePerSec = n
+		}
+	}
+	if v := cfg.String(vendor + ".rate_limit_hour"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return api.Options{}, &api.UsageError{Err: fmt.Errorf("%s.rate_limit_hour: %q is not a number of requests per hour", vendor, v)}
+		}
+		if n > 0 {
+			o.RatePerHour = n
+		}
 	}
 	if o.Insecure {
 		// api.New prints the warning; make sure it is printed once per process.

@@ -92,11 +92,17 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
 		raw, order := recordRaw(rec)
+		for _, k := range defOrder {
+			if _, ok := raw[k]; !ok {
+				raw[k] = defs[k]
+				order = append(order, k)
+			}
+		}
 		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 		var bad []string
 		for i, a := range op.Args {
@@ -260,7 +266,8 @@ func idOf(m map[string]any) string {
 }
 
 // runBulk executes op once per record of --from-file.
-func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags) error {
+// Field flags given with --from-file (defs) apply to every record that does not set the field itself.
+func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
 	f := e.F
 	var in io.Reader
 	name := b.from
@@ -284,10 +291,15 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags) err
 	if err != nil {
 		return &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", name, err)}
 	}
-	for i := range recs {
-		recs[i].Key = bulkKey(op, args, recs[i])
+	keyArgs := args
+	for _, k := range defOrder {
+		// The defaults are part of each record's identity in the journal.
+		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
 	}
-	items, err := e.prepareBulk(op, args, recs)
+	for i := range recs {
+		recs[i].Key = bulkKey(op, keyArgs, recs[i])
+	}
+	items, err := e.prepareBulk(op, args, recs, defs, defOrder)
 	if err != nil {
 		return err
 	}

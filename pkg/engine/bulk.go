@@ -40,7 +40,7 @@ func bulkCapable(op *Op) bool {
 }
 
 func (b *bulkFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.from, "from-file", "", "run once per record of `FILE` (- for stdin): JSON Lines, CSV with a header of field names, or key=value records separated by blank lines")
+	fs.StringVar(&b.from, "from-file", "", "run once per record of `FILE` (- for stdin): JSON Lines, CSV with a header of field names, or key=value records separated by blank lines; field flags given with it apply to every record that does not set the field")
 	fs.StringVar(&b.format, "input-format", "", "format of --from-file: jsonl, csv or kv (default: from the file name or content)")
 	fs.StringVar(&b.journal, "journal", "", "record each record's outcome in `FILE` so a re-run skips what is done (default: beside the input, FILE.journal)")
 	fs.BoolVar(&b.noJournal, "no-journal", false, "do not keep a journal")

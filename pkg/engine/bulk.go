@@ -41,7 +41,7 @@ func bulkCapable(op *Op) bool {
 }
 
 func (b *bulkFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.from, "from-file", "", "run once per record of `FILE` (- for stdin): JSON Lines, CSV with a header of field names, or key=value records separated by blank lines")
+	fs.StringVar(&b.from, "from-file", "", "run once per record of `FILE` (- for stdin): JSON Lines, CSV with a header of field names, or key=value records separated by blank lines; field flags given with it apply to every record that does not set the field")
 	fs.StringVar(&b.format, "input-format", "", "format of --from-file: jsonl, csv or kv (default: from the file name or content)")
 	fs.StringVar(&b.journal, "journal", "", "record each record's outcome in `FILE` so a re-run skips what is done (default: beside the input, FILE.journal)")
 	fs.BoolVar(&b.noJournal, "no-journal", false, "do not keep a journal")
@@ -93,11 +93,17 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
 		raw, order := recordRaw(rec)
+		for _, k := range defOrder {
+			if _, ok := raw[k]; !ok {
+				raw[k] = defs[k]
+				order = append(order, k)
+			}
+		}
 		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 		var bad []string
 		for i, a := range op.Args {
@@ -261,7 +267,8 @@ func idOf(m map[string]any) string {
 }
 
 // runBulk executes op once per record of --from-file.
-func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags) error {
+// Field flags given with --from-file (defs) apply to every record that does not set the field itself.
+func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
 	f := e.F
 	var in io.Reader
 	name := b.from
@@ -285,10 +292,15 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags) err
 	if err != nil {
 		return &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", name, err)}
 	}
-	for i := range recs {
-		recs[i].Key = bulkKey(op, args, recs[i])
+	keyArgs := args
+	for _, k := range defOrder {
+		// The defaults are part of each record's identity in the journal.
+		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
 	}
-	items, err := e.prepareBulk(op, args, recs)
+	for i := range recs {
+		recs[i].Key = bulkKey(op, keyArgs, recs[i])
+	}
+	items, err := e.prepareBulk(op, args, recs, defs, defOrder)
 	if err != nil {
 		return err
 	}

@@ -245,13 +245,47 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		fs.StringVarP(&dl.Path, "file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
 		fs.BoolVar(&dl.Force, "force", false, "overwrite an existing file")
 	}
+	// flagInput gathers the field flags given on the command line.
+	flagInput := func(c *cobra.Command) (map[string]*rawValue, []string) {
+		raw := map[string]*rawValue{}
+		var order []string
+		target := bodyFlags
+		if !hasBody || len(op.Body) == 0 {
+			target = nil
+		}
+		for _, fields := range []struct {
+			m      map[string]*fieldFlag
+			fields []Field
+		}{{target, op.Body}, {queryFlags, op.Query}} {
+			for i := range fields.fields {
+				fd := &fields.fields[i]
+				ff, ok := fields.m[fd.Name]
+				if !ok || !c.Flags().Changed(flagNameFor(fd)) {
+					continue
+				}
+				if ff.isList {
+					var items []string
+					for _, v := range ff.vals {
+						items = append(items, strings.Split(v, ",")...)
+					}
+					order = append(order, fd.Name)
+					raw[fd.Name] = &rawValue{isList: true, list: items, origin: "--" + flagNameFor(fd)}
+				} else {
+					order = append(order, fd.Name)
+					raw[fd.Name] = &rawValue{text: ff.vals[0], quoted: true, origin: "--" + flagNameFor(fd)}
+				}
+			}
+		}
+		return raw, order
+	}
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		f := e.F
 		if err := f.ValidateOutput(); err != nil {
 			return err
 		}
 		if bf.from != "" {
-			return e.runBulk(c, op, args, &bf)
+			defs, defOrder := flagInput(c)
+			return e.runBulk(c, op, args, &bf, defs, defOrder)
 		}
 		if lo.Limit < 0 || lo.Page < 0 || lo.PerPage < 0 {
 			return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}
@@ -290,30 +324,9 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 				put(k, kvRaw[k])
 			}
 		}
-		target := bodyFlags
-		if !hasBody || len(op.Body) == 0 {
-			target = nil
-		}
-		for _, fields := range []struct {
-			m      map[string]*fieldFlag
-			fields []Field
-		}{{target, op.Body}, {queryFlags, op.Query}} {
-			for i := range fields.fields {
-				fd := &fields.fields[i]
-				ff, ok := fields.m[fd.Name]
-				if !ok || !c.Flags().Changed(flagNameFor(fd)) {
-					continue
-				}
-				if ff.isList {
-					var items []string
-					for _, v := range ff.vals {
-						items = append(items, strings.Split(v, ",")...)
-					}
-					put(fd.Name, &rawValue{isList: true, list: items, origin: "--" + flagNameFor(fd)})
-				} else {
-					put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: "--" + flagNameFor(fd)})
-				}
-			}
+		flagRaw, flagOrder := flagInput(c)
+		for _, k := range flagOrder {
+			put(k, flagRaw[k])
 		}
 		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 		for i, a := range op.Args {

@@ -273,14 +273,23 @@ func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope stri
 	}
 	if len(s.Properties) > 0 || (s.Type != nil && s.Type.Is("object")) {
 		out := map[string]any{}
-		for n, p := range s.Properties {
-			ps := p.Value
-			if f := exampleField(op, n); op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)) {
-				continue // keys are in the path; immutable fields keep their value
+		settable := func(n string) bool {
+			f := exampleField(op, n)
+			// Keys are in the path; immutable fields keep their value.
+			return !(op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)))
+		}
+		var change string // a PATCH changes at least one property
+		for _, n := range propertyOrder(s) {
+			ps := s.Properties[n].Value
+			if !settable(n) {
+				continue
 			}
 			required := slices.Contains(s.Required, n)
 			if ps.ReadOnly && !required {
 				continue
+			}
+			if change == "" && !ps.ReadOnly {
+				change = n
 			}
 			if !required && op.kind != kindCustom && !(full && slices.Contains([]string{"name", "username", "hostname", "protocol"}, n)) {
 				continue
@@ -290,6 +299,13 @@ func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope stri
 				return nil, err
 			}
 			out[n] = v
+		}
+		if len(out) == 0 && name == "" && op.Method == http.MethodPatch && change != "" {
+			v, err := x.value(s.Properties[change].Value, change, op, scope, full)
+			if err != nil {
+				return nil, err
+			}
+			out[change] = v
 		}
 		if op.res != nil && op.res.ClientKey && op.kind == kindCreate {
 			k, err := x.unusedKey(op.res, scope)

@@ -273,6 +273,13 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 		}
 		break
 	}
+	if name, ok := responseFixes[method+" "+path]; ok {
+		s := g.doc.Components.Schemas[name]
+		if s == nil || s.Value == nil {
+			return nil, fmt.Errorf("response fix: no schema %s", name)
+		}
+		respSchema, o.kind = s.Value, "engine.KindObject"
+	}
 	// Paginated lists take per_page (some are documented with an object schema); an array answer without per_page is
 	// not paginated: it is shown as it comes and no paging parameters are sent.
 	switch {

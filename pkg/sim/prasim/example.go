@@ -16,15 +16,15 @@ import (
 // METHOD pathTemplate of the embedded document (pathTemplate as the document
 // writes it, e.g. "/jump-group/{id}"): a concrete path below ConfigBase whose
 // parameters name existing items, and a valid JSON body (nil when the
-// operation takes none). Tests and demonstrations use it to drive every
-// operation without knowing each one.
+// operation takes none; an update changes at least one property). Tests and
+// demonstrations use it to drive every operation without knowing each one.
 //
 // It may change the simulator to make the request valid: a delete of an item
 // that can be created addresses an item it creates first (so references from
 // the sample data do not get in the way), a Vault check-in an account it
 // checks out first, the removal of a Jump Item or Jump Group from a Vault
-// association one it adds first. Paths into the sample data need a seeded simulator
-// (Options.Seed).
+// association one it adds first. Paths into the sample data need a seeded
+// simulator (Options.Seed).
 func (s *Server) ExampleRequest(method, pathTemplate string) (path string, body map[string]any, err error) {
 	op := s.model.find(method, pathTemplate)
 	if op == nil {

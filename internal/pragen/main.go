@@ -644,8 +644,8 @@ func (g *gen) columns(s *openapi3.Schema) []string {
 	var cols []string
 	for _, n := range names {
 		t := typeOf(props[n][0].Value)
-		if t == "engine.Array" || t == "engine.Object" {
-			continue
+		if t == "engine.Array" || t == "engine.Object" || props[n][0].Value.WriteOnly {
+			continue // write-only properties (a user's password) never come back
 		}
 		cols = append(cols, n)
 		if len(cols) == 6 {

@@ -120,6 +120,10 @@ func TestGenerate(t *testing.T) {
 	if !fields["id"].ReadOnly || fields["when"].Type != "engine.DateTime" || !fields["secret"].Secret || len(fields["size"].Enum) != 2 {
 		t.Errorf("fields: %+v", fields)
 	}
+	// Write-only properties never come back: no column for them.
+	if c := strings.Join(got["GET /widget"].columns, ","); c != "id,name,when,size" {
+		t.Errorf("list columns %s, want id,name,when,size", c)
+	}
 	if q := got["GET /widget"].query; len(q) != 1 || q[0].Name != "tag" {
 		t.Errorf("query: %+v (paging parameters are the engine's)", q)
 	}

@@ -25,6 +25,27 @@ var bodyFixes = map[string][]field{
 	// "Grants the user with the user_id given in the request body access to the Jumpoint".
 	"POST /jumpoint/{id}/user": {{Name: "user_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
 		Help: "ID of the user to allow on the Jumpoint"}},
+	// "Adds a Vault account to the Vault account group": the body's only property, account_id, is marked read-only.
+	"POST /vault/account-group/{id}/account": {{Name: "account_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
+		Help: "ID of the Vault account to add (it leaves the group it was in)"}},
+	// "Adds a user to the Vault account group … The response body contains the new VaultAccountGroupUser resource": the
+	// document gives the body schema of an account-group account instead.
+	"POST /vault/account-group/{id}/user": {
+		{Name: "role", Type: "engine.String", Enum: []string{"inject", "inject_and_checkout"}, Default: "inject",
+			Help: "role of the user on the account group [default inject]"},
+		{Name: "user_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the user to add"},
+	},
+	// "Adds a specific shared Jump Group identified by shared_jump_group_id in the request body": required, yet marked
+	// read-only.
+	"POST /vault/account-group/{id}/jump-item-association/shared-jump-group": {{Name: "shared_jump_group_id", Type: "engine.Integer",
+		Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the shared Jump Group"}},
+}
+
+// responseFixes name the schema of answers the document describes in prose but documents without content ("METHOD
+// path" → component schema).
+var responseFixes = map[string]string{
+	// "Get a VendorUser resource representing the user with the given {user_id}": documented as a bare 200 OK.
+	"GET /vendor/{id}/user/{user_id}": "VendorUser",
 }
 
 func i64(v int64) *int64 { return &v }

@@ -632,14 +632,14 @@ func generated() *engine.Group {
 		{Name: "name", Type: engine.String, Required: true, MinLen: 1, MaxLen: 255, Help: "name"},
 	}
 	f56 := []engine.Field{
-		{Name: "account_id", Type: engine.Integer, ReadOnly: true, Min: i64(1), Max: i64(2147483647)},
+		{Name: "account_id", Type: engine.Integer, Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the Vault account to add (it leaves the group it was in)"},
 	}
 	f57 := []engine.Field{
-		{Name: "shared_jump_group_id", Type: engine.Integer, Required: true, ReadOnly: true, Min: i64(1), Max: i64(2147483647)},
+		{Name: "shared_jump_group_id", Type: engine.Integer, Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the shared Jump Group"},
 	}
 	f58 := []engine.Field{
-		{Name: "account_group_id", Type: engine.Integer, ReadOnly: true, Min: i64(1), Max: i64(2147483647)},
-		{Name: "account_id", Type: engine.Integer, ReadOnly: true, Min: i64(1), Max: i64(2147483647)},
+		{Name: "role", Type: engine.String, Enum: []string{"inject", "inject_and_checkout"}, Default: "inject", Help: "role of the user on the account group [default inject]"},
+		{Name: "user_id", Type: engine.Integer, Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the user to add"},
 	}
 	f59 := []engine.Field{
 		{Name: "account_group_id", Type: engine.Integer, ReadOnly: true, Min: i64(1), Max: i64(2147483647)},
@@ -1685,17 +1685,17 @@ func generated() *engine.Group {
 				Ops: []*engine.Op{
 					{Name: "list", Aliases: []string{"ls"}, ID: "api.config.user.index", Method: "GET", Path: "/user", Kind: engine.KindList,
 						Query:   f44,
-						Columns: []string{"id", "security_provider_id", "username", "password", "public_display_name", "password_expiration"},
+						Columns: []string{"id", "security_provider_id", "username", "public_display_name", "password_expiration", "email_address"},
 						Short:   "List users",
 					},
 					{Name: "get", Aliases: []string{"show"}, ID: "api.config.user.show", Method: "GET", Path: "/user/{id}", Kind: engine.KindObject,
 						Args:    []engine.Arg{{Param: "id", Name: "USER_ID", Integer: true}},
-						Columns: []string{"id", "security_provider_id", "username", "password", "public_display_name", "password_expiration"},
+						Columns: []string{"id", "security_provider_id", "username", "public_display_name", "password_expiration", "email_address"},
 						Short:   "Show one user",
 					},
 					{Name: "create", Aliases: []string{"add"}, ID: "api.config.user.store", Method: "POST", Path: "/user", Kind: engine.KindObject,
 						Body:    f45,
-						Columns: []string{"id", "security_provider_id", "username", "password", "public_display_name", "password_expiration"},
+						Columns: []string{"id", "security_provider_id", "username", "public_display_name", "password_expiration", "email_address"},
 						Short:   "Create a user",
 						Long:    "Create a user.\n\nCredentials (password) are never taken from flags: give them on stdin, as key=value pairs with -k or as JSON with --json -.",
 					},
@@ -1703,7 +1703,7 @@ func generated() *engine.Group {
 						Args:         []engine.Arg{{Param: "id", Name: "USER_ID", Integer: true}},
 						Body:         f45,
 						BodyRequired: true,
-						Columns:      []string{"id", "security_provider_id", "username", "password", "public_display_name", "password_expiration"},
+						Columns:      []string{"id", "security_provider_id", "username", "public_display_name", "password_expiration", "email_address"},
 						Short:        "Change a user",
 						Long:         "Change a user.\n\nCredentials (password) are never taken from flags: give them on stdin, as key=value pairs with -k or as JSON with --json -.",
 					},
@@ -2115,9 +2115,10 @@ func generated() *engine.Group {
 								Columns: []string{"id", "username", "public_display_name", "password", "password_expiration", "password_reset_next_login"},
 								Short:   "List the users of a vendor group",
 							},
-							{Name: "get", Aliases: []string{"show"}, ID: "api.config.vendor.user.show", Method: "GET", Path: "/vendor/{id}/user/{user_id}", Kind: engine.KindNone,
-								Args:  []engine.Arg{{Param: "id", Name: "VENDOR_ID", Integer: true}, {Param: "user_id", Name: "USER_ID", Integer: true}},
-								Short: "Show one user of a vendor group",
+							{Name: "get", Aliases: []string{"show"}, ID: "api.config.vendor.user.show", Method: "GET", Path: "/vendor/{id}/user/{user_id}", Kind: engine.KindObject,
+								Args:    []engine.Arg{{Param: "id", Name: "VENDOR_ID", Integer: true}, {Param: "user_id", Name: "USER_ID", Integer: true}},
+								Columns: []string{"id", "username", "public_display_name", "password", "password_expiration", "password_reset_next_login"},
+								Short:   "Show one user of a vendor group",
 							},
 							{Name: "create", Aliases: []string{"add"}, ID: "api.config.vendor.user.store", Method: "POST", Path: "/vendor/{id}/user", Kind: engine.KindNone,
 								Args:  []engine.Arg{{Param: "id", Name: "VENDOR_ID", Integer: true}},

@@ -82,13 +82,14 @@ func DefaultOptions() Options {
 // Server is the simulated appliance. It is an http.Handler and safe for
 // concurrent use.
 type Server struct {
-	opts     Options
-	now      func() time.Time
-	tokens   *simutil.TokenStore
-	limiter  *simutil.Limiter
-	model    *apiModel
-	reg      *registry
-	requests atomic.Int64
+	opts       Options
+	now        func() time.Time
+	tokens     *simutil.TokenStore
+	limiter    *simutil.Limiter
+	model      *apiModel
+	reg        *registry
+	requests   atomic.Int64
+	exampleSeq atomic.Int64 // numbers the strings ExampleRequest makes up
 
 	mu        sync.Mutex // guards db, the sequences and the side tables below
 	db        *store

@@ -3,7 +3,6 @@ package prasim
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -43,220 +42,6 @@ func TestDocumentOperations(t *testing.T) {
 	if n != 154 {
 		t.Fatalf("%d guide operations, want 154", n)
 	}
-}
-
-// opRunner builds valid requests for the document's operations against a
-// seeded simulator.
-type opRunner struct {
-	e   *env
-	seq int
-}
-
-// firstKey returns the key of the first item of res in scope.
-func (o *opRunner) firstKey(res *resource, scope string) (int64, bool) {
-	o.e.sim.mu.Lock()
-	defer o.e.sim.mu.Unlock()
-	t := o.e.sim.db.table(res, scope, false)
-	if t == nil || len(t.order) == 0 {
-		return 0, false
-	}
-	return t.order[0], true
-}
-
-// path fills the parameters of op's path with existing items.
-func (o *opRunner) path(op *specOp) string {
-	o.e.t.Helper()
-	m, _ := loadModel()
-	segs := op.route.segs
-	var keys []int64
-	var out []string
-	pi := 0
-	for i, seg := range segs {
-		if seg != "" {
-			out = append(out, seg)
-			continue
-		}
-		p := op.route.params[pi]
-		pi++
-		if !isIntegerParam(p) {
-			out = append(out, o.stringParam(p))
-			continue
-		}
-		coll := m.collByNorm["/"+strings.Join(normSegs(segs[:i]), "/")]
-		var key int64
-		switch {
-		case coll != nil:
-			k, ok := o.firstKey(coll, scopeOf(keys))
-			if !ok {
-				o.e.t.Fatalf("%s %s: no %s to address", op.Method, op.Path, coll.Label)
-			}
-			key = k
-		case p.Name == "user_id": // /jump-approval/{user_id}: the requester
-			key = o.e.sim.approvals[0]["created_by_user_id"].(int64)
-		default:
-			key = 1
-		}
-		keys = append(keys, key)
-		out = append(out, strconv.FormatInt(key, 10))
-	}
-	return "/" + strings.Join(out, "/")
-}
-
-func (o *opRunner) stringParam(p *openapi3.Parameter) string {
-	s := p.Schema.Value
-	if len(s.Enum) > 0 {
-		return s.Enum[0].(string)
-	}
-	if p.Name == "installer_id" {
-		res := o.e.sim.reg.byName["jump-client-installer"]
-		k, _ := o.firstKey(res, "")
-		o.e.sim.mu.Lock()
-		defer o.e.sim.mu.Unlock()
-		row, _ := o.e.sim.db.get(res, "", k)
-		return row["installer_id"].(string)
-	}
-	return "x"
-}
-
-// body builds a valid request body for op from its schema.
-func (o *opRunner) body(op *specOp, scope string) map[string]any {
-	if op.body == nil {
-		if op.kind == kindCreate && op.res.ClientKey {
-			// The document gives no body; the member to add is the key.
-			return map[string]any{op.res.key(): o.unusedKey(op.res, scope)}
-		}
-		return nil
-	}
-	v, _ := o.value(op.body, "", op, scope, op.kind != kindUpdate && op.Method != http.MethodPatch).(map[string]any)
-	return v
-}
-
-func (o *opRunner) value(s *openapi3.Schema, name string, op *specOp, scope string, full bool) any {
-	if len(s.AnyOf) > 0 {
-		return o.value(s.AnyOf[0].Value, name, op, scope, full)
-	}
-	if len(s.AllOf) > 0 {
-		out := map[string]any{}
-		for _, r := range s.AllOf {
-			if m, ok := o.value(r.Value, name, op, scope, full).(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
-				}
-			}
-		}
-		return out
-	}
-	if len(s.Properties) > 0 || (s.Type != nil && s.Type.Is("object")) {
-		out := map[string]any{}
-		for n, p := range s.Properties {
-			ps := p.Value
-			if f := fieldOf(op, n); op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)) {
-				continue // keys are in the path; immutable fields keep their value
-			}
-			required := slices.Contains(s.Required, n)
-			if ps.ReadOnly && !required {
-				continue
-			}
-			if !required && op.kind != kindCustom && !(full && slices.Contains([]string{"name", "username", "hostname", "protocol"}, n)) {
-				continue
-			}
-			out[n] = o.value(ps, n, op, scope, full)
-		}
-		if op.res != nil && op.res.ClientKey && op.kind == kindCreate {
-			out[op.res.key()] = o.unusedKey(op.res, scope)
-		}
-		return out
-	}
-	if target, ok := refTargets[name]; ok && s.Type != nil && s.Type.Is("integer") {
-		if res := o.e.sim.reg.byName[target]; res != nil {
-			if k, ok := o.firstKey(res, ""); ok {
-				return k
-			}
-		}
-	}
-	if s.Default != nil && s.VisitJSON(s.Default) == nil {
-		return s.Default
-	}
-	if len(s.Enum) > 0 {
-		return s.Enum[0]
-	}
-	switch {
-	case s.Type == nil:
-		return nil
-	case s.Type.Is("integer"):
-		if s.Min != nil && *s.Min > 0 {
-			return int64(*s.Min)
-		}
-		return int64(1)
-	case s.Type.Is("boolean"):
-		return true
-	case s.Type.Is("array"):
-		if (s.MinItems > 0 || required(op, name)) && s.Items != nil {
-			return []any{o.value(s.Items.Value, name, op, scope, full)}
-		}
-		return []any{}
-	case s.Type.Is("string"):
-		if s.Format == "date-time" {
-			return "2030-01-02T03:04:05Z"
-		}
-		o.seq++
-		v := fmt.Sprintf("%s-%d", strings.ReplaceAll(name, "_", "-"), o.seq)
-		if s.Pattern != "" {
-			v = fmt.Sprintf("sample_%d", o.seq)
-		}
-		if s.MaxLength != nil && uint64(len(v)) > *s.MaxLength {
-			v = v[:*s.MaxLength]
-		}
-		return v
-	}
-	return nil
-}
-
-func fieldOf(op *specOp, name string) *Field {
-	if op.res == nil {
-		return nil
-	}
-	return op.res.field(name)
-}
-
-// required reports whether a top-level body property is required.
-func required(op *specOp, name string) bool {
-	b := op.body
-	if len(b.AnyOf) > 0 {
-		b = b.AnyOf[0].Value
-	}
-	return slices.Contains(b.Required, name)
-}
-
-// unusedKey picks an item of the key's target collection not yet in scope.
-func (o *opRunner) unusedKey(res *resource, scope string) int64 {
-	target := o.e.sim.reg.byName[res.field(res.key()).Ref]
-	o.e.sim.mu.Lock()
-	defer o.e.sim.mu.Unlock()
-	for _, k := range o.e.sim.db.table(target, "", false).order {
-		if _, used := o.e.sim.db.get(res, scope, k); !used {
-			return k
-		}
-	}
-	o.e.t.Fatalf("no unused %s for %s", target.Label, res.Label)
-	return 0
-}
-
-// scopeFor is the collection scope a CRUD path addresses.
-func scopeFor(op *specOp, path string) string {
-	segs := splitPath(path)
-	var keys []int64
-	for i, seg := range segs {
-		if i < len(op.route.segs) && op.route.segs[i] == "" {
-			if id, ok := parseID(seg); ok {
-				keys = append(keys, id)
-			}
-		}
-	}
-	if op.kind == kindGet || op.kind == kindUpdate || op.kind == kindDelete {
-		keys = keys[:len(keys)-1]
-	}
-	return scopeOf(keys)
 }
 
 // opOrder runs reads first, then creates, updates and actions (check-out
@@ -310,27 +95,14 @@ func marshal(t *testing.T, v any) string {
 // file type.
 func TestEveryOperationServed(t *testing.T) {
 	e := newEnv(t, Options{Seed: true})
-	o := &opRunner{e: e}
 	served := 0
 	for _, op := range sortedOps() {
-		path := o.path(op)
-		if op.kind == kindDelete && op.res.Ops.Has(OpCreate) {
-			// Delete a fresh item, so references from the sample data do
-			// not get in the way.
-			post := op.res.Path
-			cop := findOp(op.res.Path, "POST")
-			collPath := path[:strings.LastIndex(path, "/")]
-			body := o.body(cop, scopeFor(op, path))
-			r := e.call("POST", collPath, marshal(t, body))
-			if r.status != cop.success {
-				t.Fatalf("setup POST %s (%s): status %d body %s", collPath, post, r.status, r.body)
-			}
-			var created map[string]any
-			r.decode(t, &created)
-			path = collPath + "/" + fmt.Sprint(created[op.res.key()])
+		path, b, err := e.sim.ExampleRequest(op.Method, op.Path)
+		if err != nil {
+			t.Fatal(err)
 		}
 		var body any
-		if b := o.body(op, scopeFor(op, path)); b != nil {
+		if b != nil {
 			if op.body != nil {
 				if err := op.body.VisitJSON(roundTrip(t, b)); err != nil && op.Method != http.MethodPatch {
 					t.Fatalf("%s %s: generated body %v is invalid: %v", op.Method, op.Path, b, err)
@@ -367,16 +139,6 @@ func TestEveryOperationServed(t *testing.T) {
 	if served != 222 {
 		t.Fatalf("%d of 222 operations answered with a documented success", served)
 	}
-}
-
-func findOp(path, method string) *specOp {
-	m, _ := loadModel()
-	for _, op := range m.ops {
-		if op.Path == path && op.Method == method {
-			return op
-		}
-	}
-	return nil
 }
 
 func roundTrip(t *testing.T, v any) any {
@@ -432,11 +194,17 @@ func checkShape(t *testing.T, op *specOp, s *openapi3.Schema, v any) {
 // and to every GET an undocumented query parameter (401).
 func TestEveryBodyValidated(t *testing.T) {
 	e := newEnv(t, Options{Seed: true})
-	o := &opRunner{e: e}
 	checked := 0
 	for _, op := range sortedOps() {
+		if op.Method != http.MethodGet && op.body == nil && op.kind != kindCreate && op.kind != kindUpdate {
+			continue
+		}
+		path, good, err := e.sim.ExampleRequest(op.Method, op.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if op.Method == http.MethodGet {
-			r := e.call("GET", o.path(op)+"?no_such_param=1", "")
+			r := e.call("GET", path+"?no_such_param=1", "")
 			if r.status != http.StatusUnauthorized || !strings.Contains(r.message(t), "no_such_param") {
 				t.Errorf("GET %s with an unknown parameter: status %d body %s", op.Path, r.status, r.body)
 			}
@@ -444,8 +212,6 @@ func TestEveryBodyValidated(t *testing.T) {
 		if op.body == nil && op.kind != kindCreate && op.kind != kindUpdate {
 			continue
 		}
-		path := o.path(op)
-		good := o.body(op, scopeFor(op, path))
 		if good == nil {
 			good = map[string]any{}
 		}
@@ -529,4 +295,37 @@ func wrongTyped(op *specOp) (string, any) {
 		}
 	}
 	return "", nil
+}
+
+// TestExampleRequestStandsAlone proves ExampleRequest needs no earlier
+// request: each operation, on a fresh seeded simulator, is answered with a
+// documented success (a check-in with nothing checked out, a delete of an
+// item other data refers to, would not be).
+func TestExampleRequestStandsAlone(t *testing.T) {
+	m, _ := loadModel()
+	for _, op := range m.ops {
+		e := newEnv(t, Options{Seed: true})
+		path, body, err := e.sim.ExampleRequest(op.Method, op.Path)
+		if err != nil {
+			t.Errorf("%s %s: %v", op.Method, op.Path, err)
+			continue
+		}
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "{}") {
+			t.Errorf("%s %s: path %q is not concrete", op.Method, op.Path, path)
+		}
+		var raw string
+		if body != nil {
+			raw = marshal(t, body)
+		}
+		r := e.call(op.Method, path, raw)
+		if !slices.Contains(op.statuses, r.status) || r.status/100 != 2 {
+			t.Errorf("%s %s → %s %s: status %d; body %s", op.Method, op.Path, path, raw, r.status, r.body)
+		}
+	}
+	if _, _, err := New(Options{}).ExampleRequest("GET", "/no-such-thing"); err == nil || !strings.Contains(err.Error(), "/no-such-thing") {
+		t.Errorf("unknown operation: err %v", err)
+	}
+	if _, _, err := New(Options{}).ExampleRequest("GET", "/vault/account/{id}"); err == nil {
+		t.Error("an unseeded simulator has no Vault account to address, yet ExampleRequest gave a path")
+	}
 }

@@ -193,6 +193,12 @@ func walk(v any, parent, at string, fixes *[]string) any {
 	case map[string]any:
 		out := map[string]any{}
 		names := nameMaps[parent]
+		if !names {
+			// Before the properties are walked: a property that is itself
+			// an object with required properties gets its own list, which
+			// would hide its `required: true`.
+			liftRequired(x, at, fixes)
+		}
 		for k, e := range x {
 			if !names && (prose[k] || (strings.HasPrefix(k, "x-") && k != orderKey)) {
 				continue
@@ -205,9 +211,6 @@ func walk(v any, parent, at string, fixes *[]string) any {
 				}
 			}
 			out[k] = walk(e, child, at+"/"+k, fixes)
-		}
-		if !names {
-			liftRequired(out, at, fixes)
 		}
 		if parent == responseObject {
 			if _, isRef := out["$ref"]; !isRef {

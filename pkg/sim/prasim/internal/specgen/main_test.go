@@ -35,6 +35,13 @@ paths:
                 id:
                   type: integer
                   readOnly: true
+                payload:
+                  type: object
+                  required: true
+                  properties:
+                    cmd:
+                      type: string
+                      required: true
       responses:
         '201':
           description: Created
@@ -57,7 +64,7 @@ func TestDerive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fixes) != 1 || !strings.Contains(fixes[0], "properties/name: required: true") {
+	if len(fixes) != 3 || !strings.Contains(strings.Join(fixes, "\n"), "properties/name: required: true") {
 		t.Fatalf("fixes %v", fixes)
 	}
 	var doc map[string]any
@@ -86,8 +93,12 @@ func TestDerive(t *testing.T) {
 	if _, ok := name["example"]; ok {
 		t.Error("example kept")
 	}
-	if req, _ := schema["required"].([]any); len(req) != 1 || req[0] != "name" {
-		t.Errorf("required %v", schema["required"])
+	if req, _ := schema["required"].([]any); len(req) != 2 || req[0] != "name" || req[1] != "payload" {
+		t.Errorf("required %v, want [name payload]", schema["required"])
+	}
+	// An object property marked required keeps that mark next to its own required list.
+	if req, _ := props["payload"].(map[string]any)["required"].([]any); len(req) != 1 || req[0] != "cmd" {
+		t.Errorf("payload required %v, want [cmd]", props["payload"].(map[string]any)["required"])
 	}
 	if id := props["id"].(map[string]any); id["readOnly"] != true {
 		t.Error("readOnly lost")

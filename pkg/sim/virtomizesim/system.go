@@ -147,7 +147,7 @@ var licenseKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{15,}$`)
 
 // licenseVMs is the virtual machine contingent of every licence the
 // simulator accepts.
-const licenseVMs = 100
+const licenseVMs = 1000
 
 func newLicense(key string, now time.Time) *license {
 	sum := sha256.Sum256([]byte(key))

@@ -107,7 +107,7 @@ func (f *Factory) SecretStore() (secrets.Store, error) {
 	case "", "keyring":
 		return secrets.NewKeyring(f.KeyringTimeout), nil
 	case "file":
-		return secrets.NewFile(config.ConfigDir() + string(os.PathSeparator) + "secrets.json"), nil
+		return secrets.NewFile(config.ConfigDirFrom(f.Getenv) + string(os.PathSeparator) + "secrets.json"), nil
 	default:
 		return nil, &api.UsageError{Err: fmt.Errorf("secret_store %q is not valid (use keyring or file)", s)}
 	}
@@ -194,7 +194,7 @@ func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
 
 // TokenCacheDir is where bearer tokens are cached between invocations.
 func (f *Factory) TokenCacheDir() string {
-	return config.CacheDir() + string(os.PathSeparator) + "tokens"
+	return config.CacheDirFrom(f.Getenv) + string(os.PathSeparator) + "tokens"
 }
 
 // OutputOptions resolves the output settings for rendering.

@@ -13,6 +13,12 @@ const appName = "infra"
 // ~/.config/infra (macOS included); on Windows the last fallback is os.UserConfigDir()/infra.
 func ConfigDir() string { return configDir(os.Getenv) }
 
+// ConfigDirFrom is ConfigDir reading the environment through getenv.
+func ConfigDirFrom(getenv func(string) string) string { return configDir(getenv) }
+
+// CacheDirFrom is CacheDir reading the environment through getenv.
+func CacheDirFrom(getenv func(string) string) string { return cacheDir(getenv) }
+
 // CacheDir returns the directory for caches such as tokens: $INFRA_CACHE_DIR, else $XDG_CACHE_HOME/infra, else
 // os.UserCacheDir()/infra.
 func CacheDir() string { return cacheDir(os.Getenv) }

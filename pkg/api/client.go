@@ -194,8 +194,9 @@ func New(o Options) (*Client, error) {
 		c.perSec = rate.NewLimiter(rate.Limit(o.RatePerSec), 1)
 	}
 	if o.RatePerHour > 0 {
-		// Allow a minute's worth in a burst; over time the hourly rate holds.
-		c.perHour = rate.NewLimiter(rate.Limit(float64(o.RatePerHour)/3600), max(1, o.RatePerHour/60))
+		// The vendor counts requests per hour, not a steady trickle: the whole hour's budget may be spent at the
+		// per-second pace, and only a process that keeps going past it is held to the hourly average.
+		c.perHour = rate.NewLimiter(rate.Limit(float64(o.RatePerHour)/3600), o.RatePerHour)
 	}
 	c.adaptive = rate.NewLimiter(rate.Inf, 1)
 	return c, nil

@@ -505,6 +505,35 @@ func TestHourlyLimiterWaitHonoursContext(t *testing.T) {
 	}
 }
 
+// TestHourlyBudgetIsNotATrickle: 15,000 requests per hour means a run of 1,000 requests is held only by the
+// per-second limit, not slowed to the hourly average (4.2/s); past the hour's budget the average applies.
+func TestHourlyBudgetIsNotATrickle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(okHandler))
+	defer srv.Close()
+	var waits atomic.Int32
+	sleep := func(ctx context.Context, d time.Duration) error {
+		waits.Add(1)
+		return nil
+	}
+	c, _ := newTestClient(t, srv.URL, Options{RatePerHour: 1000, Sleep: sleep, Now: time.Now})
+	for i := 0; i < 1000; i++ {
+		req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
+		if _, err := c.DoJSON(req, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := waits.Load(); n != 0 {
+		t.Fatalf("%d waits within the hour's budget, want 0", n)
+	}
+	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
+	if _, err := c.DoJSON(req, nil); err != nil {
+		t.Fatal(err)
+	}
+	if waits.Load() == 0 {
+		t.Fatal("request 1,001 of a 1,000/h budget must wait")
+	}
+}
+
 func TestAdaptiveSlowdownAndPause(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

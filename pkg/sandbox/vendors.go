@@ -18,10 +18,10 @@ func Virtomize(o virtomizesim.Options) Vendor {
 }
 
 // Jotelulu returns the Jotelulu simulator as a sandbox vendor named "jotelulu". When o has no token, one valid for
-// a day is made. Its Env gives INFRA_JOTELULU_HOST and INFRA_JOTELULU_TOKEN.
+// 30 days is made. Its Env gives INFRA_JOTELULU_HOST and INFRA_JOTELULU_TOKEN.
 func Jotelulu(o jotelulusim.Options) Vendor {
 	if o.Token == "" {
-		o.Token = jotelulusim.MakeToken("sandbox", time.Now().Add(24*time.Hour))
+		o.Token = jotelulusim.MakeToken("sandbox", time.Now().Add(30*24*time.Hour))
 	}
 	sim := jotelulusim.New(o)
 	return Vendor{Name: "jotelulu", Handler: sim, Env: func(baseURL string) map[string]string {

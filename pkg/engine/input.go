@@ -65,7 +65,9 @@ func fieldIndex(fields []Field) map[string]*Field {
 
 var arrayKey = regexp.MustCompile(`^(.+?)__(\d+)$`)
 
-// kvToRaw groups key=value pairs by field; "tags__0=a" and "tags__1=b" become one array value.
+// kvToRaw groups key=value pairs by field; "tags__0=a" and "tags__1=b" become one array value, and deeper keys such
+// as "payload__cmd=ls" or "filter_rules__0__cidr=10.0.0.0/8" become one nested value (as btapi's -K output flattens
+// it). In nested values an unquoted number, true or false is typed; quoted values stay strings.
 func kvToRaw(pairs []kv.Pair) (map[string]*rawValue, []string) {
 	out := map[string]*rawValue{}
 	var order []string
@@ -74,7 +76,23 @@ func kvToRaw(pairs []kv.Pair) (map[string]*rawValue, []string) {
 		v string
 	}
 	arrays := map[string][]idx{}
+	// Fields written with nested keys are rebuilt as a whole.
+	nested := map[string][]kv.Pair{}
 	for _, p := range pairs {
+		top, rest, ok := strings.Cut(p.Key, kv.Sep)
+		if ok && (strings.Contains(rest, kv.Sep) || !isIndex(rest)) {
+			nested[top] = nil
+		}
+	}
+	for _, p := range pairs {
+		top, _, _ := strings.Cut(p.Key, kv.Sep)
+		if group, isNested := nested[top]; isNested {
+			if group == nil {
+				order = append(order, top)
+			}
+			nested[top] = append(group, p)
+			continue
+		}
 		if m := arrayKey.FindStringSubmatch(p.Key); m != nil {
 			n, _ := strconv.Atoi(m[2])
 			if _, seen := arrays[m[1]]; !seen {
@@ -96,8 +114,71 @@ func kvToRaw(pairs []kv.Pair) (map[string]*rawValue, []string) {
 		}
 		out[k] = rv
 	}
+	for top, group := range nested {
+		origin := fmt.Sprintf("stdin line %d", group[0].Line)
+		v, err := kv.Unflatten(group)
+		if err != nil {
+			// Reported by BuildBody as a problem with this field.
+			out[top] = &rawValue{json: err, fromJS: true, origin: origin}
+			continue
+		}
+		unquoted := map[string]bool{}
+		for _, p := range group {
+			if !p.Quoted {
+				unquoted[p.Key] = true
+			}
+		}
+		out[top] = &rawValue{json: typeLeaves(v.(map[string]any)[top], top, unquoted), fromJS: true, origin: origin}
+	}
 	return out, order
 }
+
+func isIndex(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// typeLeaves turns unquoted number and boolean leaves of a nested key=value value into JSON types. An empty
+// unquoted member of an object (`criteria__tag=`, which is how output writes both null and an empty list) is left out.
+func typeLeaves(v any, key string, unquoted map[string]bool) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = typeLeaves(e, key+kv.Sep+k, unquoted)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = typeLeaves(e, key+kv.Sep+strconv.Itoa(i), unquoted)
+		}
+	case string:
+		if !unquoted[key] {
+			return x
+		}
+		switch x {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+		if n := json.Number(x); numberRe.MatchString(x) {
+			return n
+		}
+	}
+	return v
+}
+
+var numberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
 // ReadKV parses key=value input.
 func ReadKV(r io.Reader) ([]kv.Pair, error) {
@@ -112,6 +193,10 @@ func ReadKV(r io.Reader) ([]kv.Pair, error) {
 func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool) {
 	name := f.Name
 	if rv.fromJS {
+		if err, bad := rv.json.(error); bad {
+			errs.add("%s: %v (from %s)", name, err, rv.origin)
+			return nil, false
+		}
 		return convertJSON(f, rv.json, rules, errs)
 	}
 	if rv.isList {
@@ -398,10 +483,14 @@ func BuildBody(fields []Field, raw map[string]*rawValue, order []string, create 
 			errs.add("%s: is read-only and cannot be set", k)
 			continue
 		}
-		// key= (empty, unquoted) is how key=value output writes null: null where the field allows it, else not set.
+		// key= (empty, unquoted) is how key=value output writes null and empty lists: null where the field allows
+		// it, an empty list for a list field, else not set.
 		if !rv.fromJS && !rv.isList && !rv.quoted && rv.text == "" {
-			if f.Nullable {
+			switch {
+			case f.Nullable:
 				body[k] = nil
+			case f.Type == Array:
+				body[k] = []any{}
 			}
 			continue
 		}

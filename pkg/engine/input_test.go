@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -83,5 +84,55 @@ func TestCallPathEscapes(t *testing.T) {
 	c := &Call{Op: &Op{Path: "/a/{id}/b/{x}"}, PathParams: map[string]string{"id": "1", "x": "a/b c"}}
 	if got := c.Path(); got != "/a/1/b/a%2Fb%20c" {
 		t.Fatalf("got %s", got)
+	}
+}
+
+func TestNestedKeyValueInput(t *testing.T) {
+	pairs, err := ReadKV(strings.NewReader("name=tunnel\npayload__cmd=\"ls -l\"\npayload__timeout=30\n" +
+		"filter_rules__0__cidr=10.0.0.0/8\nfilter_rules__0__port=\"22\"\nfilter_rules__1__cidr=192.168.0.0/16\n" +
+		"filter_rules__1__enabled=true\ntags__0=a\ntags__1=b\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, order := kvToRaw(pairs)
+	fields := []Field{
+		{Name: "name", Type: String},
+		{Name: "payload", Type: Object},
+		{Name: "filter_rules", Type: Array, Items: Object},
+		{Name: "tags", Type: Array},
+	}
+	body, err := BuildBody(fields, raw, order, true, Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(body)
+	want := `{"filter_rules":[{"cidr":"10.0.0.0/8","port":"22"},{"cidr":"192.168.0.0/16","enabled":true}],` +
+		`"name":"tunnel","payload":{"cmd":"ls -l","timeout":30},"tags":["a","b"]}`
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// A key that is both a value and a parent is reported against its field.
+	pairs, _ = ReadKV(strings.NewReader("payload=x\npayload__cmd=y\n"))
+	raw, order = kvToRaw(pairs)
+	if _, err := BuildBody(fields, raw, order, true, Rules{}); err == nil || !strings.Contains(err.Error(), "payload") {
+		t.Fatalf("conflicting keys: %v", err)
+	}
+}
+
+func TestEmptyUnquotedValue(t *testing.T) {
+	fields := []Field{
+		{Name: "groups", Type: Array, Items: Integer},
+		{Name: "comments", Type: String, Nullable: true},
+		{Name: "name", Type: String},
+	}
+	pairs, _ := ReadKV(strings.NewReader("groups=\ncomments=\nname=\n"))
+	raw, order := kvToRaw(pairs)
+	body, err := BuildBody(fields, raw, order, false, Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(body)
+	if want := `{"comments":null,"groups":[]}`; string(got) != want {
+		t.Fatalf("got %s, want %s (a list clears, a nullable field is null, others stay unset)", got, want)
 	}
 }

@@ -32,7 +32,7 @@ func TestPRABtapiKeyValueEveryBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(body) == 0 {
-				t.Skip("the operation takes no body")
+				return // an action without a body (rotate, check-in, …): nothing to pipe; TestPRAEveryOperation runs it
 			}
 			var in bytes.Buffer
 			if err := kv.Encode(&in, kv.Flatten(body)); err != nil {

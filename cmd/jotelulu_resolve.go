@@ -8,6 +8,7 @@ import (
 	"github.com/infractl/infra/pkg/api"
 	"sort"
 	"strings"
+	"sync"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
@@ -21,7 +22,8 @@ type resolver struct {
 	f   *cmdutil.Factory
 	c   *jot.Client
 	sc  *scope
-	org string // resolved organization id
+	mu  sync.Mutex // guards org: bulk runs resolve from several goroutines
+	org string     // resolved organization id
 }
 
 type resolveSpec struct {
@@ -85,6 +87,8 @@ func (r *resolver) match(ctx context.Context, rs resolveSpec, params map[string]
 
 // organization resolves --organization, the profile default, or the only organization the token sees.
 func (r *resolver) organization(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.org != "" {
 		return r.org, nil
 	}

@@ -125,6 +125,12 @@ type store struct {
 	fail503 atomic.Int64 // answer the next N creates 503 without committing
 }
 
+func (s *store) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.items)
+}
+
 func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -227,8 +233,8 @@ func TestExactlyOnceWhenAnswersAreLost(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v (%+v)", err, sum.Failures)
 	}
-	if sum.Done != 60 || len(s.items) != 60 {
-		t.Fatalf("done %d, server holds %d, want 60 each", sum.Done, len(s.items))
+	if sum.Done != 60 || s.count() != 60 {
+		t.Fatalf("done %d, server holds %d, want 60 each", sum.Done, s.count())
 	}
 	if got := s.posts.Load(); got != 60+5 {
 		t.Fatalf("server saw %d creates; want 65 (60 + 5 answered 503); lost answers must be resolved, not re-sent", got)
@@ -261,7 +267,7 @@ func TestResumeAfterInterruptSkipsDoneAndResolvesStarted(t *testing.T) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	j.Close()
-	before := len(s.items)
+	before := s.count()
 	if before == 0 || before == 40 {
 		t.Fatalf("interrupt should stop midway, server holds %d", before)
 	}
@@ -270,8 +276,8 @@ func TestResumeAfterInterruptSkipsDoneAndResolvesStarted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	if len(s.items) != 40 || sum.Done+sum.Skipped != 40 || sum.Skipped == 0 {
-		t.Fatalf("after resume: server %d items, summary %+v", len(s.items), sum)
+	if s.count() != 40 || sum.Done+sum.Skipped != 40 || sum.Skipped == 0 {
+		t.Fatalf("after resume: server %d items, summary %+v", s.count(), sum)
 	}
 	if got := s.posts.Load(); got != 40 {
 		t.Fatalf("%d creates sent for 40 items", got)

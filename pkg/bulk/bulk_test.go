@@ -314,3 +314,22 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestResumedLookupRetriesTransientFailures: the look-up that starts a resumed record is retried like any other.
+func TestResumedLookupRetriesTransientFailures(t *testing.T) {
+	calls := 0
+	id, sends, err := Once{
+		Backoff: time.Millisecond,
+		Do:      func(context.Context) (string, error) { return "", errors.New("must not be sent: the item exists") },
+		Resolve: func(context.Context) (string, bool, error) {
+			calls++
+			if calls < 3 {
+				return "", false, &api.HTTPError{StatusCode: http.StatusUnauthorized}
+			}
+			return "7", true, nil
+		},
+	}.Run(context.Background(), true)
+	if err != nil || id != "7" || sends != 0 || calls != 3 {
+		t.Fatalf("id %q sends %d look-ups %d err %v", id, sends, calls, err)
+	}
+}

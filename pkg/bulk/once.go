@@ -87,7 +87,7 @@ func (o Once) Run(ctx context.Context, resumed bool) (string, int, error) {
 		base = 250 * time.Millisecond
 	}
 	if resumed && o.Resolve != nil {
-		if id, found, err := o.Resolve(ctx); err != nil {
+		if id, found, err := o.resolveRetrying(ctx, base); err != nil {
 			return "", 0, err
 		} else if found {
 			return id, 0, nil

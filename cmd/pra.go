@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -79,14 +78,6 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	}
 	need := praCommandsNeeded(f.Args) // the vendor itself is built lazily by NewRoot; here only the named groups are
 	root := praCatalog.Root()
-	bodyDeletes := deletesWithBody(root)
-	env.Backend = func(ctx context.Context) (engine.Backend, error) {
-		c, err := praClient(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		return &praBackend{Client: c, deletes: bodyDeletes}, nil
-	}
 	for _, op := range root.Ops {
 		cmd.AddCommand(env.OpCommand(op, "PRA"))
 	}
@@ -100,8 +91,7 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }})
 	}
 	guardSecrets(cmd)
-	fixDeleteHelp(cmd, bodyDeletes)
-	for _, c := range genericVerbs(env, root, bodyDeletes) {
+	for _, c := range genericVerbs(env, root) {
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
 	}
@@ -149,64 +139,6 @@ func praCommandsNeeded(args []string) praNeed {
 	return praNeed{words: words}
 }
 
-// deletesWithBody handles the DELETE operations that carry a request body (removing one Jump Item association
-// criterion of a Vault account or account group). The engine reads, types and validates a body only for POST, PUT
-// and PATCH, so these are built as PUT commands — required fields enforced, -k and --json accepted — and praBackend
-// sends them as the DELETE they are. It returns the original operations by id.
-func deletesWithBody(root *engine.Group) map[string]*engine.Op {
-	out := map[string]*engine.Op{}
-	var walk func(g *engine.Group)
-	walk = func(g *engine.Group) {
-		for i, op := range g.Ops {
-			if op.Method == http.MethodDelete && len(op.Body) > 0 {
-				clone := *op
-				clone.Method = http.MethodPut
-				clone.MultiID = false
-				g.Ops[i] = &clone
-				out[op.ID] = op
-			}
-		}
-		for _, s := range g.Groups {
-			walk(s)
-		}
-	}
-	walk(root)
-	return out
-}
-
-// fixDeleteHelp names the real method in the help of the operations deletesWithBody rewrote.
-func fixDeleteHelp(root *cobra.Command, ops map[string]*engine.Op) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		for _, op := range ops {
-			c.Long = strings.Replace(c.Long, "API: PUT "+op.Path+"\n", "API: DELETE "+op.Path+"\n", 1)
-			if strings.HasSuffix(c.Long, "API: PUT "+op.Path) {
-				c.Long = strings.TrimSuffix(c.Long, "PUT "+op.Path) + "DELETE " + op.Path
-			}
-		}
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
-}
-
-// praBackend is the PRA client as the engine sees it: DELETE operations with a body go out as DELETE.
-type praBackend struct {
-	*pra.Client
-	deletes map[string]*engine.Op
-}
-
-// Invoke implements engine.Backend.
-func (b *praBackend) Invoke(ctx context.Context, c *engine.Call) (any, error) {
-	if orig, ok := b.deletes[c.Op.ID]; ok && c.Op.Method != orig.Method {
-		cc := *c
-		cc.Op = orig
-		c = &cc
-	}
-	return b.Client.Invoke(ctx, c)
-}
-
 // guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the
 // flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
 func guardSecrets(root *cobra.Command) {
@@ -240,7 +172,7 @@ func guardSecrets(root *cobra.Command) {
 
 // genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
 // catalog so input is typed and validated exactly like the typed commands.
-func genericVerbs(env *engine.Env, root *engine.Group, bodyDeletes map[string]*engine.Op) []*cobra.Command {
+func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 	type verb struct {
 		name, method string
 		kind         engine.Kind
@@ -288,7 +220,7 @@ func genericVerbs(env *engine.Env, root *engine.Group, bodyDeletes map[string]*e
 			RunE: func(c *cobra.Command, args []string) error {
 				env.F.DefaultOutput = "json"
 				p := "/" + strings.Trim(strings.Join(args, "/"), "/")
-				op, params := matchOp(ops, v.method, p, v.kind, bodyDeletes)
+				op, params := matchOp(ops, v.method, p, v.kind)
 				if op == nil {
 					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
 				}
@@ -333,7 +265,7 @@ func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
 				return err
 			}
 			p := "/" + strings.Trim(args[0], "/")
-			op, params := matchOp(ops, "GET", p, engine.KindList, nil)
+			op, params := matchOp(ops, "GET", p, engine.KindList)
 			if op == nil || op.Kind != engine.KindList {
 				return usageErrorf("%s is not a paginated PRA Configuration API list", p)
 			}
@@ -400,13 +332,9 @@ func literalSegments(path string) int {
 }
 
 // matchOp finds the catalog operation for METHOD path and extracts the path parameters.
-func matchOp(ops []*engine.Op, method, path string, kind engine.Kind, bodyDeletes map[string]*engine.Op) (*engine.Op, map[string]string) {
+func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.Op, map[string]string) {
 	for _, op := range ops {
-		opMethod := op.Method
-		if orig, ok := bodyDeletes[op.ID]; ok && op != orig {
-			opMethod = orig.Method
-		}
-		if opMethod != method {
+		if op.Method != method {
 			continue
 		}
 		names := tmplParam.FindAllStringSubmatch(op.Path, -1)

@@ -129,10 +129,10 @@ func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[st
 		if err := checkIDArgs(op, pathArgs(op, call)); err != nil {
 			bad = append(bad, err.Error())
 		}
-		hasBody := op.Method == "POST" || op.Method == "PATCH" || op.Method == "PUT"
+		hasBody := op.TakesBody()
 		switch {
 		case hasBody && len(op.Body) > 0:
-			body, err := BuildBody(op.Body, raw, order, op.Method == "POST" || op.Method == "PUT", e.Rules)
+			body, err := BuildBody(op.Body, raw, order, op.WholeBody(), e.Rules)
 			if err != nil {
 				bad = append(bad, indentLines(err.Error()))
 			} else if op.Method == "PATCH" && len(body) == 0 {

@@ -144,6 +144,21 @@ func (c *Call) Path() string {
 	return out
 }
 
+// TakesBody reports whether the operation sends a request body: creates and updates, and the deletes that declare one
+// (PRA removes a single association criterion with a DELETE carrying the criterion).
+func (op *Op) TakesBody() bool {
+	switch op.Method {
+	case "POST", "PATCH", "PUT":
+		return true
+	case "DELETE":
+		return len(op.Body) > 0
+	}
+	return false
+}
+
+// WholeBody reports whether the body must be complete (required fields enforced): every body but a PATCH's.
+func (op *Op) WholeBody() bool { return op.Method != "PATCH" }
+
 // ListOptions controls pagination.
 type ListOptions struct {
 	Limit   int // 0 = no limit

@@ -217,7 +217,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		return nil
 	}
 	fs := cmd.Flags()
-	hasBody := op.Method == "POST" || op.Method == "PATCH" || op.Method == "PUT"
+	hasBody := op.TakesBody()
 	var bodyFlags, queryFlags map[string]*fieldFlag
 	if hasBody && len(op.Body) > 0 {
 		bodyFlags = addFieldFlags(fs, op.Body, true, cmd)
@@ -353,7 +353,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 				bodyRaw[k] = raw[k]
 				bodyOrder = append(bodyOrder, k)
 			}
-			body, err := BuildBody(op.Body, bodyRaw, bodyOrder, op.Method == "POST" || op.Method == "PUT", e.Rules)
+			body, err := BuildBody(op.Body, bodyRaw, bodyOrder, op.WholeBody(), e.Rules)
 			if err != nil {
 				return &api.UsageError{Err: err}
 			}

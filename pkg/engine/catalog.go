@@ -166,6 +166,38 @@ type ListOptions struct {
 	Page    int // >0: fetch only this page
 }
 
+// ListWhole walks a list the API answers in one piece (no paging parameters): a single object counts as one item,
+// null as none; opts.Page/PerPage pick a page client-side and opts.Limit stops early.
+func ListWhole(answer any, opts ListOptions, each func(item any) error) error {
+	items, ok := answer.([]any)
+	if !ok {
+		if answer == nil {
+			return nil
+		}
+		items = []any{answer}
+	}
+	if opts.Page > 0 {
+		per := opts.PerPage
+		if per <= 0 {
+			per = 100
+		}
+		start := (opts.Page - 1) * per
+		if start >= len(items) {
+			return nil
+		}
+		items = items[start:min(len(items), start+per)]
+	}
+	for i, it := range items {
+		if opts.Limit > 0 && i >= opts.Limit {
+			break
+		}
+		if err := each(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Download describes a saved file.
 type Download struct {
 	File  string `json:"file"`

@@ -224,20 +224,5 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 	if err != nil {
 		return err
 	}
-	items, ok := data.([]any)
-	if !ok {
-		if data == nil {
-			return nil
-		}
-		items = []any{data}
-	}
-	for i, it := range items {
-		if opts.Limit > 0 && i >= opts.Limit {
-			break
-		}
-		if err := each(it); err != nil {
-			return err
-		}
-	}
-	return nil
+	return engine.ListWhole(data, engine.ListOptions{Limit: opts.Limit}, each)
 }

@@ -522,33 +522,7 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 	if err != nil {
 		return err
 	}
-	items, ok := out.([]any)
-	if !ok {
-		if out == nil {
-			return nil
-		}
-		items = []any{out}
-	}
-	if opts.Page > 0 {
-		per := opts.PerPage
-		if per <= 0 {
-			per = 100
-		}
-		start := (opts.Page - 1) * per
-		if start >= len(items) {
-			return nil
-		}
-		items = items[start:min(len(items), start+per)]
-	}
-	for i, it := range items {
-		if opts.Limit > 0 && i >= opts.Limit {
-			break
-		}
-		if err := each(it); err != nil {
-			return err
-		}
-	}
-	return nil
+	return engine.ListWhole(out, opts, each)
 }
 
 // Download implements engine.Downloader (GET /backup): the archive is streamed to a temporary file and renamed into

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// A race-enabled binary sleeps one second at exit by default (GORACE atexit_sleep_ms=1000). Every `exec infra`
+	// of a script is such a binary under `go test -race`: without this, the suite spends most of its time asleep.
+	os.Setenv("GORACE", raceOptions(os.Getenv("GORACE")))
 	testscript.Main(m, map[string]func(){
 		"infra": func() { os.Exit(cmd.Main()) },
 	})
@@ -95,6 +99,7 @@ func scriptParams(dir string) testscript.Params {
 				}
 				env.Setenv(k, def)
 			}
+			env.Setenv("GORACE", os.Getenv("GORACE"))
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("INFRA_CONFIG_DIR", env.WorkDir+"/.config/infra")
 			env.Setenv("INFRA_CACHE_DIR", env.WorkDir+"/.cache/infra")
@@ -194,4 +199,12 @@ func TestRunUsesFactory(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("unknown command: exit %d, want 2 (%s)", code, errOut)
 	}
+}
+
+// raceOptions adds atexit_sleep_ms=0 to the GORACE options unless the developer set it.
+func raceOptions(cur string) string {
+	if strings.Contains(cur, "atexit_sleep_ms") {
+		return cur
+	}
+	return strings.TrimSpace(cur + " atexit_sleep_ms=0")
 }

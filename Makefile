@@ -19,8 +19,18 @@ help: ## list targets
 build: ## build bin/infra
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-install: ## go install with version information
-	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' .
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+
+install: build ## install bin/infra, its man pages and completions under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/infra
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 completions/infra.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/infra
+	install -m 0644 completions/infra.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_infra
+	install -m 0644 completions/infra.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/infra.fish
 
 test: lint unit keyring-test generated-check ## everything CI runs: lint, race tests, real-keyring tests, generated files
 	@echo "make test: all checks passed"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -60,7 +61,17 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := cmdutil.New(cmdutil.System(os.Getenv), Build(), os.Getenv)
-	return Run(ctx, f, os.Args[1:])
+	return Run(ctx, f, argsFor(os.Args[0], os.Args[1:]))
+}
+
+// argsFor makes the binary a drop-in for BeyondTrust's btapi: invoked under that name (a symlink or a copy named
+// btapi), it is `infra pra` with btapi's flags (-k, -K, --env-file), so btapi scripts run unchanged.
+func argsFor(argv0 string, args []string) []string {
+	name := strings.TrimSuffix(strings.ToLower(filepath.Base(argv0)), ".exe")
+	if name == "btapi" {
+		return append([]string{"pra"}, args...)
+	}
+	return args
 }
 
 // Run executes args against a factory; tests call it directly.
@@ -142,7 +153,9 @@ Try it with no vendor account: infra sandbox serve.`,
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}
+	root.SetHelpCommand(newHelpCmd())
 	root.SetHelpCommandGroupID("tools")
+	root.AddCommand(helpTopics()...)
 	// Unknown sub-commands are usage errors (exit 2), not silent help.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 	os.Setenv("GORACE", raceOptions(os.Getenv("GORACE")))
 	testscript.Main(m, map[string]func(){
 		"infra": func() { os.Exit(cmd.Main()) },
+		// The same binary under btapi's name: cmd.Main reads its name from os.Args[0].
+		"btapi": func() { os.Exit(cmd.Main()) },
 	})
 }
 

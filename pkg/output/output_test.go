@@ -427,3 +427,11 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryFormatIsDescribed(t *testing.T) {
+	for _, f := range Formats {
+		if Describe(f) == "" {
+			t.Errorf("format %q has no description for `infra help formats`", f)
+		}
+	}
+}

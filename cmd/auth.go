@@ -1,16 +1,13 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
@@ -111,7 +108,7 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 					return err
 				}
 			}
-			secret, err := readSecret(f, va.secretName, secretStdin)
+			secret, err := readSecret(c.Context(), f, va.secretName, secretStdin)
 			if err != nil {
 				return err
 			}
@@ -143,9 +140,9 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 // readSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
-func readSecret(f *cmdutil.Factory, what string, fromStdin bool) (string, error) {
+func readSecret(ctx context.Context, f *cmdutil.Factory, what string, fromStdin bool) (string, error) {
 	if fromStdin {
-		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+		b, err := cmdutil.ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
 		if err != nil {
 			return "", err
 		}
@@ -158,27 +155,14 @@ func readSecret(f *cmdutil.Factory, what string, fromStdin bool) (string, error)
 	if !f.IO.CanPrompt() {
 		return "", usageErrorf("no terminal to prompt for the %s: pipe it in with --secret-stdin", what)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s: ", strings.ToUpper(what[:1])+what[1:])
-	var b []byte
-	var err error
-	if fh, ok := f.IO.In.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
-		b, err = term.ReadPassword(int(fh.Fd()))
-		fmt.Fprintln(f.IO.ErrOut)
-	} else {
-		var line string
-		line, err = bufio.NewReader(f.IO.In).ReadString('\n')
-		b = []byte(strings.TrimRight(line, "\r\n"))
-		if err == io.EOF && len(b) > 0 {
-			err = nil
-		}
-	}
+	s, err := f.IO.ReadSecret(ctx, strings.ToUpper(what[:1])+what[1:]+": ")
 	if err != nil {
 		return "", fmt.Errorf("reading the %s: %w", what, err)
 	}
-	if len(b) == 0 {
+	if s == "" {
 		return "", usageErrorf("empty %s", what)
 	}
-	return string(b), nil
+	return s, nil
 }
 
 func verifyPRA(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error {

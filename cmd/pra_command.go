@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -296,7 +295,7 @@ confirmation on a terminal and needs --yes otherwise.`,
 			if err := f.ValidateOutput(); err != nil {
 				return err
 			}
-			if err := confirmAction(f, fmt.Sprintf("terminate session %s", strings.Join(args, ", "))); err != nil {
+			if err := confirmAction(cmd.Context(), f, fmt.Sprintf("terminate session %s", strings.Join(args, ", "))); err != nil {
 				return err
 			}
 			return praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {
@@ -339,20 +338,21 @@ func exactLSID(_ *cobra.Command, args []string) error {
 
 // confirmAction asks before an irreversible or disruptive action; --yes skips the question and is required without a
 // terminal.
-func confirmAction(f *cmdutil.Factory, what string) error {
+func confirmAction(ctx context.Context, f *cmdutil.Factory, what string) error {
 	if f.G.Yes {
 		return nil
 	}
 	if !f.IO.CanPrompt() {
 		return usageErrorf("%s: this cannot be undone; pass --yes to confirm when running without a terminal", what)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s%s? [y/N] ", strings.ToUpper(what[:1]), what[1:])
-	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
+	ok, err := f.IO.Confirm(ctx, strings.ToUpper(what[:1])+what[1:]+"?")
+	if err != nil && ctx.Err() != nil {
+		return err
 	}
-	return usageErrorf("cancelled")
+	if !ok {
+		return usageErrorf("cancelled")
+	}
+	return nil
 }
 
 func newPRAFailoverCmd(f *cmdutil.Factory) *cobra.Command {
@@ -393,7 +393,7 @@ role even if the peer cannot be contacted. Asks for confirmation on a terminal; 
 			if err := f.ValidateOutput(); err != nil {
 				return err
 			}
-			if err := confirmAction(f, "set the failover role of the appliance to "+args[0]); err != nil {
+			if err := confirmAction(cmd.Context(), f, "set the failover role of the appliance to "+args[0]); err != nil {
 				return err
 			}
 			return praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {

@@ -1,17 +1,13 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
@@ -179,7 +175,7 @@ file contains the password in plain text (the guide's warning): keep it private.
 				problems = append(problems, strings.Split(err.Error(), "\n  ")...)
 			}
 			if len(problems) == 0 && needPW {
-				pw, err := readScriptPassword(f, pwStdin)
+				pw, err := readScriptPassword(c.Context(), f, pwStdin)
 				if err != nil {
 					return err
 				}
@@ -240,9 +236,12 @@ file contains the password in plain text (the guide's warning): keep it private.
 	return cmd
 }
 
-func readScriptPassword(f *cmdutil.Factory, fromStdin bool) (string, error) {
+func readScriptPassword(ctx context.Context, f *cmdutil.Factory, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+		line, err := cmdutil.ReadLine(ctx, f.IO.In)
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		if err != nil && line == "" {
 			return "", usageErrorf("--password-stdin: no password on stdin")
 		}
@@ -255,14 +254,12 @@ func readScriptPassword(f *cmdutil.Factory, fromStdin bool) (string, error) {
 	if !f.IO.CanPrompt() {
 		return "", usageErrorf("login with --username needs the password: pipe it with --password-stdin (it is never a flag)")
 	}
-	fmt.Fprint(f.IO.ErrOut, "Password: ")
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(f.IO.ErrOut)
+	pw, err := f.IO.ReadSecret(ctx, "Password: ")
 	if err != nil {
 		return "", err
 	}
-	if len(b) == 0 {
-		return "", errors.New("empty password")
+	if pw == "" {
+		return "", usageErrorf("empty password")
 	}
-	return string(b), nil
+	return pw, nil
 }

@@ -235,14 +235,14 @@ func addPasswordFlags(c *cobra.Command, what string) *passwordFlags {
 }
 
 // read returns the secret, "" when none was asked for; required secrets are prompted for on a terminal.
-func (p *passwordFlags) read(f *cmdutil.Factory, what string, required bool) (string, error) {
+func (p *passwordFlags) read(ctx context.Context, f *cmdutil.Factory, what string, required bool) (string, error) {
 	switch {
 	case p.stdin && p.prompt:
 		return "", usageErrorf("use either --password-stdin or --password-prompt")
 	case p.stdin && f.G.KVIn:
 		return "", usageErrorf("--password-stdin and -k both read stdin: give the fields as flags, or read the %s with --password-prompt", what)
 	case p.stdin:
-		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+		b, err := cmdutil.ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
 		if err != nil {
 			return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
 		}
@@ -252,7 +252,7 @@ func (p *passwordFlags) read(f *cmdutil.Factory, what string, required bool) (st
 		}
 		return s, nil
 	case p.prompt, required && f.IO.CanPrompt():
-		return readSecret(f, what, false)
+		return readSecret(ctx, f, what, false)
 	case required:
 		return "", usageErrorf("the %s is required: pipe it in with --password-stdin or use --password-prompt on a terminal (it is never taken as an argument)", what)
 	}
@@ -268,8 +268,8 @@ func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *engine.Op, sf engine
 	if !strings.Contains(c.Long, "--password-stdin") {
 		c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
 	}
-	return func(_ context.Context, call *engine.Call) error {
-		pw, err := pf.read(f, what, sf.Required)
+	return func(ctx context.Context, call *engine.Call) error {
+		pw, err := pf.read(ctx, f, what, sf.Required)
 		if err != nil || pw == "" {
 			return err
 		}
@@ -365,7 +365,7 @@ func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Grou
 				return usageErrorf("--network takes network keys (positive integers), got %d", n)
 			}
 		}
-		pw, err := pf.read(f, "root password", false)
+		pw, err := pf.read(c.Context(), f, "root password", false)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -83,10 +82,11 @@ func pinVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, o
 	case f.G.Yes:
 		return save(" (accepted with --yes)")
 	case f.IO.CanPrompt():
-		fmt.Fprintf(f.IO.ErrOut, "Trust this certificate and pin it for profile %q? [y/N] ", cfg.Profile())
-		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-		switch strings.ToLower(strings.TrimSpace(line)) {
-		case "y", "yes":
+		ok, err := f.IO.Confirm(ctx, fmt.Sprintf("Trust this certificate and pin it for profile %q?", cfg.Profile()))
+		if err != nil && ctx.Err() != nil {
+			return err
+		}
+		if ok {
 			return save("")
 		}
 		return usageErrorf("certificate not trusted: nothing was saved")

@@ -276,7 +276,7 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 		if f.G.KVIn {
 			return &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
 		}
-		in = f.IO.In
+		in = f.IO.Stdin(c.Context(), "records (JSON Lines, CSV or key=value)")
 	} else {
 		fh, err := os.Open(b.from)
 		if err != nil {
@@ -308,7 +308,7 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 		if !f.IO.CanPrompt() {
 			return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", op.Name, len(items))}
 		}
-		ok, err := confirm(f, fmt.Sprintf("%s %d items? This cannot be undone. [y/N] ", strings.ToUpper(op.Name[:1])+op.Name[1:], len(items)))
+		ok, err := confirm(c.Context(), f, fmt.Sprintf("%s %d items? This cannot be undone.", strings.ToUpper(op.Name[:1])+op.Name[1:], len(items)))
 		if err != nil {
 			return err
 		}

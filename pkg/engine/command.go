@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -306,7 +305,11 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 			if jsonIn == "-" && f.G.KVIn {
 				return &api.UsageError{Err: errors.New("--json - and -k both read stdin; use one")}
 			}
-			m, err := readJSONBody(jsonIn, f.IO.In)
+			var stdin io.Reader
+			if jsonIn == "-" {
+				stdin = f.IO.Stdin(c.Context(), "a JSON object")
+			}
+			m, err := readJSONBody(jsonIn, stdin)
 			if err != nil {
 				return &api.UsageError{Err: err}
 			}
@@ -315,7 +318,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 			}
 		}
 		if f.G.KVIn {
-			pairs, err := ReadKV(f.IO.In)
+			pairs, err := ReadKV(f.IO.Stdin(c.Context(), "key=value lines"))
 			if err != nil {
 				return &api.UsageError{Err: err}
 			}
@@ -377,7 +380,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 			if !f.IO.CanPrompt() {
 				return &api.UsageError{Err: fmt.Errorf("%s %s is irreversible: pass --yes to confirm when running without a terminal", op.Name, what)}
 			}
-			ok, err := confirm(f, fmt.Sprintf("%s %s? This cannot be undone. [y/N] ", strings.ToUpper(op.Name[:1])+op.Name[1:], what))
+			ok, err := confirm(c.Context(), f, fmt.Sprintf("%s %s? This cannot be undone.", strings.ToUpper(op.Name[:1])+op.Name[1:], what))
 			if err != nil {
 				return err
 			}
@@ -548,17 +551,12 @@ func readJSONBody(path string, stdin io.Reader) (map[string]any, error) {
 	return m, nil
 }
 
-func confirm(f *cmdutil.Factory, prompt string) (bool, error) {
-	fmt.Fprint(f.IO.ErrOut, prompt)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && line == "" {
+func confirm(ctx context.Context, f *cmdutil.Factory, question string) (bool, error) {
+	ok, err := f.IO.Confirm(ctx, question)
+	if errors.Is(err, cmdutil.ErrNoAnswer) {
 		return false, &api.UsageError{Err: errors.New("no confirmation read")}
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
+	return ok, err
 }
 
 func sortedKeys(m map[string]any) []string {

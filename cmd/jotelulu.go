@@ -109,7 +109,6 @@ func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *engine.Group, spe
 		Short:   g.Short,
 		Long:    g.Long,
 		Args:    cobra.NoArgs,
-		RunE:    func(c *cobra.Command, args []string) error { return c.Help() },
 	}
 	for _, op := range g.Ops {
 		c.AddCommand(joteluluLeaf(f, cat.Meta[op.ID], op, g.Name, specFlag))

@@ -179,6 +179,22 @@ func lazyVendor(f *cmdutil.Factory, name, short string, build func(*cmdutil.Fact
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() }}
 }
 
+// groupHelp runs for a group command given no sub-command: bare, it prints the group's help (exit 0); with any flag
+// (`infra pra jump-item list -o json`) the caller expected a result, so it is a usage error naming the sub-commands.
+func groupHelp(c *cobra.Command, _ []string) error {
+	if c.Flags().NFlag() == 0 {
+		return c.Help()
+	}
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	return &api.UsageError{Err: fmt.Errorf("%q needs one of its sub-commands: %s (see %s --help)",
+		c.CommandPath(), strings.Join(names, ", "), c.CommandPath())}
+}
+
 // markUnknownSubcommands makes every group command reject unknown sub-commands with a usage error.
 func markUnknownSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
@@ -195,7 +211,7 @@ func markUnknownSubcommands(c *cobra.Command) {
 				return nil
 			}
 			if s.RunE == nil && s.Run == nil {
-				s.RunE = func(cc *cobra.Command, args []string) error { return cc.Help() }
+				s.RunE = groupHelp
 			}
 			markUnknownSubcommands(s)
 		} else if sub.Args != nil {

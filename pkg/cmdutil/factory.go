@@ -240,6 +240,19 @@ func (f *Factory) ValidateOutput() error {
 	if f.G.JQ != "" && f.G.Template != "" {
 		return &api.UsageError{Err: errors.New("--jq and --template cannot be used together")}
 	}
+	// --jq and --template write their own text from the JSON form: an explicit other format would be silently ignored.
+	if explicit, given := f.G.Changed["output"]; (given || f.G.KVOut) && (f.G.JQ != "" || f.G.Template != "") {
+		if f.G.KVOut {
+			explicit = "kv"
+		}
+		if format, _ := output.ParseFormat(explicit); format != output.JSON {
+			which := "--jq"
+			if f.G.Template != "" {
+				which = "--template"
+			}
+			return &api.UsageError{Err: fmt.Errorf("%s writes its own output from the JSON form; it cannot be combined with -o %s", which, format)}
+		}
+	}
 	if f.G.JQ != "" {
 		if err := output.ValidateJQ(f.G.JQ); err != nil {
 			return &api.UsageError{Err: fmt.Errorf("--jq: %w", err)}

@@ -148,7 +148,6 @@ func (e *Env) Command(g *Group) *cobra.Command {
 		Short:   g.Short,
 		Long:    g.Long,
 		Args:    cobra.NoArgs,
-		RunE:    func(c *cobra.Command, args []string) error { return c.Help() },
 	}
 	for _, op := range g.Ops {
 		cmd.AddCommand(e.OpCommand(op, g.Name))

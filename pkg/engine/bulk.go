@@ -266,6 +266,33 @@ func idOf(m map[string]any) string {
 	return ""
 }
 
+// deleteOnce makes a delete idempotent: a 404 after an attempt whose answer was lost (or in a resumed run) means an
+// earlier attempt deleted the item.
+func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resumed bool) func(ctx context.Context) (string, error) {
+	tries := 0
+	return func(ctx context.Context) (string, error) {
+		tries++
+		id, err := do(ctx)
+		if err != nil && (tries > 1 || resumed) && bulk.IsNotFound(err) {
+			return strings.Join(pathArgs(call.Op, call), "/"), nil
+		}
+		return id, err
+	}
+}
+
+// DeleteTask is a bulk task deleting the item each record's key names (calls maps keys to their delete calls),
+// exactly once: a delete whose answer was lost is not reported as a failure when it is repeated.
+func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
+	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
+		call := calls[rec.Key]
+		do := func(ctx context.Context) (string, error) {
+			_, err := be.Invoke(ctx, call)
+			return strings.Join(pathArgs(call.Op, call), "/"), err
+		}
+		return bulk.Once{Do: deleteOnce(do, call, resumed)}.Run(ctx, resumed)
+	}
+}
+
 // runBulk executes op once per record of --from-file.
 // Field flags given with --from-file (defs) apply to every record that does not set the field itself.
 func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
@@ -359,16 +386,7 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 				return "", 0, errors.New("an earlier run may have sent this record and there is no way to look it up; check the server, then remove its line from the journal")
 			}
 		case "DELETE":
-			do := once.Do
-			tries := 0
-			once.Do = func(ctx context.Context) (string, error) {
-				tries++
-				id, err := do(ctx)
-				if err != nil && (tries > 1 || resumed) && bulk.IsNotFound(err) {
-					return strings.Join(pathArgs(op, call), "/"), nil // deleted by an attempt whose answer was lost
-				}
-				return id, err
-			}
+			once.Do = deleteOnce(once.Do, call, resumed)
 		}
 		return once.Run(ctx, resumed)
 	}

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -27,12 +30,17 @@ func (c *skewClock) forward(d time.Duration) { c.skew.Add(int64(d)) }
 
 // eventsEnv starts a busy PRA appliance (rate sessions a second) and returns the environment for the binary.
 func eventsEnv(t *testing.T, rate float64) (*praxmlsim.Handler, *skewClock, []string) {
+	return eventsEnvWith(t, rate, func(h http.Handler) http.Handler { return h })
+}
+
+// eventsEnvWith is eventsEnv with the appliance behind wrap.
+func eventsEnvWith(t *testing.T, rate float64, wrap func(http.Handler) http.Handler) (*praxmlsim.Handler, *skewClock, []string) {
 	t.Helper()
 	clock := &skewClock{}
 	sim := prasim.New(prasim.Options{ClientID: "sandbox-client", ClientSecret: praSecret, RatePerSec: 50, Now: clock.now})
 	h := praxmlsim.New(praxmlsim.Options{LiveRate: rate, Now: clock.now})
 	h.MountOn(sim)
-	srv := httptest.NewServer(sim)
+	srv := httptest.NewServer(wrap(sim))
 	t.Cleanup(srv.Close)
 	home := t.TempDir()
 	env := []string{
@@ -138,7 +146,13 @@ func readExport(t *testing.T, dir string) map[string]int {
 	if parts, _ := filepath.Glob(filepath.Join(dir, "*.part")); len(parts) > 0 {
 		t.Fatalf("files left unpublished: %v", parts)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "events-*.jsonl"))
+	return countExport(t, dir, "events-*.jsonl")
+}
+
+// countExport counts the events in the files of dir matching glob (only complete lines: a file may be being written).
+func countExport(t *testing.T, dir, glob string) map[string]int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, glob))
 	got := map[string]int{}
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -148,6 +162,9 @@ func readExport(t *testing.T, dir string) map[string]int {
 		sc := bufio.NewScanner(fh)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
+			if !json.Valid(sc.Bytes()) && strings.HasSuffix(f, ".part") {
+				break // the line being written
+			}
 			var l struct {
 				Kind, ID, Time, Data string
 				EventType            string `json:"event_type"`
@@ -167,4 +184,80 @@ func readExport(t *testing.T, dir string) map[string]int {
 		fh.Close()
 	}
 	return got
+}
+
+// faultyReports answers a quarter of the report requests with 503 and cuts another quarter in the middle of the body.
+func faultyReports(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(18, 3))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/reporting" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		n := rng.IntN(4)
+		mu.Unlock()
+		switch n {
+		case 1:
+			http.Error(w, "restarting", http.StatusServiceUnavailable)
+		case 2:
+			next.ServeHTTP(&cutWriter{ResponseWriter: w, left: 3000}, r)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// cutWriter drops the connection after left bytes of body.
+type cutWriter struct {
+	http.ResponseWriter
+	left int
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if len(b) > c.left {
+		_, _ = c.ResponseWriter.Write(b[:c.left])
+		c.ResponseWriter.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}
+	c.left -= len(b)
+	return c.ResponseWriter.Write(b)
+}
+
+// TestEventsFollowSurvivesFaultsAndStopsCleanly: a --follow export through 503s and reports cut in the middle
+// exports every event once, and SIGTERM stops it with exit 0 and its file published.
+func TestEventsFollowSurvivesFaultsAndStopsCleanly(t *testing.T) {
+	h, clock, env := eventsEnvWith(t, 30, faultyReports)
+	out, state := t.TempDir(), filepath.Join(t.TempDir(), "events.state")
+	c := infraCmd(t, env, "pra", "events", "--state", state, "--out", out, "--overlap", "10s", "--follow", "--interval", "100ms",
+		"--since", "@"+strconv.FormatInt(clock.now().Unix()-1, 10))
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Process.Kill() }()
+	waitFor(t, 10*time.Second, func() bool { return len(countExport(t, out, "events-*")) > 50 })
+	clock.forward(time.Until(h.StopLive()) + time.Second)
+	want := h.LiveEvents()
+	waitFor(t, 20*time.Second, func() bool { return len(countExport(t, out, "events-*")) >= len(want) })
+	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Wait(); err != nil {
+		t.Fatalf("stopped with SIGTERM: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "poll failed") {
+		t.Errorf("no poll failed: the faults did not bite\n%s", stderr.String())
+	}
+	got := readExport(t, out)
+	for _, e := range want {
+		if k := e.Kind + " " + e.ID; got[k] != 1 {
+			t.Errorf("%s exported %d times", k, got[k])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d events exported, %d produced", len(got), len(want))
+	}
 }

@@ -117,12 +117,9 @@ func (d *DirSink) Write(line []byte) error {
 }
 
 func (d *DirSink) open(day string) error {
-	stamp := d.now().UTC().Format("20060102T150405.000Z")
-	for i := 0; ; i++ {
-		name := filePrefix + stamp + fileSuffix
-		if i > 0 {
-			name = fmt.Sprintf("%s%s-%d%s", filePrefix, stamp, i, fileSuffix)
-		}
+	// A name already taken (several files in one millisecond) moves on by a millisecond: names keep sorting in order.
+	for t := d.now().UTC(); ; t = t.Add(time.Millisecond) {
+		name := filePrefix + t.Format("20060102T150405.000Z") + fileSuffix
 		f, err := os.OpenFile(filepath.Join(d.dir, name+partSuffix), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if errors.Is(err, os.ErrExist) {
 			continue

@@ -287,7 +287,7 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engin
 	}
 	if len(plan) == 0 {
 		f.Infof("no Jump Client to remove (of %d)", len(items))
-		return f.Print(bulkSummaryReport{Summary: bulk.Summary{Failures: []bulk.Outcome{}}, Records: []bulk.Outcome{}}, nil)
+		return engine.PrintBulkReport(f, bulk.Summary{Failures: []bulk.Outcome{}}, []bulk.Outcome{})
 	}
 	for _, c := range plan {
 		fmt.Fprintf(f.IO.ErrOut, "remove #%s %s (%s): %s\n", c.ID, c.Name, hostLabel(c), strings.Join(c.Reasons, "; "))
@@ -296,12 +296,6 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engin
 		return err
 	}
 	return deletePlan(ctx, f, be, delOp, plan, journalPath, concurrency)
-}
-
-// bulkSummaryReport is the summary of the deletes, as bulk --from-file runs print it.
-type bulkSummaryReport struct {
-	bulk.Summary
-	Records []bulk.Outcome `json:"records"`
 }
 
 func deletePlan(ctx context.Context, f *cmdutil.Factory, be engine.Backend, delOp *engine.Op, plan []pruneCandidate, journalPath string, concurrency int) error {
@@ -326,8 +320,7 @@ func deletePlan(ctx context.Context, f *cmdutil.Factory, be engine.Backend, delO
 				f.Warnf("#%s: %s", plan[o.Index-1].ID, o.Error)
 			}
 		}})
-	sort.Slice(outcomes, func(i, j int) bool { return outcomes[i].Index < outcomes[j].Index })
-	if perr := f.Print(bulkSummaryReport{Summary: sum, Records: outcomes}, []string{"total", "done", "skipped", "failed", "interrupted", "journal"}); perr != nil && runErr == nil {
+	if perr := engine.PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr

@@ -18,6 +18,7 @@ import (
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/bulk"
+	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/output"
 	"github.com/infractl/infra/pkg/progress"
 )
@@ -406,16 +407,21 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 	if ctx.Err() != nil && journal != nil {
 		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
 	}
-	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
-	if oo, err := f.OutputOptions(nil); err == nil && (oo.Format == output.Table || oo.Format == output.CSV) && oo.JQ == "" && oo.Template == "" {
-		// A person reading a table wants the totals; failures were listed on stderr as they happened.
-		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,
-			"interrupted": sum.Interrupted, "seconds": fmt.Sprintf("%.1f", sum.Seconds), "journal": sum.Journal}
-	}
-	if perr := f.Print(report, []string{"total", "done", "skipped", "failed", "interrupted", "seconds", "journal"}); perr != nil && runErr == nil {
+	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr
+}
+
+// PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as
+// they happened), the summary and every record's outcome otherwise.
+func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome) error {
+	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
+	if oo, err := f.OutputOptions(nil); err == nil && (oo.Format == output.Table || oo.Format == output.CSV) && oo.JQ == "" && oo.Template == "" {
+		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,
+			"interrupted": sum.Interrupted, "seconds": fmt.Sprintf("%.1f", sum.Seconds), "journal": sum.Journal}
+	}
+	return f.Print(report, []string{"total", "done", "skipped", "failed", "interrupted", "seconds", "journal"})
 }
 
 // bulkReport is printed at the end of a --from-file run.

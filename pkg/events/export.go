@@ -179,6 +179,7 @@ func (e *Exporter) pollKind(ctx context.Context, k Kind) (int, error) {
 	}
 	occ := map[string]int{}
 	var latest int64
+	ordered := true // every item so far came in time order
 	n := 0
 	for {
 		item, err := items.Next()
@@ -192,6 +193,7 @@ func (e *Exporter) pollKind(ctx context.Context, k Kind) (int, error) {
 		if !ok {
 			continue
 		}
+		ordered = ordered && t >= latest
 		latest = max(latest, t)
 		if !c.admit(id, t, occ) {
 			continue
@@ -208,6 +210,16 @@ func (e *Exporter) pollKind(ctx context.Context, k Kind) (int, error) {
 			e.OnNew(k, item)
 		}
 		if n%every == 0 {
+			if ordered {
+				// A report in time order holds nothing older after this point: the cursor can move, and the ids
+				// before the window forgotten, so a long report is read in bounded memory.
+				c.advance(latest, overlap)
+				for id := range occ {
+					if _, kept := c.Seen[id]; !kept {
+						delete(occ, id)
+					}
+				}
+			}
 			if err := e.commit(); err != nil {
 				return n, err
 			}

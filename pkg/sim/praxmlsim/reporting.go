@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -133,17 +134,34 @@ func parseWindow(q url.Values) (window, string) {
 	return wd, ""
 }
 
-// sessions calls each for the seeded sessions in the window, then for n generated ones spread over it.
+// key is the time a session is selected by in wd.
+func (wd window) key(s histSession) time.Time {
+	if wd.byEnd {
+		return s.end
+	}
+	return s.start
+}
+
+// sessions calls each for the seeded sessions in the window and n generated ones spread over it, in time order (of
+// start, or of end when the window selects by end), then for the live ones.
 func (h *Handler) sessions(wd window, n int, each func(histSession) error) error {
 	h.mu.Lock()
-	hist := append([]histSession(nil), h.history...)
-	h.mu.Unlock()
-	for _, s := range hist {
+	var hist []histSession
+	for _, s := range h.history {
 		if wd.has(s) {
-			if err := each(s); err != nil {
+			hist = append(hist, s)
+		}
+	}
+	h.mu.Unlock()
+	sort.SliceStable(hist, func(i, j int) bool { return wd.key(hist[i]).Before(wd.key(hist[j])) })
+	emit := func(s histSession) error {
+		for len(hist) > 0 && !wd.key(hist[0]).After(wd.key(s)) {
+			if err := each(hist[0]); err != nil {
 				return err
 			}
+			hist = hist[1:]
 		}
+		return each(s)
 	}
 	end := wd.to
 	if end.IsZero() {
@@ -169,6 +187,11 @@ func (h *Handler) sessions(wd window, n int, each func(histSession) error) error
 		if i%3 == 0 {
 			s.externalKey = fmt.Sprintf("GEN-%d", i)
 		}
+		if err := emit(s); err != nil {
+			return err
+		}
+	}
+	for _, s := range hist {
 		if err := each(s); err != nil {
 			return err
 		}

@@ -83,7 +83,11 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	}
 	for _, g := range root.Groups {
 		if need.group(g) {
-			cmd.AddCommand(env.Command(g))
+			gc := env.Command(g)
+			if g.Name == "jump-client" {
+				gc.AddCommand(newPRAJumpClientPruneCmd(f, env, g))
+			}
+			cmd.AddCommand(gc)
 			continue
 		}
 		// Named in help listings only; this process cannot reach its commands.

@@ -60,10 +60,7 @@ func (t *fileTarget) save(ctx context.Context, f *cmdutil.Factory, file *pra.Fil
 		return &download.Result{File: "-", Bytes: n}, nil
 	}
 	name := download.Sanitize(file.Name)
-	o := download.Options{Path: t.path, Name: name, Force: t.force, Size: file.Size, Label: label}
-	if f.ShowProgress() {
-		o.Progress = f.IO.ErrOut
-	}
+	o := download.Options{Path: t.path, Name: name, Force: t.force, Size: file.Size, Label: label, Progress: progressOut(f)}
 	res, err := download.Save(ctx, file.Body, o)
 	if err != nil {
 		return nil, err
@@ -76,6 +73,7 @@ func (t *fileTarget) save(ctx context.Context, f *cmdutil.Factory, file *pra.Fil
 
 func newPRABackupCmd(f *cmdutil.Factory) *cobra.Command {
 	var t fileTarget
+	var rf rotateFlags
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Download a backup of the appliance's configuration (backup API)",
@@ -85,14 +83,31 @@ and large files from the file store. The API account needs access to the backup 
 The backup is streamed to disk in constant memory: written to a temporary file beside the target, checked against the
 Content-Length the appliance announced, synced and renamed into place only when complete. An existing file is not
 replaced without --force. A progress bar is shown when stderr is a terminal. The saved path and size are printed
-({"file", "bytes"} with -o json).`,
-		Example: "  infra pra backup\n  infra pra backup -f /var/backups/pra/ \n  infra pra backup -f pra.nsb --force\n  infra pra backup -f - | gpg -e -r ops > pra.nsb.gpg",
+({"file", "bytes"} with -o json).
+
+` + strings.ReplaceAll(rotateHelp, "PREFIX", "pra-backup"),
+		Example: "  infra pra backup\n  infra pra backup -f /var/backups/pra/ \n  infra pra backup -f pra.nsb --force\n  infra pra backup -f - | gpg -e -r ops > pra.nsb.gpg\n  infra pra backup --dir /var/backups/pra --keep 14",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			rotated, err := rf.check(c)
+			if err != nil {
+				return err
+			}
 			if err := t.precheck(); err != nil {
 				return err
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
+				if rotated {
+					return rf.run(ctx, f, "pra-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
+						file, err := cl.Backup(ctx)
+						if err != nil {
+							return nil, err
+						}
+						defer file.Close()
+						return download.Save(ctx, file.Body, download.Options{Path: rot.Dir, Name: rot.Name(download.Ext(download.Sanitize(file.Name))),
+							Size: file.Size, NonEmpty: true, Label: "backup", Progress: progressOut(f)})
+					})
+				}
 				file, err := cl.Backup(ctx)
 				if err != nil {
 					return err
@@ -103,5 +118,6 @@ replaced without --force. A progress bar is shown when stderr is a terminal. The
 		},
 	}
 	t.flags(cmd, "the backup")
+	rf.register(cmd)
 	return cmd
 }

@@ -20,6 +20,7 @@ func praXMLCommands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := []*cobra.Command{
 		newPRAHealthCmd(f), newPRAAPIInfoCmd(f), newPRARepsCmd(f), newPRAClientsCmd(f), newPRASessionCmd(f),
 		newPRAFailoverCmd(f), newPRAJumpShortcutCmd(f), newPRAReportCmd(f), newPRABackupCmd(f), newPRAScriptCmd(f),
+		newPRAEventsCmd(f),
 	}
 	return cmds
 }

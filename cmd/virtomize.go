@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/infractl/infra/pkg/api/virtomize"
 	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/download"
 	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/progress"
 )
@@ -195,7 +197,37 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 	addCreateWorkflow(f, cmd, root, hooks)
 	addProfileWorkflow(f, cmd, root, hooks)
 	findCmd(cmd, "vm").AddCommand(newVMWaitCmd(f))
+	addRotatedBackup(f, findCmd(cmd, "backup", "download"), vcat.Find(root, "backup", "download"))
 	return cmd
+}
+
+// addRotatedBackup gives backup download --dir DIR --keep N.
+func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *engine.Op) {
+	var rf rotateFlags
+	rf.register(c)
+	c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(rotateHelp, "PREFIX", "virtomize-backup")
+	c.Example = strings.TrimRight(c.Example, "\n") + "\n  infra virtomize backup download --dir /var/backups/virtomize --keep 14"
+	plain := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		rotated, err := rf.check(c)
+		if err != nil || !rotated {
+			if err != nil {
+				return err
+			}
+			return plain(c, args)
+		}
+		cl, err := virtomizeClient(f)
+		if err != nil {
+			return err
+		}
+		return rf.run(c.Context(), f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
+			d, err := cl.Download(ctx, &engine.Call{Op: op}, engine.DownloadOptions{Path: filepath.Join(rot.Dir, rot.Name(".tar.gz")), NonEmpty: true})
+			if err != nil {
+				return nil, err
+			}
+			return &download.Result{File: d.File, Bytes: d.Bytes}, nil
+		})
+	}
 }
 
 func hookFor(hooks map[*engine.Op]*opHook, op *engine.Op) *opHook {

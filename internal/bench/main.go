@@ -40,6 +40,7 @@ type bench struct {
 	infra, hello, rss string
 	runs              int
 	quick             bool
+	only              string // comma-separated steps to run (all when empty)
 	rows              []Row
 	log               io.Writer
 }
@@ -50,9 +51,10 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
+	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, streaming, events)")
 	flag.Parse()
 
-	b := &bench{runs: *runs, quick: *quick, log: os.Stderr}
+	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
 	var err error
 	if b.infra, err = filepath.Abs(*infra); err == nil {
 		err = b.run()
@@ -95,8 +97,16 @@ func (b *bench) run() error {
 			return fmt.Errorf("building %s: %v\n%s", pkg, err, msg)
 		}
 	}
-	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination, b.bulk, b.streaming} {
-		if err := step(tmp); err != nil {
+	steps := []struct {
+		name string
+		run  func(string) error
+	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
+		{"streaming", b.streaming}, {"events", b.events}}
+	for _, step := range steps {
+		if b.only != "" && !strings.Contains(","+b.only+",", ","+step.name+",") {
+			continue
+		}
+		if err := step.run(tmp); err != nil {
 			return err
 		}
 	}
@@ -373,28 +383,26 @@ func (b *bench) bulk(tmp string) error {
 }
 
 // streaming measures a large backup download and a large report conversion against curl fetching the same bytes.
-func (b *bench) streaming(tmp string) error {
-	size, sessions := int64(2<<30), 100000
-	if b.quick {
-		size, sessions = 64<<20, 5000
-	}
+// praSandbox serves a PRA simulator (no rate limit) with the XML APIs configured by xo, and returns the environment
+// for infra, a bearer header for curl, the base URL and a stop function.
+func (b *bench) praSandbox(tmp string, xo praxmlsim.Options) (env []string, bearer, base string, stop func(), err error) {
 	o := prasim.DefaultOptions()
 	o.RatePerSec, o.RatePerHour = 0, 0
 	sim := prasim.New(o)
-	praxmlsim.New(praxmlsim.Options{Seed: true, BackupSize: size}).MountOn(sim)
+	praxmlsim.New(xo).MountOn(sim)
 	v := sandbox.Vendor{Name: "pra", Handler: sim, Env: func(u string) map[string]string {
 		return map[string]string{"INFRA_PRA_HOST": u, "INFRA_PRA_CLIENT_ID": sim.ClientID(), "INFRA_PRA_CLIENT_SECRET": sim.ClientSecret()}
 	}}
 	sb, err := sandbox.Start(context.Background(), []sandbox.Vendor{v}, sandbox.Options{})
 	if err != nil {
-		return err
+		return nil, "", "", nil, err
 	}
-	defer sb.Close()
-	dir, err := os.MkdirTemp(tmp, "stream-")
+	dir, err := os.MkdirTemp(tmp, "pra-")
 	if err != nil {
-		return err
+		sb.Close()
+		return nil, "", "", nil, err
 	}
-	env := append(os.Environ(), "INFRA_CONFIG_DIR="+dir+"/config", "INFRA_CACHE_DIR="+dir+"/cache", "INFRA_SECRET_STORE=file")
+	env = append(os.Environ(), "INFRA_CONFIG_DIR="+dir+"/config", "INFRA_CACHE_DIR="+dir+"/cache", "INFRA_SECRET_STORE=file")
 	for k, val := range sb.Env() {
 		env = append(env, k+"="+val)
 	}
@@ -402,10 +410,26 @@ func (b *bench) streaming(tmp string) error {
 	tok.Env = env
 	out, err := tok.Output()
 	if err != nil {
-		return fmt.Errorf("auth token: %v", err)
+		sb.Close()
+		return nil, "", "", nil, fmt.Errorf("auth token: %v", err)
 	}
-	bearer := "Authorization: Bearer " + strings.TrimSpace(string(out))
-	base := sb.URL("pra")
+	return env, "Authorization: Bearer " + strings.TrimSpace(string(out)), sb.URL("pra"), func() { sb.Close() }, nil
+}
+
+func (b *bench) streaming(tmp string) error {
+	size, sessions := int64(2<<30), 100000
+	if b.quick {
+		size, sessions = 64<<20, 5000
+	}
+	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true, BackupSize: size})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp(tmp, "stream-")
+	if err != nil {
+		return err
+	}
 	mib := float64(size) / (1 << 20)
 
 	b.logf("streaming: %.0f MiB backup with infra and with curl", mib)
@@ -439,5 +463,44 @@ func (b *bench) streaming(tmp string) error {
 		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: time", sessions, format), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o (raw XML)"})
 		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: peak RSS", sessions, format), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o (raw XML)"})
 	}
+	return nil
+}
+
+// events measures `infra pra events` exporting 100,000 closed sessions to files (parsed, deduplicated against the
+// state, written as JSON Lines, synced, state saved) against fetching the same report raw with curl.
+func (b *bench) events(tmp string) error {
+	sessions := 100000
+	if b.quick {
+		sessions = 5000
+	}
+	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true, ReportSessions: sessions})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp(tmp, "events-")
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o700); err != nil {
+		return err
+	}
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	b.logf("events: export of %d sessions", sessions)
+	q := fmt.Sprintf("generate_report=AccessSession&end_time=%d&duration=0", from)
+	dc, rssc, err := b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", filepath.Join(dir, "report.xml"), base+"/api/reporting?"+q)
+	if err != nil {
+		return err
+	}
+	d, rss, err := b.runMeasured(env, b.infra, "pra", "events", "--kind", "session", "--state", filepath.Join(dir, "state"),
+		"--out", out, "--since", fmt.Sprintf("@%d", from))
+	if err != nil {
+		return err
+	}
+	n := float64(sessions)
+	b.add(Row{Measure: fmt.Sprintf("events: export of %d sessions to files", sessions), Value: n / d.Seconds(), Unit: "events/s",
+		Floor: n / dc.Seconds(), Against: "curl -o (raw report fetch)", Note: "parse, dedupe, JSON Lines, fsync, state"})
+	b.add(Row{Measure: fmt.Sprintf("events: export of %d sessions: peak RSS", sessions), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o (raw report fetch)"})
 	return nil
 }

@@ -33,6 +33,8 @@ type Options struct {
 	Progress io.Writer
 	// Label describes the transfer on the progress bar.
 	Label string
+	// NonEmpty refuses an empty body (a backup or recording of 0 bytes is a failure, whatever the headers say).
+	NonEmpty bool
 }
 
 // Result describes the saved file. Its JSON shape is part of the output contract: {"file": …, "bytes": …}.
@@ -137,6 +139,9 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	if o.Size >= 0 && n != o.Size {
 		return nil, fmt.Errorf("download incomplete: got %d of %d bytes; nothing was saved", n, o.Size)
 	}
+	if o.NonEmpty && n == 0 {
+		return nil, errors.New("download empty: the server sent 0 bytes; nothing was saved")
+	}
 	if err := tmp.Sync(); err != nil {
 		return nil, err
 	}
@@ -159,7 +164,7 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 		return nil, err
 	}
 	done = true
-	syncDir(dir)
+	_ = SyncDir(dir)
 	abs, err := filepath.Abs(target)
 	if err != nil {
 		abs = target
@@ -167,11 +172,48 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	return &Result{File: abs, Bytes: n}, nil
 }
 
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+// WriteFileAtomic replaces path with data: written to a temporary file beside it, synced, renamed into place, and
+// the directory synced, so a crash leaves either the old content or the new one.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	ok = true
+	return SyncDir(dir)
+}
+
+// SyncDir makes a rename or a new file in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
 }
 
 // ctxReader stops reading when the context is done.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/bulk"
+	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/output"
 	"github.com/infractl/infra/pkg/progress"
 )
@@ -266,6 +267,33 @@ func idOf(m map[string]any) string {
 	return ""
 }
 
+// deleteOnce makes a delete idempotent: a 404 after an attempt whose answer was lost (or in a resumed run) means an
+// earlier attempt deleted the item.
+func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resumed bool) func(ctx context.Context) (string, error) {
+	tries := 0
+	return func(ctx context.Context) (string, error) {
+		tries++
+		id, err := do(ctx)
+		if err != nil && (tries > 1 || resumed) && bulk.IsNotFound(err) {
+			return strings.Join(pathArgs(call.Op, call), "/"), nil
+		}
+		return id, err
+	}
+}
+
+// DeleteTask is a bulk task deleting the item each record's key names (calls maps keys to their delete calls),
+// exactly once: a delete whose answer was lost is not reported as a failure when it is repeated.
+func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
+	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
+		call := calls[rec.Key]
+		do := func(ctx context.Context) (string, error) {
+			_, err := be.Invoke(ctx, call)
+			return strings.Join(pathArgs(call.Op, call), "/"), err
+		}
+		return bulk.Once{Do: deleteOnce(do, call, resumed)}.Run(ctx, resumed)
+	}
+}
+
 // runBulk executes op once per record of --from-file.
 // Field flags given with --from-file (defs) apply to every record that does not set the field itself.
 func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
@@ -359,16 +387,7 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 				return "", 0, errors.New("an earlier run may have sent this record and there is no way to look it up; check the server, then remove its line from the journal")
 			}
 		case "DELETE":
-			do := once.Do
-			tries := 0
-			once.Do = func(ctx context.Context) (string, error) {
-				tries++
-				id, err := do(ctx)
-				if err != nil && (tries > 1 || resumed) && bulk.IsNotFound(err) {
-					return strings.Join(pathArgs(op, call), "/"), nil // deleted by an attempt whose answer was lost
-				}
-				return id, err
-			}
+			once.Do = deleteOnce(once.Do, call, resumed)
 		}
 		return once.Run(ctx, resumed)
 	}
@@ -388,16 +407,21 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 	if ctx.Err() != nil && journal != nil {
 		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
 	}
-	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
-	if oo, err := f.OutputOptions(nil); err == nil && (oo.Format == output.Table || oo.Format == output.CSV) && oo.JQ == "" && oo.Template == "" {
-		// A person reading a table wants the totals; failures were listed on stderr as they happened.
-		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,
-			"interrupted": sum.Interrupted, "seconds": fmt.Sprintf("%.1f", sum.Seconds), "journal": sum.Journal}
-	}
-	if perr := f.Print(report, []string{"total", "done", "skipped", "failed", "interrupted", "seconds", "journal"}); perr != nil && runErr == nil {
+	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr
+}
+
+// PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as
+// they happened), the summary and every record's outcome otherwise.
+func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome) error {
+	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
+	if oo, err := f.OutputOptions(nil); err == nil && (oo.Format == output.Table || oo.Format == output.CSV) && oo.JQ == "" && oo.Template == "" {
+		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,
+			"interrupted": sum.Interrupted, "seconds": fmt.Sprintf("%.1f", sum.Seconds), "journal": sum.Journal}
+	}
+	return f.Print(report, []string{"total", "done", "skipped", "failed", "interrupted", "seconds", "journal"})
 }
 
 // bulkReport is printed at the end of a --from-file run.

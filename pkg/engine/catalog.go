@@ -208,6 +208,8 @@ type Download struct {
 type DownloadOptions struct {
 	Path  string // file or directory; "" = current directory with the server's file name; "-" = stdout
 	Force bool
+	// NonEmpty refuses an empty file (a backup of 0 bytes is a failure).
+	NonEmpty bool
 }
 
 // Backend executes calls for one vendor.

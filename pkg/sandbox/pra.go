@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"os"
+	"strconv"
+
 	"github.com/infractl/infra/pkg/sim/prasim"
 	"github.com/infractl/infra/pkg/sim/praxmlsim"
 )
@@ -10,6 +13,9 @@ const (
 	EnvPRAHost         = "INFRA_PRA_HOST"
 	EnvPRAClientID     = "INFRA_PRA_CLIENT_ID"
 	EnvPRAClientSecret = "INFRA_PRA_CLIENT_SECRET"
+	// EnvEventRate makes the sandbox appliance busy: that many new sessions a second (each with two Vault events)
+	// appear in its reports as time passes (for infra pra events --follow).
+	EnvEventRate = "INFRA_SANDBOX_EVENT_RATE"
 )
 
 // PRA returns the BeyondTrust PRA simulator configured by o as a sandbox
@@ -26,7 +32,8 @@ func PRA(o prasim.Options) Vendor {
 func NewPRA(o prasim.Options) (Vendor, *prasim.Server) {
 	sim := prasim.New(o)
 	// The command, reporting, backup and client scripting APIs, behind the same token check and rate limit.
-	praxmlsim.New(praxmlsim.Options{Seed: o.Seed, BackupSize: 64 << 20}).MountOn(sim)
+	rate, _ := strconv.ParseFloat(os.Getenv(EnvEventRate), 64)
+	praxmlsim.New(praxmlsim.Options{Seed: o.Seed, BackupSize: 64 << 20, LiveRate: max(rate, 0)}).MountOn(sim)
 	return Vendor{
 		Name:    "pra",
 		Handler: sim,

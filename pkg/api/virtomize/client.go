@@ -556,7 +556,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 	}
 	res, err := download.Save(ctx, resp.Body, download.Options{
 		Path: opts.Path, Name: download.FileName(resp.Header, fallback), Force: opts.Force,
-		Size: resp.ContentLength, Progress: c.progress, Label: "backup",
+		Size: resp.ContentLength, Progress: c.progress, Label: "backup", NonEmpty: opts.NonEmpty,
 	})
 	if err != nil {
 		return nil, err

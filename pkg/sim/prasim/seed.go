@@ -174,6 +174,7 @@ func (s *Server) seedInfrastructureLocked(prod int64, users []int64) {
 	s.insertLocked("jump-client-installer", "", Row{"name": "Laptops", "jump_group_id": prod, "jump_group_type": "shared",
 		"valid_duration": int64(1440), "expiration_timestamp": now.Add(1440 * time.Minute)})
 	s.insertLocked("jump-client", "", Row{"name": "alice-laptop", "hostname": "alice-laptop.example.com", "jump_group_id": prod, "jump_group_type": "shared", "tag": "laptop", "connection_type": "active"})
+	s.seedJumpClientsLocked(prod, now)
 	s.insertLocked("api-account", "", Row{"name": "Sandbox automation", "client_id": s.opts.ClientID, "enabled": true,
 		"comments": "The account the sandbox's credentials belong to.", "ip_addresses": "0.0.0.0/0", "perm_backup": true})
 	s.approvals = append(s.approvals, Row{
@@ -366,5 +367,30 @@ func (s *Server) SeedJumpGroups(n int) {
 			}
 		}
 		s.insertLocked("jump-group", "", Row{"name": name})
+	}
+}
+
+// seedJumpClientsLocked adds the Jump Clients a mass deployment leaves behind: web-01 installed three times and
+// db-01 twice (the same host name, connected at different times), a client lost for months and one disconnected
+// for weeks. Each client's comments say what a clean-up should do with it (keep, duplicate, lost, stale).
+func (s *Server) seedJumpClientsLocked(group int64, now time.Time) {
+	day := 24 * time.Hour
+	for _, c := range []struct {
+		name, host, fqdn, comments string
+		ago                        time.Duration
+		lost                       bool
+	}{
+		{"web-01", "WEB-01", "web-01.example.com", "keep", time.Hour, false},
+		{"web-01 (2)", "web-01", "web-01.example.com", "duplicate", 3 * day, false},
+		{"web-01 (3)", "WEB-01", "", "duplicate", 9 * day, false},
+		{"db-01", "db-01", "db-01.corp.example.com", "duplicate", 5 * day, false},
+		{"db-01", "db-01", "db-01.corp.example.com", "keep", 2 * time.Hour, false},
+		{"kiosk-07", "kiosk-07", "kiosk-07.example.com", "lost", 120 * day, true},
+		{"build-agent", "build-agent", "build-agent.example.com", "stale", 45 * day, false},
+	} {
+		last := now.Add(-c.ago).UTC().Truncate(time.Second)
+		s.insertLocked("jump-client", "", Row{"name": c.name, "hostname": c.host, "fqdn": c.fqdn, "jump_group_id": group,
+			"jump_group_type": "shared", "tag": "servers", "comments": c.comments, "connection_type": "active",
+			"is_lost": c.lost, "last_connect_timestamp": last, "last_disconnect_timestamp": last.Add(time.Minute)})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,11 @@ func (wd window) has(s histSession) bool {
 		}
 		t = s.end
 	}
+	return wd.hasTime(t)
+}
+
+// hasTime: t is at or after the start of the window and before its end (duration 0: until now).
+func (wd window) hasTime(t time.Time) bool {
 	return !t.Before(wd.from) && (wd.to.IsZero() || t.Before(wd.to))
 }
 
@@ -128,17 +134,34 @@ func parseWindow(q url.Values) (window, string) {
 	return wd, ""
 }
 
-// sessions calls each for the seeded sessions in the window, then for n generated ones spread over it.
+// key is the time a session is selected by in wd.
+func (wd window) key(s histSession) time.Time {
+	if wd.byEnd {
+		return s.end
+	}
+	return s.start
+}
+
+// sessions calls each for the seeded sessions in the window and n generated ones spread over it, in time order (of
+// start, or of end when the window selects by end), then for the live ones.
 func (h *Handler) sessions(wd window, n int, each func(histSession) error) error {
 	h.mu.Lock()
-	hist := append([]histSession(nil), h.history...)
-	h.mu.Unlock()
-	for _, s := range hist {
+	var hist []histSession
+	for _, s := range h.history {
 		if wd.has(s) {
-			if err := each(s); err != nil {
+			hist = append(hist, s)
+		}
+	}
+	h.mu.Unlock()
+	sort.SliceStable(hist, func(i, j int) bool { return wd.key(hist[i]).Before(wd.key(hist[j])) })
+	emit := func(s histSession) error {
+		for len(hist) > 0 && !wd.key(hist[0]).After(wd.key(s)) {
+			if err := each(hist[0]); err != nil {
 				return err
 			}
+			hist = hist[1:]
 		}
+		return each(s)
 	}
 	end := wd.to
 	if end.IsZero() {
@@ -164,16 +187,27 @@ func (h *Handler) sessions(wd window, n int, each func(histSession) error) error
 		if i%3 == 0 {
 			s.externalKey = fmt.Sprintf("GEN-%d", i)
 		}
+		if err := emit(s); err != nil {
+			return err
+		}
+	}
+	for _, s := range hist {
 		if err := each(s); err != nil {
 			return err
 		}
 	}
-	return nil
+	h.mu.Lock()
+	g := h.live
+	h.mu.Unlock()
+	return g.sessions(wd, h.now(), each)
 }
 
 func (h *Handler) findSession(lsid string) (histSession, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if i, ok := liveIndex(lsid); ok && i < h.live.count(h.now()) {
+		return h.live.session(i, h.now()), true
+	}
 	for _, s := range h.history {
 		if s.lsid == lsid {
 			return s, true
@@ -272,6 +306,13 @@ func (h *Handler) reportAccessSession(w http.ResponseWriter, q url.Values, extra
 		for _, s := range hist {
 			if only[s.lsid] {
 				_ = write(s)
+			}
+		}
+		for id := range only {
+			if _, ok := liveIndex(id); ok {
+				if s, ok := h.findSession(id); ok {
+					_ = write(s)
+				}
 			}
 		}
 	} else {
@@ -542,24 +583,36 @@ func (h *Handler) reportVault(w http.ResponseWriter, q url.Values) {
 	}
 	x := h.newXW(w, NSReporting)
 	x.open("vault_account_activity_list")
-	types := []string{"Credentials Checked Out", "Credentials Used", "Credentials Checked In", "Password Changed"}
-	_ = h.sessions(wd, 0, func(s histSession) error {
-		acc := 30 + s.lseq%3
-		if (repF != 0 && repF != s.repID) || (accF != 0 && accF != acc) {
+	write := func(e vaultEvent) error {
+		if (repF != 0 && repF != e.repID) || (accF != 0 && accF != e.account) {
 			return nil
 		}
-		for i, et := range types {
-			x.open("vault_account_activity", "timestamp", ts(s.start.Add(time.Duration(i)*time.Minute)), "event_type", et, "account", strconv.Itoa(acc))
-			x.leaf("performed_by", s.repName, "id", strconv.Itoa(s.repID), "type", "representative")
-			data := s.lsid
-			if et == "Password Changed" {
-				data = "Rotate after check in"
-			}
-			x.leaf("data", data)
-			x.close("vault_account_activity")
-		}
+		x.open("vault_account_activity", "timestamp", ts(e.at), "event_type", e.eventType, "account", strconv.Itoa(e.account))
+		x.leaf("performed_by", e.repName, "id", strconv.Itoa(e.repID), "type", "representative")
+		x.leaf("data", e.data)
+		x.close("vault_account_activity")
 		return x.err
-	})
+	}
+	// Events are selected by their own time, whichever parameter gives the range: they are instants.
+	wd.byEnd = false
+	h.mu.Lock()
+	hist := append([]histSession(nil), h.history...)
+	g := h.live
+	h.mu.Unlock()
+	types := []string{"Credentials Checked Out", "Credentials Used", "Credentials Checked In", "Password Changed"}
+	for _, s := range hist {
+		for i, et := range types {
+			e := vaultEvent{at: s.start.Add(time.Duration(i) * time.Minute), eventType: et, account: 30 + s.lseq%3,
+				repID: s.repID, repName: s.repName, data: s.lsid}
+			if et == "Password Changed" {
+				e.data = "Rotate after check in"
+			}
+			if wd.hasTime(e.at) {
+				_ = write(e)
+			}
+		}
+	}
+	_ = g.vault(wd, h.now(), write)
 	x.close("vault_account_activity_list")
 	_ = x.flush()
 }

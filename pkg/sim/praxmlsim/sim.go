@@ -50,6 +50,10 @@ type Options struct {
 	ReportSessions int              // generated sessions added to range reports (besides the seeded ones)
 	BackupSize     int64            // bytes in a backup (default 1 MiB)
 	Site           string           // company site name, used in file names (default "sandbox")
+	// LiveRate, when positive, makes the appliance busy: LiveRate new sessions a second (and their Vault events) from
+	// LiveStart (default: now) on, appearing in reports as time passes (see live.go).
+	LiveRate  float64
+	LiveStart time.Time
 }
 
 // Handler serves the XML APIs. It is safe for concurrent use.
@@ -69,6 +73,7 @@ type Handler struct {
 	html      bool
 	healthErr string
 	history   []histSession
+	live      live
 
 	requests atomic.Int64
 	byAPI    sync.Map // api name → *atomic.Int64
@@ -88,6 +93,12 @@ func New(o Options) *Handler {
 	h := &Handler{opts: o, now: o.Now, active: map[string]*activeSession{}, role: "primary", nsStyle: NSDefault, backup: o.BackupSize}
 	if o.Seed {
 		h.seed()
+	}
+	if o.LiveRate > 0 {
+		h.live = live{rate: o.LiveRate, origin: o.LiveStart}
+		if h.live.origin.IsZero() {
+			h.live.origin = h.now()
+		}
 	}
 	return h
 }

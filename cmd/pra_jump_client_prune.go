@@ -292,7 +292,7 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engin
 	for _, c := range plan {
 		fmt.Fprintf(f.IO.ErrOut, "remove #%s %s (%s): %s\n", c.ID, c.Name, hostLabel(c), strings.Join(c.Reasons, "; "))
 	}
-	if err := confirmAction(f, fmt.Sprintf("remove %d of %d Jump Clients", len(plan), len(items))); err != nil {
+	if err := confirmAction(ctx, f, fmt.Sprintf("remove %d of %d Jump Clients", len(plan), len(items))); err != nil {
 		return err
 	}
 	return deletePlan(ctx, f, be, delOp, plan, journalPath, concurrency)

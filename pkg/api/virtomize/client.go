@@ -164,6 +164,9 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 		if errors.As(err, &pe) {
 			return nil, pinError(pe)
 		}
+		if ue := api.Unreachable(req.URL.Host, err); ue != err {
+			return nil, ue
+		}
 		return nil, &api.AuthError{Err: fmt.Errorf("token request to %s/token failed: %s%s", c.base, strings.ReplaceAll(err.Error(), c.pass, api.Redacted), untrustedHint(err))}
 	}
 	defer resp.Body.Close()

@@ -167,13 +167,7 @@ func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit)
 func statusVirtomize(f *cmdutil.Factory, unit *cmdutil.Conn, _ string) []statusRow {
 	var rows []statusRow
 	base, err := virtomize.BaseURL(unit.String("host"))
-	if pin := unit.Get("fingerprint"); pin.IsSet {
-		short := pin.Value
-		if len(short) > 23 {
-			short = short[:23] + "…"
-		}
-		rows = append(rows, statusRow{Part: "certificate", Value: "pinned " + short, Source: shortSource(pin.Source)})
-	} else if err == nil && strings.HasPrefix(base, "https://") {
+	if !unit.Get("fingerprint").IsSet && err == nil && strings.HasPrefix(base, "https://") {
 		rows = append(rows, statusRow{Part: "certificate", Value: "not pinned"})
 	}
 	if err == nil {

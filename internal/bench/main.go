@@ -10,10 +10,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +41,7 @@ type Row struct {
 type bench struct {
 	infra, hello, rss string
 	runs              int
+	only              string
 	quick             bool
 	rows              []Row
 	log               io.Writer
@@ -50,9 +53,10 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
+	only := flag.String("only", "", "run only the measures of these comma-separated steps (startup, size, tokens, pagination, bulk, bulk429, streaming)")
 	flag.Parse()
 
-	b := &bench{runs: *runs, quick: *quick, log: os.Stderr}
+	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
 	var err error
 	if b.infra, err = filepath.Abs(*infra); err == nil {
 		err = b.run()
@@ -95,8 +99,16 @@ func (b *bench) run() error {
 			return fmt.Errorf("building %s: %v\n%s", pkg, err, msg)
 		}
 	}
-	for _, step := range []func(string) error{b.startup, b.size, b.tokens, b.pagination, b.bulk, b.streaming} {
-		if err := step(tmp); err != nil {
+	steps := []struct {
+		name string
+		run  func(string) error
+	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
+		{"bulk429", b.bulk429}, {"streaming", b.streaming}}
+	for _, step := range steps {
+		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
+			continue
+		}
+		if err := step.run(tmp); err != nil {
 			return err
 		}
 	}
@@ -165,8 +177,11 @@ func (b *bench) size(string) error {
 }
 
 // pra starts a PRA simulator and returns the environment pointing infra at it.
-func pra(ctx context.Context, tmp string, o prasim.Options) (*prasim.Server, []string, func(), error) {
+func pra(ctx context.Context, tmp string, o prasim.Options, wrap ...func(http.Handler) http.Handler) (*prasim.Server, []string, func(), error) {
 	v, sim := sandbox.NewPRA(o)
+	for _, w := range wrap {
+		v.Handler = w(v.Handler)
+	}
 	sb, err := sandbox.Start(ctx, []sandbox.Vendor{v}, sandbox.Options{})
 	if err != nil {
 		return nil, nil, nil, err

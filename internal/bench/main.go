@@ -344,6 +344,21 @@ func (b *bench) markdown(path string) error {
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
+// bulkCreate writes n Jump Groups named "PREFIX i" to a CSV file and times `pra jump-group create --from-file`.
+func (b *bench) bulkCreate(tmp string, env []string, prefix string, n int) (time.Duration, error) {
+	file := filepath.Join(tmp, strings.ToLower(prefix)+".csv")
+	var sb strings.Builder
+	sb.WriteString("name,code_name\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "%s %d,%s%d\n", prefix, i, strings.ToLower(prefix), i)
+	}
+	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
+		return 0, err
+	}
+	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	return d, err
+}
+
 func (b *bench) bulk(tmp string) error {
 	n, loop := 1000, 1000
 	if b.quick {
@@ -355,17 +370,8 @@ func (b *bench) bulk(tmp string) error {
 		return err
 	}
 	defer stop()
-	file := filepath.Join(tmp, "bulk.csv")
-	var sb strings.Builder
-	sb.WriteString("name,code_name\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&sb, "Bench %d,bench%d\n", i, i)
-	}
-	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
-		return err
-	}
 	b.logf("bulk: %d creates with --from-file at 20 req/s", n)
-	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	d, err := b.bulkCreate(tmp, env, "Bench", n)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 
@@ -48,17 +46,8 @@ func (b *bench) bulk429(tmp string) error {
 		return err
 	}
 	defer stop()
-	file := filepath.Join(tmp, "bulk429.csv")
-	var sb strings.Builder
-	sb.WriteString("name,code_name\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&sb, "Throttled %d,throttled%d\n", i, i)
-	}
-	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
-		return err
-	}
 	b.logf("bulk: %d creates at 20 req/s, every 10th request answered 429 with X-RateLimit-Remaining: 0 and no reset", n)
-	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	d, err := b.bulkCreate(tmp, env, "Throttled", n)
 	if err != nil {
 		return err
 	}

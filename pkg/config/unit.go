@@ -181,7 +181,7 @@ func (c *Config) Unit(vendor string) (*Unit, error) {
 func (c *Config) unitLayers(vendor string) []unitLayer {
 	flags := unitLayer{kind: UnitFlags, desc: "command-line flags"}
 	env := unitLayer{kind: UnitEnv, desc: "the environment"}
-	bt := unitLayer{kind: UnitBTEnv, desc: "the environment's btapi variables"}
+	bt := unitLayer{kind: UnitBTEnv, desc: "the environment (btapi)"}
 	var file unitLayer
 	if c.envFile != nil {
 		file = unitLayer{kind: UnitEnvFile, desc: "env-file " + c.envFile.path}

@@ -33,7 +33,7 @@ func TestUnitResolvesFromOneSource(t *testing.T) {
 			kind: UnitBTEnv, host: "bt.example.com", id: "bt-id"},
 		{name: "env file", opts: LoadOptions{EnvFile: envPath}, kind: UnitEnvFile, host: "file.example.com", id: "file-id"},
 		{name: "btapi id and secret with the profile's host", environ: map[string]string{"BT_CLIENT_ID": "a", "BT_CLIENT_SECRET": "b"},
-			refused: "mixed", message: `the environment's btapi variables sets BT_CLIENT_ID, BT_CLIENT_SECRET, while profile "lab"`},
+			refused: "mixed", message: `the environment (btapi) sets BT_CLIENT_ID, BT_CLIENT_SECRET, while profile "lab"`},
 		{name: "INFRA host with btapi id and secret", environ: map[string]string{"INFRA_PRA_HOST": "h", "BT_CLIENT_ID": "a", "BT_CLIENT_SECRET": "b"},
 			refused: "mixed", message: "either set INFRA_PRA_CLIENT_ID, INFRA_PRA_CLIENT_SECRET in the environment too, or unset INFRA_PRA_HOST"},
 		{name: "environment trust with the profile's site", environ: map[string]string{"INFRA_PRA_INSECURE": "true"},

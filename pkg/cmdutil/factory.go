@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -113,19 +112,8 @@ func (f *Factory) SecretStore() (secrets.Store, error) {
 	}
 }
 
-// Secret resolves the secret of a vendor ("pra.client_secret") from the vendor's connection unit: the unit's own
-// source, or the credential store entry of the selected profile when the unit is the profile's. It returns the value
-// and where it came from; a missing secret is an error that says how to provide one.
-func (f *Factory) Secret(key string) (string, string, error) {
-	vendor, _, _ := strings.Cut(key, ".")
-	c, err := f.Unit(vendor)
-	if err != nil {
-		return "", "", err
-	}
-	return c.Secret()
-}
-
-// HTTPOptions returns the HTTP core options shared by every vendor, from configuration (vendor keys override globals).
+// HTTPOptions returns the HTTP core options of a vendor: its connection unit's TLS trust (else the global settings),
+// timeouts, debug trace and rate limits from configuration.
 func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
 	unit, err := f.Unit(vendor)
 	if err != nil {

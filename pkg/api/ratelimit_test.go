@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -209,5 +210,38 @@ func TestUnreachableSiteExitsOne(t *testing.T) {
 	var ue *UnreachableError
 	if !errors.As(err, &ue) || ExitCode(err) != ExitError || !strings.HasPrefix(err.Error(), "cannot reach 127.0.0.1:1: ") {
 		t.Fatalf("err = %v (exit %d)", err, ExitCode(err))
+	}
+}
+
+// A site that accepts the connection but never completes the TLS handshake is unreachable too (exit 1), for API
+// requests and for the token endpoint alike.
+func TestTLSHandshakeTimeoutIsUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; conn.Close() }() // silent: no ServerHello ever comes
+		}
+	}()
+	base := "https://" + ln.Addr().String()
+	c, _ := newTestClient(t, base, Options{MaxRetries: -1, Timeout: 100 * time.Millisecond})
+	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
+	_, err = c.DoJSON(req, nil)
+	if ExitCode(err) != ExitError || !strings.Contains(err.Error(), "cannot reach "+ln.Addr().String()+": ") {
+		t.Errorf("API request: %v (exit %d)", err, ExitCode(err))
+	}
+	cc := &ClientCredentials{TokenURL: base + "/oauth2/token", ClientID: "id", ClientSecret: testClientSecret, HTTPClient: c.HTTPClient()}
+	_, err = cc.Token(context.Background())
+	if ExitCode(err) != ExitError || !strings.Contains(err.Error(), "cannot reach ") || strings.Contains(err.Error(), testClientSecret) {
+		t.Errorf("token request: %v (exit %d)", err, ExitCode(err))
 	}
 }

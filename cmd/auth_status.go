@@ -58,6 +58,9 @@ reached.`,
 			storeWarned := false
 			for _, vendor := range vendors {
 				vr, err := vendorStatus(c.Context(), f, store, vendor, check, &storeWarned)
+				if len(vr) == 0 && check && len(args) == 1 {
+					err = &api.AuthError{Err: fmt.Errorf("no %s credentials configured to check: run `infra auth login %s`", vendor, vendor)}
+				}
 				rows = append(rows, vr...)
 				if err != nil {
 					errs = append(errs, err)

@@ -23,20 +23,24 @@ type vendorAuth struct {
 	idKey      string // config key of the client id / user name ("" when none)
 	idFlag     string
 
-	// prepare runs after host and client id are saved and before the secret is read (certificate pinning).
-	prepare func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, o loginOptions) error
-	// verify checks a new secret against the site before login stores it (nil: nothing to check).
-	verify func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error
+	// prepare completes the unit to be saved after host and client id are known and before the secret is read
+	// (certificate pinning). It writes nothing.
+	prepare func(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, o loginOptions) (*config.Unit, error)
+	// verify checks a secret against the site of a unit (login before it stores anything; auth status --check).
+	// nil: nothing to check.
+	verify func(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secret string) error
+	// check verifies the credentials of an effective unit against its site for auth status --check (nil: verify).
+	check func(ctx context.Context, f *cmdutil.Factory, unit *cmdutil.Conn, secret string) error
 	// logout runs before the stored secret is removed: revoke sessions, drop cached tokens (nil: nothing to do).
-	logout func(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) error
-	// status adds vendor-specific columns to an auth status row of the current profile, given its secret.
-	status func(f *cmdutil.Factory, cfg *config.Config, secret string, row map[string]any)
+	logout func(ctx context.Context, f *cmdutil.Factory, unit *config.Unit) error
+	// status adds vendor-specific rows (pin, token expiry) for the effective unit, given its secret.
+	status func(f *cmdutil.Factory, unit *cmdutil.Conn, secret string) []statusRow
 }
 
 var vendorAuths = map[string]vendorAuth{
 	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
 	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
-	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, status: statusJotelulu},
+	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, check: checkJotelulu, status: statusJotelulu},
 }
 
 func vendorArg(c *cobra.Command, args []string) error {
@@ -74,7 +78,10 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 	var lo loginOptions
 	c := &cobra.Command{
 		Use:   "login VENDOR",
-		Short: "Store a vendor secret in the keyring and save host and client id in the profile",
+		Short: "Check a vendor secret, then store it in the keyring and save host and client id in the profile",
+		Long: `Login saves one connection unit in the selected profile: the host and client id (or user name) in the
+configuration file, the secret in the credential store, and for Virtomize the pinned certificate. The credentials are
+checked against the site first (unless --no-verify); nothing is written unless the whole login succeeds.`,
 		Example: `  infra auth login pra --host access.example.com --client-id 1f2e…      # prompts for the client secret
   infra auth login virtomize --host 10.0.0.5 --client-id admin        # shows and pins the appliance certificate
   printf '%s' "$SECRET" | infra auth login pra --profile lab --secret-stdin`,
@@ -93,18 +100,12 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 			if lo.Fingerprint != "" && va.prepare == nil {
 				return usageErrorf("--fingerprint applies to virtomize only")
 			}
-			if host != "" {
-				if err := cfg.Set(vendor+".host", host); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
-			if clientID != "" {
-				if err := cfg.Set(va.idKey, clientID); err != nil {
-					return usageErrorf("%v", err)
-				}
+			unit, err := loginUnit(cfg, vendor, va, host, clientID)
+			if err != nil {
+				return err
 			}
 			if va.prepare != nil {
-				if err := va.prepare(c.Context(), f, cfg, lo); err != nil {
+				if unit, err = va.prepare(c.Context(), f, unit, lo); err != nil {
 					return err
 				}
 			}
@@ -113,7 +114,7 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if va.verify != nil && !noVerify {
-				if err := va.verify(c.Context(), f, cfg, secret); err != nil {
+				if err := va.verify(c.Context(), f, unit, secret); err != nil {
 					return err
 				}
 			}
@@ -121,13 +122,16 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := store.Set(vendor, cfg.Profile(), secret); err != nil {
-				if errors.Is(err, secrets.ErrUnavailable) {
-					return fmt.Errorf("cannot store the %s: %w", va.secretName, err)
-				}
+			if err := saveLogin(cfg, store, unit, secret); err != nil {
 				return err
 			}
 			f.Infof("stored the %s %s for profile %q in %s", vendor, va.secretName, cfg.Profile(), store.Name())
+			if pin := unit.Get("fingerprint"); pin.IsSet && pin.Source == pinnedNow {
+				f.Infof("pinned the certificate of %s (%s) for profile %q", unit.String("host"), pin.Value, cfg.Profile())
+			}
+			if u, err := cfg.Unit(vendor); err != nil || u.Kind != config.UnitProfile {
+				f.Warnf("%s connection settings in the environment or --env-file take the place of profile %q, or are refused with it: unset them to use what was just saved", vendor, cfg.Profile())
+			}
 			return nil
 		},
 	}
@@ -137,6 +141,60 @@ func newAuthLoginCmd(f *cmdutil.Factory) *cobra.Command {
 	c.Flags().BoolVar(&noVerify, "no-verify", false, "store without checking the credentials against the site")
 	c.Flags().StringVar(&lo.Fingerprint, "fingerprint", "", "Virtomize: pin this TLS certificate fingerprint (sha256:…) instead of asking to trust the one presented")
 	return c
+}
+
+// pinnedNow is the source login gives a certificate pin it has just accepted.
+const pinnedNow = "auth login"
+
+// loginUnit is the profile's unit with --host and --client-id applied: login never takes the site or the identity
+// from the environment.
+func loginUnit(cfg *config.Config, vendor string, va vendorAuth, host, clientID string) (*config.Unit, error) {
+	unit := cfg.ProfileUnit(vendor)
+	if host != "" {
+		if err := cfg.Check(vendor+".host", host); err != nil {
+			return nil, usageErrorf("--host: %v", err)
+		}
+		if old := unit.String("host"); old != "" && old != host {
+			// Another site: the previous site's pin does not carry over.
+			unit = unit.Without("fingerprint")
+		}
+		unit = unit.With("host", host, "flag --host")
+	}
+	if clientID != "" {
+		unit = unit.With(strings.TrimPrefix(va.idKey, vendor+"."), clientID, "flag --client-id")
+	}
+	if unit.String("host") == "" {
+		return nil, usageErrorf("no %s host in profile %q: pass --host", vendor, cfg.Profile())
+	}
+	if va.idKey != "" && unit.String(strings.TrimPrefix(va.idKey, vendor+".")) == "" {
+		return nil, usageErrorf("no %s %s in profile %q: pass --client-id", vendor, strings.TrimPrefix(va.idKey, vendor+"."), cfg.Profile())
+	}
+	return unit, nil
+}
+
+// saveLogin writes the secret and then the unit's settings; when the configuration cannot be written the credential
+// store is put back as it was, so a failed login leaves nothing behind.
+func saveLogin(cfg *config.Config, store secrets.Store, unit *config.Unit, secret string) error {
+	vendor, profile := unit.Vendor, cfg.Profile()
+	prev, prevErr := store.Get(vendor, profile)
+	if err := store.Set(vendor, profile, secret); err != nil {
+		return fmt.Errorf("cannot store the %s secret (nothing was saved): %w", vendor, err)
+	}
+	var pairs [][2]string
+	for _, p := range unit.Parts() {
+		if !p.Sensitive {
+			pairs = append(pairs, [2]string{p.Key, p.Value})
+		}
+	}
+	if err := cfg.SetAll(pairs); err != nil {
+		if prevErr == nil {
+			_ = store.Set(vendor, profile, prev)
+		} else {
+			_ = store.Delete(vendor, profile)
+		}
+		return fmt.Errorf("saving the profile failed, the stored secret was rolled back: %w", err)
+	}
+	return nil
 }
 
 // readSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
@@ -165,119 +223,40 @@ func readSecret(ctx context.Context, f *cmdutil.Factory, what string, fromStdin 
 	return s, nil
 }
 
-func verifyPRA(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error {
-	o, err := f.HTTPOptions("pra")
+func verifyPRA(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secret string) error {
+	o, err := f.HTTPOptionsFor(unit)
 	if err != nil {
 		return err
 	}
 	cl, err := pra.New(o, pra.Settings{
-		Host:         cfg.String("pra.host"),
-		ClientID:     cfg.String("pra.client_id"),
+		Host:         unit.String("host"),
+		ClientID:     unit.String("client_id"),
 		ClientSecret: secret,
-		// No cache: the new secret itself must be checked, not a token minted earlier with another one.
+		// No cache: the secret itself must be checked, not a token minted earlier with another one.
 	})
 	if err != nil {
 		return err
 	}
 	if _, err := cl.Token(ctx); err != nil {
+		return refusedCredentials(err)
+	}
+	return nil
+}
+
+// refusedCredentials words a failed credential check: the site refused (exit 3) or could not be reached (exit 1).
+func refusedCredentials(err error) error {
+	if api.ExitCode(err) == api.ExitAuth {
 		return fmt.Errorf("the site refused the credentials (nothing stored; use --no-verify to store anyway): %w", err)
 	}
-	return nil
+	return err
 }
 
-// logoutPRA forgets the cached token of the profile's client id.
-func logoutPRA(_ context.Context, f *cmdutil.Factory, cfg *config.Config) error {
-	if base, err := pra.BaseURL(cfg.String("pra.host")); err == nil {
-		_ = api.NewFileTokenCache(f.TokenCacheDir()).Delete("pra|" + base + "|" + cfg.String("pra.client_id"))
+// logoutPRA forgets the cached token of the profile's site and client id.
+func logoutPRA(_ context.Context, f *cmdutil.Factory, unit *config.Unit) error {
+	if base, err := pra.BaseURL(unit.String("host")); err == nil {
+		_ = api.NewFileTokenCache(f.TokenCacheDir()).Delete(pra.CacheKey(base, unit.String("client_id")))
 	}
 	return nil
-}
-
-func newAuthStatusCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "Show which profiles have credentials and where they come from (never the secrets)",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
-			}
-			store, err := f.SecretStore()
-			if err != nil {
-				return err
-			}
-			profiles := map[string]bool{cfg.Profile(): true}
-			names := []string{cfg.Profile()}
-			for _, p := range cfg.Profiles() {
-				if !profiles[p.Name] {
-					profiles[p.Name] = true
-					names = append(names, p.Name)
-				}
-			}
-			var rows []map[string]any
-			var storeErr error
-			for _, prof := range names {
-				for _, vendor := range config.Vendors() {
-					va := vendorAuths[vendor]
-					row := map[string]any{"profile": prof, "vendor": vendor, "host": "", "client_id": "", "secret": "none"}
-					current := prof == cfg.Profile()
-					if current {
-						row["host"] = cfg.String(vendor + ".host")
-						if va.idKey != "" {
-							row["client_id"] = cfg.String(va.idKey)
-						}
-						if v := cfg.Secret(va.secretKey); v.IsSet && v.Value != "" {
-							row["secret"] = v.Source
-						}
-					} else {
-						for _, p := range cfg.Profiles() {
-							if p.Name == prof {
-								row["host"] = p.Vendors[vendor]["host"]
-								if va.idKey != "" {
-									row["client_id"] = p.Vendors[vendor][strings.SplitN(va.idKey, ".", 2)[1]]
-								}
-							}
-						}
-					}
-					secret := ""
-					if v := cfg.Secret(va.secretKey); current && v.IsSet {
-						secret = v.Value
-					}
-					if row["secret"] == "none" && storeErr == nil {
-						if v, err := store.Get(vendor, prof); err == nil {
-							row["secret"] = store.Name()
-							if current {
-								secret = v
-							}
-						} else if !errors.Is(err, secrets.ErrNotFound) {
-							storeErr = err
-						}
-					}
-					if row["host"] == "" && row["client_id"] == "" && row["secret"] == "none" {
-						continue
-					}
-					row["detail"] = ""
-					if current && secret != "" && va.status != nil {
-						va.status(f, cfg, secret, row)
-					}
-					row["current"] = current
-					rows = append(rows, row)
-				}
-			}
-			if storeErr != nil {
-				if errors.Is(storeErr, secrets.ErrUnavailable) {
-					f.Warnf("the credential store (%s) cannot be read, so stored secrets are not listed; secrets from the environment or --env-file are", store.Name())
-				} else {
-					f.Warnf("%v", storeErr)
-				}
-			}
-			if len(rows) == 0 {
-				f.Infof("no credentials configured; run infra auth login VENDOR, or try infra sandbox serve")
-			}
-			return f.Print(rows, []string{"profile", "vendor", "host", "client_id", "secret", "current", "detail"})
-		},
-	}
 }
 
 func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
@@ -288,16 +267,12 @@ func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
 		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
 		RunE: func(c *cobra.Command, args []string) error {
 			vendor := args[0]
-			cfg, err := f.Config()
-			if err != nil {
-				return err
-			}
-			store, err := f.SecretStore()
+			cfg, store, err := configAndStore(f)
 			if err != nil {
 				return err
 			}
 			if va := vendorAuths[vendor]; va.logout != nil {
-				if err := va.logout(c.Context(), f, cfg); err != nil {
+				if err := va.logout(c.Context(), f, cfg.ProfileUnit(vendor)); err != nil {
 					return err
 				}
 			}

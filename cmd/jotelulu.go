@@ -43,13 +43,13 @@ func joteluluOps(f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResul
 // joteluluClient builds the client from configuration: host from flags/env/config (no default), the token from the
 // environment, --env-file or the credential store.
 func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
-	cfg, err := f.Config()
+	unit, err := f.Unit("jotelulu")
 	if err != nil {
 		return nil, err
 	}
-	host := cfg.String("jotelulu.host")
+	host := unit.String("host")
 	if _, err := jot.BaseURL(host); err != nil {
-		return nil, err
+		return nil, unitHint(unit, err)
 	}
 	ops, res, _, path, err := joteluluOps(f, specFlag)
 	if err != nil {
@@ -60,11 +60,11 @@ func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 			f.Warnf("spec %s: %s: %s", path, r.ID, r.Detail)
 		}
 	}
-	token, _, err := f.Secret("jotelulu.token")
+	token, _, err := unit.Secret()
 	if err != nil {
 		return nil, err
 	}
-	o, err := f.HTTPOptions("jotelulu")
+	o, err := f.HTTPOptionsFor(unit.Unit)
 	if err != nil {
 		return nil, err
 	}

@@ -190,14 +190,17 @@ func TestJoteluluConfirmOnTerminal(t *testing.T) {
 func TestJoteluluLoginPrompts(t *testing.T) {
 	h := newJoteluluHarness(t)
 	tok := h.env["INFRA_JOTELULU_TOKEN"]
+	host := h.env["INFRA_JOTELULU_HOST"]
+	// The token is stored in the profile with its host: a unit comes from one source.
 	delete(h.env, "INFRA_JOTELULU_TOKEN")
+	delete(h.env, "INFRA_JOTELULU_HOST")
 	h.tty = true
 	h.input = tok + "\n"
 	streams, in, out, errOut := cmdutil.Test()
 	in.WriteString(h.input)
 	streams.InTTY, streams.ErrTTY, streams.NeverPrompt = true, true, false
 	f := cmdutil.New(streams, cmdutil.BuildInfo{Version: "test"}, func(k string) string { return h.env[k] })
-	if code := cmd.Run(context.Background(), f, []string{"auth", "login", "jotelulu"}); code != 0 {
+	if code := cmd.Run(context.Background(), f, []string{"auth", "login", "jotelulu", "--host", host}); code != 0 {
 		t.Fatalf("login: exit %d: %s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "API token (JWT): ") || strings.Contains(errOut.String()+out.String(), tok) {

@@ -17,26 +17,26 @@ import (
 	"github.com/infractl/infra/pkg/engine"
 )
 
-// praClient builds the PRA client from configuration: host and client id from flags/env/env-file/config, the secret from
-// the environment, --env-file or the credential store.
+// praClient builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
+// environment, btapi's variables, --env-file, or the profile with its credential store entry).
 func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
-	cfg, err := f.Config()
+	unit, err := f.Unit("pra")
 	if err != nil {
 		return nil, err
 	}
-	host := cfg.String("pra.host")
+	host := unit.String("host")
 	if _, err := pra.BaseURL(host); err != nil {
-		return nil, err
+		return nil, unitHint(unit, err)
 	}
-	clientID := cfg.String("pra.client_id")
+	clientID := unit.String("client_id")
 	if clientID == "" {
-		return nil, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")}
+		return nil, unitHint(unit, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")})
 	}
-	secret, _, err := f.Secret("pra.client_secret")
+	secret, _, err := unit.Secret()
 	if err != nil {
 		return nil, err
 	}
-	o, err := f.HTTPOptions("pra")
+	o, err := f.HTTPOptionsFor(unit.Unit)
 	if err != nil {
 		return nil, err
 	}

@@ -16,24 +16,32 @@ import (
 	"github.com/infractl/infra/pkg/api/virtomize"
 	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/config"
 	"github.com/infractl/infra/pkg/download"
 	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/progress"
 )
 
-// virtomizeClient builds the appliance client from configuration: host and user name from flags/env/env-file/config,
-// the password from the environment, --env-file or the credential store (read only when a token must be minted), and
-// the pinned certificate fingerprint saved by `infra auth login virtomize`.
+// virtomizeClient builds the appliance client from the vendor's connection unit: host, user name, password and pinned
+// certificate fingerprint from one source (the password is read only when a token must be minted).
 func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
-	cfg, err := f.Config()
+	unit, err := f.Unit("virtomize")
 	if err != nil {
 		return nil, err
 	}
-	host := cfg.String("virtomize.host")
+	host := unit.String("host")
 	if _, err := virtomize.BaseURL(host); err != nil {
-		return nil, err
+		return nil, unitHint(unit, err)
 	}
-	o, err := virtomizeHTTPOptions(f)
+	return newVirtomizeClient(f, unit.Unit, func() (string, error) {
+		s, _, err := unit.Secret()
+		return s, err
+	})
+}
+
+// newVirtomizeClient builds the appliance client for a unit (the effective one, or the one auth login checks).
+func newVirtomizeClient(f *cmdutil.Factory, unit *config.Unit, password func() (string, error)) (*virtomize.Client, error) {
+	o, err := virtomizeHTTPOptions(f, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -42,42 +50,38 @@ func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
 		prog = f.IO.ErrOut
 	}
 	return virtomize.New(o, virtomize.Settings{
-		Host:     host,
-		Username: cfg.String("virtomize.username"),
-		PasswordFunc: func() (string, error) {
-			s, _, err := f.Secret("virtomize.password")
-			return s, err
-		},
-		Cache:    api.NewFileTokenCache(f.TokenCacheDir()),
-		Progress: prog,
-		Stdout:   f.IO.Out,
+		Host:         unit.String("host"),
+		Username:     unit.String("username"),
+		PasswordFunc: password,
+		Cache:        api.NewFileTokenCache(f.TokenCacheDir()),
+		Progress:     prog,
+		Stdout:       f.IO.Out,
 	})
 }
 
-// virtomizeHTTPOptions adds the pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin replaces
-// CA verification, so an insecure setting in the configuration does not weaken a pinned appliance; only --insecure on
-// the command line skips the pin (with a warning).
-func virtomizeHTTPOptions(f *cmdutil.Factory) (api.Options, error) {
-	cfg, err := f.Config()
+// virtomizeHTTPOptions adds the unit's pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin
+// replaces CA verification, so an insecure setting in the configuration does not weaken a pinned appliance; only
+// --insecure on the command line skips the pin (with a warning).
+func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, error) {
+	o, err := f.HTTPOptionsFor(unit)
 	if err != nil {
 		return api.Options{}, err
 	}
-	if pin := cfg.String("virtomize.fingerprint"); pin != "" && f.G.Changed["insecure"] == "true" {
-		f.Warnf("--insecure: not checking the pinned certificate of the Virtomize appliance")
-	} else if pin != "" {
-		p, err := api.NormalizePin(pin)
-		if err != nil {
-			return api.Options{}, &api.UsageError{Err: fmt.Errorf("virtomize.fingerprint: %v", err)}
-		}
-		o, err := f.HTTPOptions("virtomize")
-		if err != nil {
-			return api.Options{}, err
-		}
-		o.PinSHA256 = p
-		o.Insecure = false
+	pin := unit.String("fingerprint")
+	if pin == "" {
 		return o, nil
 	}
-	return f.HTTPOptions("virtomize")
+	if f.G.Changed["insecure"] == "true" {
+		f.Warnf("--insecure: not checking the pinned certificate of the Virtomize appliance")
+		return o, nil
+	}
+	p, err := api.NormalizePin(pin)
+	if err != nil {
+		return api.Options{}, &api.UsageError{Err: fmt.Errorf("virtomize.fingerprint: %v", err)}
+	}
+	o.PinSHA256 = p
+	o.Insecure = false
+	return o, nil
 }
 
 // opHook adds behaviour around one catalog operation: before may complete the call (a password read from stdin),

@@ -20,78 +20,78 @@ import (
 // Later connections accept exactly that certificate and refuse any other with a warning.
 //
 // Confirmation: a prompt on a terminal; without one, --fingerprint (checked against what is presented) or --yes.
-func pinVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, o loginOptions) error {
-	base, err := virtomize.BaseURL(cfg.String("virtomize.host"))
+func pinVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, o loginOptions) (*config.Unit, error) {
+	base, err := virtomize.BaseURL(unit.String("host"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, _ := url.Parse(base)
 	if u.Scheme != "https" {
 		if o.Fingerprint != "" {
-			return usageErrorf("--fingerprint: %s uses plain HTTP, there is no certificate to pin", base)
+			return nil, usageErrorf("--fingerprint: %s uses plain HTTP, there is no certificate to pin", base)
 		}
 		f.Warnf("%s uses plain HTTP: the password and tokens travel unencrypted", base)
-		return nil
+		return unit, nil
 	}
-	hopts, err := f.HTTPOptions("virtomize")
+	hopts, err := f.HTTPOptionsFor(unit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if hopts.Insecure && o.Fingerprint == "" {
 		f.Warnf("--insecure: not pinning the certificate of %s; every connection will skip certificate verification", u.Host)
-		return nil
+		return unit, nil
 	}
 	fp, cert, err := api.FetchLeafFingerprint(ctx, u.Host, hopts.Timeout)
 	if err != nil {
-		return fmt.Errorf("reading the certificate of %s: %w", u.Host, err)
+		return nil, fmt.Errorf("reading the certificate of %s: %w", u.Host, err)
 	}
-	old := cfg.String("virtomize.fingerprint")
+	old := unit.String("fingerprint")
 	if old != "" {
 		if n, err := api.NormalizePin(old); err == nil {
 			old = n
 		}
 	}
-	save := func(how string) error {
-		if err := cfg.Set("virtomize.fingerprint", fp); err != nil {
-			return err
+	// The pin is saved with the rest of the unit once the whole login has succeeded.
+	save := func(how string) (*config.Unit, error) {
+		if how != "" {
+			f.Infof("accepted the certificate of %s (%s)%s", u.Host, fp, how)
 		}
-		f.Infof("pinned the certificate of %s (%s) for profile %q%s", u.Host, fp, cfg.Profile(), how)
-		return nil
+		return unit.With("fingerprint", fp, pinnedNow), nil
 	}
 	if o.Fingerprint != "" {
 		want, err := api.NormalizePin(o.Fingerprint)
 		if err != nil {
-			return usageErrorf("--fingerprint: %v", err)
+			return nil, usageErrorf("--fingerprint: %v", err)
 		}
 		if want != fp {
-			return &api.AuthError{Err: fmt.Errorf("the appliance %s presents the certificate %s, not the expected %s: nothing was saved "+
+			return nil, &api.AuthError{Err: fmt.Errorf("the appliance %s presents the certificate %s, not the expected %s: nothing was saved "+
 				"(someone may be intercepting the connection, or the fingerprint was copied wrongly)", u.Host, fp, want)}
 		}
 		return save("")
 	}
 	if old == fp {
 		f.Infof("the certificate of %s matches the pinned fingerprint %s", u.Host, fp)
-		return nil
+		return unit, nil
 	}
 	fmt.Fprint(f.IO.ErrOut, describeCert(u.Host, fp, cert))
 	if old != "" {
 		fmt.Fprintf(f.IO.ErrOut, "WARNING: this is NOT the certificate pinned for profile %q:\n  pinned:    %s\n  presented: %s\n"+
-			"Accept it only if you know the appliance's certificate was replaced.\n", cfg.Profile(), old, fp)
+			"Accept it only if you know the appliance's certificate was replaced.\n", unit.Profile, old, fp)
 	}
 	switch {
 	case f.G.Yes:
 		return save(" (accepted with --yes)")
 	case f.IO.CanPrompt():
-		ok, err := f.IO.Confirm(ctx, fmt.Sprintf("Trust this certificate and pin it for profile %q?", cfg.Profile()))
+		ok, err := f.IO.Confirm(ctx, fmt.Sprintf("Trust this certificate and pin it for profile %q?", unit.Profile))
 		if err != nil && ctx.Err() != nil {
-			return err
+			return nil, err
 		}
 		if ok {
 			return save("")
 		}
-		return usageErrorf("certificate not trusted: nothing was saved")
+		return nil, usageErrorf("certificate not trusted: nothing was saved")
 	}
-	return usageErrorf("cannot ask whether to trust the certificate of %s without a terminal: compare the fingerprint with the "+
+	return nil, usageErrorf("cannot ask whether to trust the certificate of %s without a terminal: compare the fingerprint with the "+
 		"appliance console and pass --fingerprint %s (or --yes to accept whatever is presented)", u.Host, fp)
 }
 
@@ -117,32 +117,34 @@ func describeCert(host, fp string, c *x509.Certificate) string {
 	return b.String()
 }
 
-// verifyVirtomize checks the user name and password by minting a token (not cached: the new password itself is tested).
-func verifyVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, secret string) error {
-	o, err := virtomizeHTTPOptions(f)
+// verifyVirtomize checks the user name and password by minting a token (not cached: the password itself is tested).
+func verifyVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secret string) error {
+	o, err := virtomizeHTTPOptions(f, unit)
 	if err != nil {
 		return err
 	}
-	cl, err := virtomize.New(o, virtomize.Settings{Host: cfg.String("virtomize.host"), Username: cfg.String("virtomize.username"), Password: secret})
+	cl, err := virtomize.New(o, virtomize.Settings{Host: unit.String("host"), Username: unit.String("username"), Password: secret})
 	if err != nil {
 		return err
 	}
 	if _, err := cl.Token(ctx); err != nil {
-		return fmt.Errorf("the appliance refused the credentials (nothing stored; use --no-verify to store anyway): %w", err)
+		return refusedCredentials(err)
 	}
 	return nil
 }
 
-// logoutVirtomize revokes the cached token at the appliance (POST /destroy) and deletes it. When the appliance cannot
-// be reached the token is still forgotten locally, with a warning.
-func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) error {
-	base, err := virtomize.BaseURL(cfg.String("virtomize.host"))
+// logoutVirtomize revokes the profile's cached token at the appliance (POST /destroy) and deletes it. When the
+// appliance cannot be reached the token is still forgotten locally, with a warning.
+func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit) error {
+	base, err := virtomize.BaseURL(unit.String("host"))
 	if err != nil {
 		return nil
 	}
 	cache := api.NewFileTokenCache(f.TokenCacheDir())
-	key := virtomize.CacheKey(base, cfg.String("virtomize.username"))
-	cl, err := virtomizeClient(f)
+	key := virtomize.CacheKey(base, unit.String("username"))
+	cl, err := newVirtomizeClient(f, unit, func() (string, error) {
+		return "", &api.AuthError{Err: errors.New("no cached token to revoke")}
+	})
 	if err == nil {
 		var res map[string]any
 		res, err = cl.Logout(ctx)
@@ -161,22 +163,17 @@ func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, cfg *config.Config
 	return nil
 }
 
-// statusVirtomize reports the pinned certificate and whether a token is cached.
-func statusVirtomize(f *cmdutil.Factory, cfg *config.Config, _ string, row map[string]any) {
-	var parts []string
-	if pin := cfg.String("virtomize.fingerprint"); pin != "" {
-		short := pin
-		if len(short) > 23 {
-			short = short[:23] + "…"
-		}
-		parts = append(parts, "certificate pinned ("+short+")")
-	} else if base, err := virtomize.BaseURL(cfg.String("virtomize.host")); err == nil && strings.HasPrefix(base, "https://") {
-		parts = append(parts, "certificate not pinned")
+// statusVirtomize reports the pinned certificate and whether a token is cached for the unit's site and user.
+func statusVirtomize(f *cmdutil.Factory, unit *cmdutil.Conn, _ string) []statusRow {
+	var rows []statusRow
+	base, err := virtomize.BaseURL(unit.String("host"))
+	if !unit.Get("fingerprint").IsSet && err == nil && strings.HasPrefix(base, "https://") {
+		rows = append(rows, statusRow{Part: "certificate", Value: "not pinned"})
 	}
-	if base, err := virtomize.BaseURL(cfg.String("virtomize.host")); err == nil {
-		if t, err := api.NewFileTokenCache(f.TokenCacheDir()).Load(virtomize.CacheKey(base, cfg.String("virtomize.username"))); err == nil && t != nil && t.Valid() {
-			parts = append(parts, "token cached until "+t.Expiry.UTC().Format(time.RFC3339))
+	if err == nil {
+		if t, err := api.NewFileTokenCache(f.TokenCacheDir()).Load(virtomize.CacheKey(base, unit.String("username"))); err == nil && t != nil && t.Valid() {
+			rows = append(rows, statusRow{Part: "token", Value: "cached until " + t.Expiry.UTC().Format(time.RFC3339), Source: "token cache"})
 		}
 	}
-	row["detail"] = strings.Join(parts, "; ")
+	return rows
 }

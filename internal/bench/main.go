@@ -10,10 +10,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -51,7 +53,7 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
-	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, streaming, events)")
+	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming, events)")
 	flag.Parse()
 
 	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
@@ -101,9 +103,9 @@ func (b *bench) run() error {
 		name string
 		run  func(string) error
 	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
-		{"streaming", b.streaming}, {"events", b.events}}
+		{"bulk429", b.bulk429}, {"streaming", b.streaming}, {"events", b.events}}
 	for _, step := range steps {
-		if b.only != "" && !strings.Contains(","+b.only+",", ","+step.name+",") {
+		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
 			continue
 		}
 		if err := step.run(tmp); err != nil {
@@ -175,8 +177,11 @@ func (b *bench) size(string) error {
 }
 
 // pra starts a PRA simulator and returns the environment pointing infra at it.
-func pra(ctx context.Context, tmp string, o prasim.Options) (*prasim.Server, []string, func(), error) {
+func pra(ctx context.Context, tmp string, o prasim.Options, wrap ...func(http.Handler) http.Handler) (*prasim.Server, []string, func(), error) {
 	v, sim := sandbox.NewPRA(o)
+	for _, w := range wrap {
+		v.Handler = w(v.Handler)
+	}
 	sb, err := sandbox.Start(ctx, []sandbox.Vendor{v}, sandbox.Options{})
 	if err != nil {
 		return nil, nil, nil, err
@@ -339,6 +344,21 @@ func (b *bench) markdown(path string) error {
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
+// bulkCreate writes n Jump Groups named "PREFIX i" to a CSV file and times `pra jump-group create --from-file`.
+func (b *bench) bulkCreate(tmp string, env []string, prefix string, n int) (time.Duration, error) {
+	file := filepath.Join(tmp, strings.ToLower(prefix)+".csv")
+	var sb strings.Builder
+	sb.WriteString("name,code_name\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "%s %d,%s%d\n", prefix, i, strings.ToLower(prefix), i)
+	}
+	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
+		return 0, err
+	}
+	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	return d, err
+}
+
 func (b *bench) bulk(tmp string) error {
 	n, loop := 1000, 1000
 	if b.quick {
@@ -350,17 +370,8 @@ func (b *bench) bulk(tmp string) error {
 		return err
 	}
 	defer stop()
-	file := filepath.Join(tmp, "bulk.csv")
-	var sb strings.Builder
-	sb.WriteString("name,code_name\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&sb, "Bench %d,bench%d\n", i, i)
-	}
-	if err := os.WriteFile(file, []byte(sb.String()), 0o600); err != nil {
-		return err
-	}
 	b.logf("bulk: %d creates with --from-file at 20 req/s", n)
-	d, _, err := b.runMeasured(env, b.infra, "pra", "jump-group", "create", "--from-file", file, "--no-journal", "-o", "json")
+	d, err := b.bulkCreate(tmp, env, "Bench", n)
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ type Options struct {
 	// MaxRetryWait is the longest server-requested wait (Retry-After, rate-limit reset) that is honoured;
 	// when the server asks for more, the request fails at once with the 429. 0 = 1 minute.
 	MaxRetryWait time.Duration
+	// RequestFault401, when set, reports whether a 401 answer's body blames the request (unknown parameters or
+	// fields) rather than the token: such a 401 is a usage error, returned without minting a new token.
+	RequestFault401 func(body []byte) bool
 	// Now and Sleep replace the clock used for backoff, Retry-After and the limiters (tests). Sleep must return
 	// ctx.Err() when ctx ends first. nil = real time.
 	Now   func() time.Time
@@ -97,9 +100,10 @@ type Client struct {
 	perSec  *rate.Limiter
 	perHour *rate.Limiter
 
-	mu          sync.Mutex
-	adaptive    *rate.Limiter // slows down when the server reports few remaining requests
-	pausedUntil time.Time     // set from Retry-After / rate-limit reset; every request waits for it
+	mu            sync.Mutex
+	adaptive      *rate.Limiter // slows down when the server reports few remaining requests in a window it names
+	adaptiveUntil time.Time     // end of that window: the pace returns to the documented rate
+	pausedUntil   time.Time     // set from Retry-After / rate-limit reset; every request waits for it
 }
 
 // ParseBaseURL parses a base URL; a bare host (with optional port and path) gets https://.
@@ -393,10 +397,13 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 				}
 				continue
 			}
-			return nil, scrubErr(err, c.red)
+			return nil, Unreachable(r.URL.Host, scrubErr(err, c.red))
 		}
 		c.observe(resp.Header)
 
+		if c.requestFault(resp) {
+			return nil, &UsageError{Err: c.newHTTPError(r, resp)}
+		}
 		if resp.StatusCode == http.StatusUnauthorized && c.opts.Auth != nil && !reauthed && replayable && refreshable(c.opts.Auth) {
 			reauthed = true
 			discard(resp)
@@ -572,6 +579,9 @@ func (c *Client) retryDelay(resp *http.Response, n int) (time.Duration, bool) {
 	if d, ok := c.serverDelay(resp.Header); ok && d > 0 {
 		return d, true
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return c.throttleBackoff(n), false
+	}
 	return c.backoff(n), false
 }
 
@@ -638,90 +648,4 @@ func parseInt(s string) (int64, error) {
 		n = -n
 	}
 	return n, nil
-}
-
-// pause makes every request of this client wait d from now (a 429 applies to all of them).
-func (c *Client) pause(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until := c.now().Add(d); until.After(c.pausedUntil) {
-		c.pausedUntil = until
-	}
-}
-
-// observe adapts to the server's X-RateLimit headers: when the remaining budget gets low (under a tenth of the limit)
-// requests are spread out over the time left; when it is exhausted and a reset time is known, requests pause until then.
-func (c *Client) observe(h http.Header) {
-	remRaw := strings.TrimSpace(h.Get("X-RateLimit-Remaining"))
-	if remRaw == "" {
-		return
-	}
-	remaining, err := parseInt(remRaw)
-	if err != nil {
-		return
-	}
-	limit, limErr := parseInt(strings.TrimSpace(h.Get("X-RateLimit-Limit")))
-	now := c.now()
-	reset, hasReset := parseReset(h.Get("X-RateLimit-Reset"), now)
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case remaining <= 0 && hasReset && reset <= c.maxWait:
-		if until := now.Add(reset); until.After(c.pausedUntil) {
-			c.pausedUntil = until
-		}
-	case limErr == nil && limit > 0 && remaining*10 < limit:
-		window := time.Minute
-		if hasReset && reset > 0 {
-			window = reset
-		}
-		r := rate.Limit(float64(max(remaining, 1)) / window.Seconds())
-		if c.adaptive.Limit() != r {
-			c.tracef("* server reports %d of %d requests left: slowing to %.2f/s\n", remaining, limit, float64(r))
-		}
-		c.adaptive.SetLimitAt(now, r)
-	default:
-		c.adaptive.SetLimitAt(now, rate.Inf)
-	}
-}
-
-// waitTurn waits for any server-imposed pause and for every limiter, honouring ctx.
-func (c *Client) waitTurn(ctx context.Context) error {
-	c.mu.Lock()
-	until := c.pausedUntil
-	c.mu.Unlock()
-	if d := until.Sub(c.now()); d > 0 {
-		c.tracef("* rate limited by the server: waiting %s\n", d.Round(time.Millisecond))
-		if err := c.sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	for _, l := range []*rate.Limiter{c.perSec, c.perHour, c.adaptive} {
-		if err := c.waitLimiter(ctx, l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *Client) waitLimiter(ctx context.Context, l *rate.Limiter) error {
-	if l == nil {
-		return nil
-	}
-	now := c.now()
-	res := l.ReserveN(now, 1)
-	if !res.OK() {
-		return errors.New("rate limiter cannot grant a request")
-	}
-	d := res.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	c.tracef("* client-side rate limit: waiting %s\n", d.Round(time.Millisecond))
-	if err := c.sleep(ctx, d); err != nil {
-		res.CancelAt(c.now())
-		return err
-	}
-	return nil
 }

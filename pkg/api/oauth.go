@@ -403,7 +403,12 @@ func tokenError(tokenURL string, err error, secret string) error {
 		return &AuthError{Err: errors.New(scrubString(text, secret, url.QueryEscape(secret)))}
 	}
 	scrubErr(err, newRedactor(nil))
-	return &AuthError{Err: fmt.Errorf("token request to %s failed: %s", where, scrubString(err.Error(), secret, url.QueryEscape(secret)))}
+	scrubbed := errors.New(scrubString(err.Error(), secret, url.QueryEscape(secret)))
+	if u, perr := url.Parse(tokenURL); perr == nil && Unreachable(u.Host, err) != err {
+		// The site never answered: not a verdict on the credentials.
+		return &UnreachableError{Host: u.Host, Err: fmt.Errorf("token request to %s: %w", where, netCause(err, scrubbed))}
+	}
+	return &AuthError{Err: fmt.Errorf("token request to %s failed: %s", where, scrubbed)}
 }
 
 // StaticToken authorizes every request with a fixed bearer token.

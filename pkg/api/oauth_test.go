@@ -296,9 +296,10 @@ func TestTokenEndpointErrorsAreAuthErrorsWithoutTheSecret(t *testing.T) {
 		t.Errorf("echoing server: %v", err)
 	}
 
-	// An unreachable endpoint is an auth error too.
+	// An unreachable endpoint said nothing about the credentials: exit 1, "cannot reach HOST".
 	cc = &ClientCredentials{TokenURL: "http://127.0.0.1:1/oauth2/token", ClientID: "id", ClientSecret: testClientSecret}
-	if _, err := cc.Token(context.Background()); ExitCode(err) != ExitAuth || strings.Contains(err.Error(), testClientSecret) {
+	if _, err := cc.Token(context.Background()); ExitCode(err) != ExitError || strings.Contains(err.Error(), testClientSecret) ||
+		!strings.HasPrefix(err.Error(), "cannot reach 127.0.0.1:1: ") {
 		t.Errorf("unreachable: %v", err)
 	}
 	cc = &ClientCredentials{TokenURL: ts.URL, ClientID: "id"}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -113,42 +112,26 @@ func (f *Factory) SecretStore() (secrets.Store, error) {
 	}
 }
 
-// Secret resolves a sensitive vendor setting ("pra.client_secret"): environment and --env-file first, then the credential
-// store entry of the selected profile. It returns the value and where it came from; a missing secret is an error that says
-// how to provide one.
-func (f *Factory) Secret(key string) (string, string, error) {
-	cfg, err := f.Config()
+// HTTPOptions returns the HTTP core options of a vendor: its connection unit's TLS trust (else the global settings),
+// timeouts, debug trace and rate limits from configuration.
+func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
+	unit, err := f.Unit(vendor)
 	if err != nil {
-		return "", "", err
+		return api.Options{}, err
 	}
-	if v := cfg.Secret(key); v.IsSet && v.Value != "" {
-		return v.Value, v.Source, nil
-	}
-	vendor := strings.SplitN(key, ".", 2)[0]
-	store, err := f.SecretStore()
-	if err != nil {
-		return "", "", err
-	}
-	s, err := store.Get(vendor, cfg.Profile())
-	if err == nil && s != "" {
-		return s, store.Name() + " (profile " + cfg.Profile() + ")", nil
-	}
-	env := "INFRA_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-	hint := fmt.Sprintf("run `infra auth login %s --profile %s`, or set %s (or pass --env-file)", vendor, cfg.Profile(), env)
-	if errors.Is(err, secrets.ErrUnavailable) {
-		return "", "", &api.AuthError{Err: fmt.Errorf("no %s credential: %v; %s", vendor, err, hint)}
-	}
-	return "", "", &api.AuthError{Err: fmt.Errorf("no %s credential for profile %q: %s", vendor, cfg.Profile(), hint)}
+	return f.HTTPOptionsFor(unit.Unit)
 }
 
-// HTTPOptions returns the HTTP core options shared by every vendor, from configuration (vendor keys override globals).
-func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
+// HTTPOptionsFor is HTTPOptions for a given connection unit (auth login checks a unit before it is saved).
+func (f *Factory) HTTPOptionsFor(unit *config.Unit) (api.Options, error) {
+	vendor := unit.Vendor
 	cfg, err := f.Config()
 	if err != nil {
 		return api.Options{}, err
 	}
+	// The vendor's TLS trust belongs to its connection unit; the global settings apply when the unit sets none.
 	pick := func(key string) string {
-		if v, err := cfg.Get(vendor + "." + key); err == nil && v.IsSet {
+		if v := unit.Get(key); v.IsSet {
 			return v.Value
 		}
 		return cfg.String(key)

@@ -29,13 +29,54 @@ func (c *Config) Set(key, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return fmt.Errorf("%s: empty value (use `infra config unset %s` to remove a setting)", key, key)
 	}
-	v, err := opt.normalize(value)
+	return c.SetAll([][2]string{{key, value}})
+}
+
+// Check validates a value for key as Set would, without writing anything.
+func (c *Config) Check(key, value string) error {
+	opt, err := lookup(key)
 	if err != nil {
-		return fmt.Errorf("%s: %w", key, err)
+		return err
+	}
+	if strings.TrimSpace(value) == "" {
+		return fmt.Errorf("empty value")
+	}
+	_, err = opt.normalize(value)
+	return err
+}
+
+// SetAll saves several settings in one rewrite of the config file: either all of them are written or none is
+// (auth login saves a whole connection unit this way). Each is checked as Set checks it.
+func (c *Config) SetAll(pairs [][2]string) error {
+	type item struct {
+		opt   *option
+		value string
+	}
+	var items []item
+	for _, p := range pairs {
+		opt, err := lookup(p[0])
+		if err != nil {
+			return err
+		}
+		if opt.Sensitive {
+			return fmt.Errorf("%s is a secret and is never stored in the config file", p[0])
+		}
+		v, err := opt.normalize(p[1])
+		if err != nil || strings.TrimSpace(p[1]) == "" {
+			if err == nil {
+				err = fmt.Errorf("empty value")
+			}
+			return fmt.Errorf("%s: %w", p[0], err)
+		}
+		items = append(items, item{opt, v})
+	}
+	if len(items) == 0 {
+		return nil
 	}
 	return c.edit(func(root *yaml.Node) {
-		m := c.target(root, opt, true)
-		setScalar(m, opt.name, v, opt.Type)
+		for _, it := range items {
+			setScalar(c.target(root, it.opt, true), it.opt.name, it.value, it.opt.Type)
+		}
 	})
 }
 

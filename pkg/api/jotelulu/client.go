@@ -195,7 +195,7 @@ func (c *Client) decorate(err error, op Op) error {
 	}
 	switch he.StatusCode {
 	case http.StatusUnauthorized:
-		hints = append(hints, "the API token was refused or has expired: check `infra auth status`, then `infra auth login jotelulu` with a new token from the Jotelulu portal")
+		hints = append(hints, "the API token was refused or has expired: check `infra auth status jotelulu --check`, then `infra auth login jotelulu` with a new token from the Jotelulu portal")
 	case http.StatusNotFound, http.StatusMethodNotAllowed:
 		if op.Source == Inferred && (he.Message == "" || strings.HasPrefix(he.Message, "no operation at") || he.StatusCode == http.StatusMethodNotAllowed) {
 			hints = append(hints, "this path may be one of the inferred ones (see `infra jotelulu api-map`); load the vendor's OpenAPI file with --spec FILE or `infra config set jotelulu.spec FILE`")

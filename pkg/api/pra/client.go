@@ -84,6 +84,9 @@ func BaseURL(host string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// CacheKey identifies the cached token of one API account of one site: (vendor, site, client id), never the secret.
+func CacheKey(base, clientID string) string { return "pra|" + base + "|" + clientID }
+
 // New builds a client. o carries TLS, debug, timeouts; rate limits default to the documented ones.
 func New(o api.Options, s Settings) (*Client, error) {
 	base, err := BaseURL(s.Host)
@@ -101,12 +104,13 @@ func New(o api.Options, s Settings) (*Client, error) {
 		o.RatePerHour = RatePerHour
 	}
 	o.RedactKeys = append(o.RedactKeys, "private_key", "password", "x509_key")
+	o.RequestFault401 = UnrecognizedInput
 	cc := &api.ClientCredentials{
 		TokenURL:     base + "/oauth2/token",
 		ClientID:     s.ClientID,
 		ClientSecret: s.ClientSecret,
 		Cache:        s.Cache,
-		CacheKey:     "pra|" + base + "|" + s.ClientID,
+		CacheKey:     CacheKey(base, s.ClientID),
 		AuthStyle:    oauth2.AuthStyleInHeader,
 		Minted:       s.Minted,
 	}
@@ -157,17 +161,28 @@ func decorate(err error) error {
 			he.Hint = "the API account lacks permission to use the Configuration API: in /login > Management > API Configuration, edit the account and allow Configuration API access"
 		}
 	case http.StatusUnauthorized:
-		if !strings.Contains(string(he.Body), "access_denied") {
-			he.Hint = "PRA answers 401 for unrecognised query parameters or body fields as well as for bad credentials"
+		if UnrecognizedInput(he.Body) {
+			he.Hint = "PRA answers 401 for query parameters or body fields it does not recognise: check their spelling against `infra pra … --help` (no new token was requested)"
 		} else {
-			he.Hint = "the token was refused: check the client id and secret (`infra auth status`), or regenerate the secret"
+			he.Hint = "the token was refused: check the client id and secret with `infra auth status --check`, or regenerate the secret"
 		}
 	case http.StatusMethodNotAllowed:
 		if he.Allow != "" {
 			he.Hint = "allowed methods: " + he.Allow
 		}
 	}
-	return he
+	return err
+}
+
+// UnrecognizedInput reports whether a 401 body blames the request rather than the token: the guide's status-code
+// table says PRA answers 401 for unrecognized query string parameters (GET) and unrecognized body fields (POST,
+// PATCH). An OAuth error body (access_denied, invalid_token) is about the token.
+func UnrecognizedInput(body []byte) bool {
+	b := strings.ToLower(string(body))
+	if strings.Contains(b, "access_denied") || strings.Contains(b, "invalid_token") {
+		return false
+	}
+	return strings.Contains(b, "unrecognized") || strings.Contains(b, "unrecognised")
 }
 
 func isVaultURL(raw string) bool {

@@ -164,6 +164,9 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 		if errors.As(err, &pe) {
 			return nil, pinError(pe)
 		}
+		if ue := api.Unreachable(req.URL.Host, err); ue != err {
+			return nil, ue
+		}
 		return nil, &api.AuthError{Err: fmt.Errorf("token request to %s/token failed: %s%s", c.base, strings.ReplaceAll(err.Error(), c.pass, api.Redacted), untrustedHint(err))}
 	}
 	defer resp.Body.Close()
@@ -316,7 +319,7 @@ func decorate(err error) error {
 	he.Fields = nil
 	switch he.StatusCode {
 	case http.StatusUnauthorized:
-		he.Hint = "the token or the credentials were refused: check `infra auth status` and run `infra auth login virtomize` again"
+		he.Hint = "the token or the credentials were refused: check `infra auth status virtomize --check` and run `infra auth login virtomize` again"
 	case http.StatusForbidden:
 		he.Hint = "the appliance user lacks a permission (see `infra virtomize user current` and `infra virtomize user permissions`), or a licence or resource contingent limit was reached"
 	case http.StatusMethodNotAllowed:

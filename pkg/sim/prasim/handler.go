@@ -98,7 +98,7 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 	// fields (POST, PATCH). Unknown parameters are therefore answered with
 	// 401 and a message naming them, not 400 or 422.
 	query := simutil.ParseQueryOrdered(r.URL.RawQuery)
-	if unknown := unknownParams(query, op); len(unknown) > 0 {
+	if unknown := append(unknownParams(query, op), s.unsupportedParams(query)...); len(unknown) > 0 {
 		simutil.WriteMessage(w, http.StatusUnauthorized,
 			"Unrecognized query string parameter(s): "+strings.Join(unknown, ", ")+".")
 		return

@@ -99,6 +99,8 @@ type Server struct {
 	assoc     map[string]map[string]any // jump-item associations by owner path
 	approvals []Row                     // Jump approval requests
 
+	creds credentialLog // what requests presented, for tests
+
 	denyConfig atomic.Bool // the API account lacks the Configuration API permission
 	denyVault  atomic.Bool // the API account lacks the Vault permission
 
@@ -283,12 +285,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			secret = v
 		}
 	}
+	s.creds.add(Credential{Kind: "client", ClientID: id, Secret: secret})
 	if !ok || !s.credentialsMatch(id, secret) {
 		h.Set("WWW-Authenticate", `Basic realm="oauth"`)
 		simutil.WriteJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "Client authentication failed"})
 		return
 	}
 	t := s.tokens.Mint(id)
+	s.creds.issue(t.Value)
 	simutil.WriteJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: t.Value,
 		TokenType:   "Bearer",
@@ -311,5 +315,6 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
+	s.creds.add(Credential{Kind: "bearer", Token: strings.TrimSpace(tok)})
 	return s.tokens.Lookup(strings.TrimSpace(tok))
 }

@@ -158,11 +158,18 @@ func (f *Factory) HTTPOptions(vendor string) (api.Options, error) {
 		Timeout:    cfg.Duration("timeout"),
 		CACertFile: pick("ca_cert"),
 		Insecure:   pick("insecure") == "true",
-		Warn:       f.IO.ErrOut,
+		Warn:       api.SafeWriter(f.IO.ErrOut),
 		Transport:  f.Transport,
 	}
+	if v := cfg.String("max_response_bytes"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return api.Options{}, &api.UsageError{Err: fmt.Errorf("max_response_bytes: %q is not a positive number of bytes", v)}
+		}
+		o.MaxResponseBytes = n
+	}
 	if cfg.Bool("debug") {
-		o.Debug = f.IO.ErrOut
+		o.Debug = api.SafeWriter(f.IO.ErrOut)
 	}
 	// Client-side rate limits (unset or 0: the vendor client's documented default, none for most vendors).
 	if v := cfg.String(vendor + ".rate_limit"); v != "" {

@@ -37,7 +37,9 @@ const (
 	flagStreaming
 )
 
-func withFlag(ctx context.Context, f requestFlag) context.Context { return context.WithValue(ctx, f, true) }
+func withFlag(ctx context.Context, f requestFlag) context.Context {
+	return context.WithValue(ctx, f, true)
+}
 
 func hasFlag(ctx context.Context, f requestFlag) bool {
 	v, _ := ctx.Value(f).(bool)

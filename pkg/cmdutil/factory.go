@@ -277,9 +277,10 @@ func (f *Factory) Infof(format string, a ...any) {
 	fmt.Fprintf(f.IO.ErrOut, format+"\n", a...)
 }
 
-// Warnf prints a warning on stderr (even with --quiet).
+// Warnf prints a warning on stderr (even with --quiet). Warnings may quote server text: secrets are scrubbed and
+// terminal controls escaped.
 func (f *Factory) Warnf(format string, a ...any) {
-	fmt.Fprintf(f.IO.ErrOut, "warning: "+format+"\n", a...)
+	fmt.Fprintln(f.IO.ErrOut, "warning: "+api.ForTerminal(fmt.Sprintf(format, a...)))
 }
 
 // Context is the command context key holder; commands use cmd.Context().

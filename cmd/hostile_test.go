@@ -511,3 +511,35 @@ func TestHostilePlainHTTPWarning(t *testing.T) {
 		t.Errorf("loopback: exit %d, stderr:\n%s", res.code, res.stderr)
 	}
 }
+
+// TestHostileStalledDownload: item 7. A streamed download may take longer than --timeout while bytes keep coming,
+// and fails once no byte arrives for --timeout; nothing is left at the target.
+func TestHostileStalledDownload(t *testing.T) {
+	const chunks = 8
+	var sent atomic.Int32
+	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="site.nsb"`)
+		for i := 0; i < chunks; i++ {
+			if _, err := w.Write(bytes.Repeat([]byte{'b'}, 1024)); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			sent.Add(1)
+			time.Sleep(200 * time.Millisecond) // 8 × 200ms: longer than --timeout in all, never idle for it
+		}
+		<-r.Context().Done() // then stall
+	})
+	dir := t.TempDir()
+	target := filepath.Join(dir, "backup.nsb")
+	res := runInfra(t, hostileVendors()[0].env(site.URL), "", "--timeout", "1s", "pra", "backup", "-f", target)
+	if res.code == 0 || !strings.Contains(res.stderr, "no data for 1s (--timeout)") {
+		t.Errorf("exit %d, want an idle timeout; stderr:\n%s", res.code, res.stderr)
+	}
+	if n := sent.Load(); n != chunks {
+		t.Errorf("the download was cut after %d of %d chunks: the timeout bounded the whole transfer, not the gaps", n, chunks)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("a partial backup was left at the target")
+	}
+}

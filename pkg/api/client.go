@@ -374,21 +374,21 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		r := req.Clone(ctx)
+		if attempt > 0 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, fmt.Errorf("replaying request body: %w", err)
+			}
+			r.Body = body
+		}
 		turn := time.Now()
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, err
 		}
 		budgetEnd = budgetEnd.Add(time.Since(turn))
 		at := c.startAttempt(ctx, req, budgetEnd)
-		r := req.Clone(at.ctx)
-		if attempt > 0 && req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				at.stop()
-				return nil, fmt.Errorf("replaying request body: %w", err)
-			}
-			r.Body = body
-		}
+		r = r.WithContext(at.ctx)
 		at.wrapUpload(r)
 		if c.opts.Auth != nil {
 			if err := c.opts.Auth.Authorize(ctx, r); err != nil {

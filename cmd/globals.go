@@ -23,7 +23,7 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.BoolVar(&g.Debug, "debug", false, "trace HTTP requests and responses on stderr, secrets redacted")
 	pf.BoolVar(&g.Insecure, "insecure", false, "skip TLS certificate verification (warns)")
 	pf.StringVar(&g.CACert, "ca-cert", "", "trust the CA certificates in PEM `FILE`")
-	pf.DurationVar(&g.Timeout, "timeout", 0, "per-request timeout (default 30s)")
+	pf.DurationVar(&g.Timeout, "timeout", 0, "timeout of each attempt, reading the answer included; for downloads and reports the longest gap without data (default 30s)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only the result: no progress or status lines")
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "answer yes to confirmations (required for irreversible actions without a terminal)")

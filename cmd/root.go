@@ -97,7 +97,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
 		return code
 	}
-	fmt.Fprintln(f.IO.ErrOut, "error: "+err.Error())
+	// The message may carry server text: secrets are scrubbed and terminal controls escaped.
+	fmt.Fprintln(f.IO.ErrOut, "error: "+api.ForTerminal(err.Error()))
 	var ue *api.UsageError
 	if errors.As(err, &ue) && ue.Err != nil && isFlagError(ue.Err) {
 		fmt.Fprintln(f.IO.ErrOut, "run with --help for usage")

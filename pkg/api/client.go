@@ -36,7 +36,7 @@ const (
 type Options struct {
 	BaseURL   string        // scheme://host[:port][/prefix]; a bare host gets https://
 	UserAgent string        // "infra/VERSION"
-	Timeout   time.Duration // per attempt: connecting, TLS and waiting for the response headers; 0 = 30s
+	Timeout   time.Duration // per attempt, reading the answer included (streamed transfers: per gap); 0 = 30s
 	// Insecure skips certificate verification; a one-line warning goes to Warn.
 	Insecure bool
 	// CACertFile names a PEM file whose certificates are trusted in addition to the system roots
@@ -71,6 +71,12 @@ type Options struct {
 	// ctx.Err() when ctx ends first. nil = real time.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// RequestBudget bounds all attempts of one request and the backoff between them; 0 = twice Timeout. Waits the
+	// server asks for (Retry-After) and client-side rate limiting are not counted.
+	RequestBudget time.Duration
+	// MaxResponseBytes caps a JSON answer read by DoJSON; 0 = DefaultMaxResponseBytes.
+	MaxResponseBytes int64
 }
 
 // Authenticator adds credentials to requests.
@@ -137,6 +143,8 @@ func New(o Options) (*Client, error) {
 	if o.Warn == nil {
 		o.Warn = io.Discard
 	}
+	// Warnings and the trace carry server text: secrets are scrubbed and terminal controls escaped on the way out.
+	o.Warn, o.Debug = SafeWriter(o.Warn), SafeWriter(o.Debug)
 	c := &Client{
 		base:       base,
 		opts:       o,
@@ -191,8 +199,9 @@ func New(o Options) (*Client, error) {
 		c.trace = &tracer{w: o.Debug, red: c.red}
 		rt = &traceTransport{base: rt, t: c.trace}
 	}
-	c.raw = &http.Client{Transport: rt, Timeout: o.Timeout}
-	c.hc = &http.Client{Transport: rt}
+	rt = &plainHTTPWarner{next: rt, warn: o.Warn}
+	c.raw = &http.Client{Transport: rt, Timeout: o.Timeout, CheckRedirect: checkRedirect}
+	c.hc = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 
 	if o.RatePerSec > 0 {
 		c.perSec = rate.NewLimiter(rate.Limit(o.RatePerSec), 1)
@@ -283,6 +292,7 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+		c.red.registerBodySecrets(data, contentType)
 	}
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
@@ -363,6 +373,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	reauthed := false
 	retries := 0
+	budgetEnd := time.Now().Add(c.budget())
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -375,30 +386,39 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 			}
 			r.Body = body
 		}
+		turn := time.Now()
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, err
 		}
+		budgetEnd = budgetEnd.Add(time.Since(turn))
+		at := c.startAttempt(ctx, req, budgetEnd)
+		r = r.WithContext(at.ctx)
+		at.wrapUpload(r)
 		if c.opts.Auth != nil {
 			if err := c.opts.Auth.Authorize(ctx, r); err != nil {
+				at.stop()
 				return nil, err
 			}
 		}
 		resp, err := c.hc.Do(r)
 		if err != nil {
+			err = at.fail(err)
 			if ctx.Err() != nil {
 				return nil, scrubErr(err, c.red)
 			}
-			if canRetry && replayable && retries < c.maxRetries && retryableNetErr(err) {
+			if canRetry && replayable && retries < c.maxRetries && retryableNetErr(err) && time.Until(budgetEnd) > c.opts.Timeout/10 {
 				retries++
-				wait := c.backoff(retries)
+				// The retry gets at least half of what is left of the request's budget.
+				wait := min(c.backoff(retries), time.Until(budgetEnd)/2)
 				c.tracef("* %s %s failed (%s); retry %d/%d in %s\n", r.Method, c.red.url(r.URL), scrubErr(err, c.red), retries, c.maxRetries, wait)
 				if err := c.sleep(ctx, wait); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			return nil, Unreachable(r.URL.Host, scrubErr(err, c.red))
+			return nil, Unreachable(r.URL.Host, redirectErr(r, scrubErr(err, c.red)))
 		}
+		at.wrap(resp)
 		c.observe(resp.Header)
 
 		if c.requestFault(resp) {
@@ -414,8 +434,11 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 
 		if retryableStatus(resp.StatusCode, canRetry) && replayable && retries < c.maxRetries {
 			wait, fromServer := c.retryDelay(resp, retries+1)
-			if !fromServer || wait <= c.maxWait {
+			if fromServer && wait <= c.maxWait || !fromServer && wait < time.Until(budgetEnd) {
 				retries++
+				if fromServer {
+					budgetEnd = budgetEnd.Add(wait)
+				}
 				if fromServer && resp.StatusCode == http.StatusTooManyRequests {
 					c.pause(wait)
 				}
@@ -449,7 +472,12 @@ func (c *Client) DoJSON(req *http.Request, out any) (*http.Response, error) {
 	if out == nil || resp.StatusCode == http.StatusNoContent || req.Method == http.MethodHead {
 		return resp, nil
 	}
-	dec := json.NewDecoder(resp.Body)
+	limit := c.opts.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	body := &cappedBody{r: resp.Body, left: limit, err: &LimitError{Method: req.Method, Path: req.URL.Path, Limit: limit}}
+	dec := json.NewDecoder(body)
 	dec.UseNumber()
 	if err := dec.Decode(out); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -457,6 +485,11 @@ func (c *Client) DoJSON(req *http.Request, out any) (*http.Response, error) {
 		}
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		var le *LimitError
+		var te *TimeoutError
+		if errors.As(err, &le) || errors.As(err, &te) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("%s %s: decoding the JSON answer: %w", req.Method, errorPath(c.red.url(req.URL)), err)
 	}
@@ -525,7 +558,8 @@ func retryableNetErr(err error) bool {
 	var ce x509.CertificateInvalidError
 	var ve *tls.CertificateVerificationError
 	var rh tls.RecordHeaderError
-	if errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &he) || errors.As(err, &ce) ||
+	var rd *RedirectError
+	if errors.As(err, &rd) || errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &he) || errors.As(err, &ce) ||
 		errors.As(err, &ve) || errors.As(err, &rh) {
 		return false
 	}

@@ -404,7 +404,7 @@ func TestPerAttemptTimeoutIsRetriedForGET(t *testing.T) {
 		<-r.Context().Done() // never answers; the client gives up and closes the connection
 	}))
 	defer srv.Close()
-	c, fc := newTestClient(t, srv.URL, Options{Timeout: 50 * time.Millisecond, MaxRetries: 2})
+	c, fc := newTestClient(t, srv.URL, Options{Timeout: 50 * time.Millisecond, MaxRetries: 2, RequestBudget: time.Minute})
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/slow", nil)
 	_, err := c.Do(req)
 	var ne net.Error

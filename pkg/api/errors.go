@@ -85,7 +85,7 @@ func (e *HTTPError) Error() string {
 		b.WriteString("\n  allowed methods: ")
 		b.WriteString(e.Allow)
 	}
-	return b.String()
+	return Scrub(b.String())
 }
 
 // errorPath shortens a URL to its path and query for messages.
@@ -138,7 +138,7 @@ func (e *AuthError) Error() string {
 	if e.Err == nil {
 		return "authentication failed"
 	}
-	return e.Err.Error()
+	return Scrub(e.Err.Error())
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }

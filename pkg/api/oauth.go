@@ -188,7 +188,14 @@ func (m *tokenManager) load() *oauth2.Token {
 	if err != nil || !m.valid(t) {
 		return nil
 	}
+	registerToken(t)
 	return t
+}
+
+// registerToken makes the error, warning and trace output hide a token this process holds.
+func registerToken(t *oauth2.Token) {
+	RegisterSecret(t.AccessToken)
+	RegisterSecret(t.RefreshToken)
 }
 
 // token returns a usable token: from memory, from the cache, or freshly minted while holding the cache lock so that
@@ -228,6 +235,7 @@ func (m *tokenManager) token(ctx context.Context) (*oauth2.Token, error) {
 	if t == nil || t.AccessToken == "" {
 		return nil, &AuthError{Err: errors.New("the token endpoint returned no access token")}
 	}
+	registerToken(t)
 	if m.minted != nil {
 		m.minted()
 	}
@@ -293,6 +301,7 @@ type ClientCredentials struct {
 
 func (cc *ClientCredentials) manager() *tokenManager {
 	cc.once.Do(func() {
+		RegisterBasicAuth(cc.ClientID, cc.ClientSecret)
 		cc.m = newTokenManager(cc.mint, cc.Cache, cc.CacheKey, cc.EarlySkew)
 		cc.m.minted = cc.Minted
 	})
@@ -329,26 +338,23 @@ func (cc *ClientCredentials) mint(ctx context.Context) (*oauth2.Token, error) {
 		TokenURL:     cc.TokenURL,
 		AuthStyle:    cc.AuthStyle,
 	}
-	hc := cc.HTTPClient
+	// The token client follows no redirect: the credentials go to the configured token URL or nowhere.
+	base := cc.HTTPClient
+	if base == nil {
+		base = http.DefaultClient
+	}
+	cp := *base
+	cp.CheckRedirect = refuseRedirect
 	if cc.AuthStyle == oauth2.AuthStyleInHeader {
 		// golang.org/x/oauth2 form-escapes the id and secret inside the Basic header. PRA expects them as they
 		// are (its guide encodes a secret containing '+' verbatim), so the header is rewritten with the raw values.
-		base := hc
-		if base == nil {
-			base = http.DefaultClient
-		}
-		cp := *base
 		next := cp.Transport
 		if next == nil {
 			next = http.DefaultTransport
 		}
 		cp.Transport = &rawBasicAuth{next: next, id: cc.ClientID, secret: cc.ClientSecret}
-		hc = &cp
 	}
-	tctx := ctx
-	if hc != nil {
-		tctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
-	}
+	tctx := context.WithValue(ForTokenEndpoint(ctx), oauth2.HTTPClient, &cp)
 	t, err := cfg.Token(tctx)
 	if err == nil {
 		return t, nil
@@ -376,6 +382,10 @@ func tokenError(tokenURL string, err error, secret string) error {
 	where := tokenURL
 	if u, perr := url.Parse(tokenURL); perr == nil {
 		where = newRedactor(nil).url(u)
+	}
+	var rd *RedirectError
+	if errors.As(err, &rd) {
+		return fmt.Errorf("token request to %s: %w", where, rd)
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
@@ -419,6 +429,7 @@ func (s StaticToken) Authorize(_ context.Context, req *http.Request) error {
 	if s.Token == "" {
 		return &AuthError{Err: errors.New("no API token configured")}
 	}
+	RegisterSecret(s.Token)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	return nil
 }

@@ -141,11 +141,18 @@ func (f *Factory) HTTPOptionsFor(unit *config.Unit) (api.Options, error) {
 		Timeout:    cfg.Duration("timeout"),
 		CACertFile: pick("ca_cert"),
 		Insecure:   pick("insecure") == "true",
-		Warn:       f.IO.ErrOut,
+		Warn:       api.SafeWriter(f.IO.ErrOut),
 		Transport:  f.Transport,
 	}
+	if v := cfg.String("max_response_bytes"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return api.Options{}, &api.UsageError{Err: fmt.Errorf("max_response_bytes: %q is not a positive number of bytes", v)}
+		}
+		o.MaxResponseBytes = n
+	}
 	if cfg.Bool("debug") {
-		o.Debug = f.IO.ErrOut
+		o.Debug = api.SafeWriter(f.IO.ErrOut)
 	}
 	// Client-side rate limits (unset or 0: the vendor client's documented default, none for most vendors).
 	if v := cfg.String(vendor + ".rate_limit"); v != "" {
@@ -266,9 +273,10 @@ func (f *Factory) Infof(format string, a ...any) {
 	fmt.Fprintf(f.IO.ErrOut, format+"\n", a...)
 }
 
-// Warnf prints a warning on stderr (even with --quiet).
+// Warnf prints a warning on stderr (even with --quiet). Warnings may quote server text: secrets are scrubbed and
+// terminal controls escaped.
 func (f *Factory) Warnf(format string, a ...any) {
-	fmt.Fprintf(f.IO.ErrOut, "warning: "+format+"\n", a...)
+	fmt.Fprintln(f.IO.ErrOut, "warning: "+api.ForTerminal(fmt.Sprintf(format, a...)))
 }
 
 // Context is the command context key holder; commands use cmd.Context().

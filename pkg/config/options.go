@@ -56,7 +56,8 @@ type spec struct {
 
 var globalSpecs = []spec{
 	{"output", TypeString, "table", "default output format: table, json, yaml, csv or kv", []string{"table", "json", "yaml", "csv", "kv"}},
-	{"timeout", TypeDuration, "30s", "per-request timeout (Go duration such as 45s or 2m; a bare number means seconds)", nil},
+	{"timeout", TypeDuration, "30s", "timeout of each attempt, reading the answer included; for streamed transfers the longest gap without data (Go duration such as 45s or 2m; a bare number means seconds)", nil},
+	{"max_response_bytes", TypeInt, "67108864", "largest JSON answer read, in bytes (default 64 MiB; a bigger answer is an error)", nil},
 	{"no_color", TypeBool, "false", "never colour the output", nil},
 	{"debug", TypeBool, "false", "trace HTTP requests and responses on stderr, with secrets redacted", nil},
 	{"insecure", TypeBool, "false", "skip TLS certificate verification for every vendor", nil},

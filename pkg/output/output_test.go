@@ -273,13 +273,13 @@ func TestTableListOfScalars(t *testing.T) {
 }
 
 func TestTableEscapesControlCharacters(t *testing.T) {
-	v := []any{map[string]any{"name": "a\x1b]0;pwned\x07\tb\r\nc\u0085d"}}
+	v := []any{map[string]any{"name": "a\x1b]0;pwned\x07\tb\r\nc\u0085d\u202eexe.txt\u2066"}}
 	for _, tty := range []bool{false, true} {
 		got := render(t, v, Options{Format: Table, TTY: tty})
-		if strings.ContainsAny(got, "\x1b\x07\t\r\u0085") {
+		if strings.ContainsAny(got, "\x1b\x07\t\r\u0085\u202e\u2066") {
 			t.Errorf("tty=%v: control characters reached the table: %q", tty, got)
 		}
-		if !strings.Contains(got, `a\x1b]0;pwned\x07\tb\r\nc\x85d`) {
+		if !strings.Contains(got, `a\x1b]0;pwned\x07\tb\r\nc\x85d\u202eexe.txt\u2066`) {
 			t.Errorf("tty=%v: escapes missing: %q", tty, got)
 		}
 	}

@@ -2,9 +2,9 @@ package output
 
 import (
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/infractl/infra/pkg/termsafe"
 )
 
 // valueColumn is the column that holds list elements which are not objects.
@@ -71,39 +71,7 @@ func objectFields(m map[string]any, cols []string) []string {
 }
 
 // cellText makes a value safe for a table cell that must stay on one line
-// and must not drive the terminal: control characters are shown as escapes
-// (a newline as \n, ESC as \x1b).
-func cellText(v any) string {
-	s := scalarText(v)
-	clean := true
-	for _, r := range s {
-		if isControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x100 && isControl(r):
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatInt(int64(r)|0x100, 16)[1:])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError
-}
+// and must not drive the terminal: control characters, bidirectional
+// overrides and invalid bytes are shown as escapes (a newline as \n, ESC as
+// \x1b, U+202E as \u202e).
+func cellText(v any) string { return termsafe.Line(scalarText(v)) }

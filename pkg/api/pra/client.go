@@ -296,7 +296,12 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 		}
 		return false, nil
 	}
-	items, hdr, err := c.page(ctx, base+"?"+q.Encode())
+	var guard engine.PageGuard
+	first := base + "?" + q.Encode()
+	if err := guard.Visit(first); err != nil {
+		return err
+	}
+	items, hdr, err := c.page(ctx, first)
 	if err != nil {
 		return err
 	}
@@ -312,6 +317,9 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 			need := page + (opts.Limit-seen+per-1)/per
 			last = min(last, need)
 		}
+		if err := guard.Allow(last - page + 1); err != nil {
+			return err
+		}
 		return c.concurrentPages(ctx, base, q, page+1, last, deliver)
 	}
 	next := NextLink(hdr.Get("Link"))
@@ -319,6 +327,9 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 		// Keep requests on the configured site even if the Link header names another host.
 		if u, err := url.Parse(next); err == nil {
 			next = u.RequestURI()
+		}
+		if err := guard.Visit(next); err != nil {
+			return err
 		}
 		items, hdr, err := c.page(ctx, next)
 		if err != nil {
@@ -468,7 +479,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 			}
 		}
 	}
-	req, err := c.request(ctx, call.Op.Method, call.Path(), call.Query, nil)
+	req, err := c.request(api.Streaming(ctx), call.Op.Method, call.Path(), call.Query, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/infractl/infra/pkg/api"
 )
 
 // ReportKind says what a report returns.
@@ -293,7 +295,8 @@ func (c *Client) Report(ctx context.Context, s *ReportSpec, q url.Values) (*Repo
 		p[k] = v
 	}
 	p.Set("generate_report", s.WireName())
-	resp, err := c.xmlRequest(ctx, http.MethodGet, ReportingPath, p)
+	// Reports are streamed: --timeout bounds each gap in the transfer, not the whole report.
+	resp, err := c.xmlRequest(api.Streaming(ctx), http.MethodGet, ReportingPath, p)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +425,7 @@ func (f *File) Close() error { return f.closer.Close() }
 // openFile sends a request whose answer is a file. An XML answer instead (an <error> element, with status 200) is
 // read and returned as an error before anything is written.
 func (c *Client) openFile(ctx context.Context, method, path string, params url.Values, apiName, action, ns, fallback string) (*File, error) {
-	resp, err := c.xmlRequest(ctx, method, path, params)
+	resp, err := c.xmlRequest(api.Streaming(ctx), method, path, params)
 	if err != nil {
 		return nil, err
 	}

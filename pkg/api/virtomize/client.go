@@ -150,7 +150,8 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 		return nil, &api.AuthError{Err: errors.New("no Virtomize password: set INFRA_VIRTOMIZE_PASSWORD, or run `infra auth login virtomize`")}
 	}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.user}, "client_secret": {c.pass}}
-	req, err := c.core.NewRequest(ctx, http.MethodPost, "/token", form)
+	api.RegisterSecret(c.pass)
+	req, err := c.core.NewRequest(api.ForTokenEndpoint(ctx), http.MethodPost, "/token", form)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +164,10 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 		var pe *api.PinError
 		if errors.As(err, &pe) {
 			return nil, pinError(pe)
+		}
+		var rd *api.RedirectError
+		if errors.As(err, &rd) {
+			return nil, fmt.Errorf("POST /token: %w", rd)
 		}
 		if ue := api.Unreachable(req.URL.Host, err); ue != err {
 			return nil, ue
@@ -191,7 +196,7 @@ func (c *Client) mint(ctx context.Context) (*oauth2.Token, error) {
 
 // Destroy revokes token at the appliance (POST /destroy with access_token form-encoded).
 func (c *Client) Destroy(ctx context.Context, token string) error {
-	req, err := c.core.NewRequest(ctx, http.MethodPost, "/destroy", url.Values{"access_token": {token}})
+	req, err := c.core.NewRequest(api.ForTokenEndpoint(ctx), http.MethodPost, "/destroy", url.Values{"access_token": {token}})
 	if err != nil {
 		return err
 	}
@@ -540,7 +545,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 			}
 		}
 	}
-	req, err := c.newRequest(ctx, call.Op.Method, call.Path(), nil)
+	req, err := c.newRequest(api.Streaming(ctx), call.Op.Method, call.Path(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -596,7 +601,7 @@ func (c *Client) Restore(ctx context.Context, path string) (any, error) {
 	headStr := head.String()
 	tail := "\r\n--" + mw.Boundary() + "--\r\n"
 	size := st.Size()
-	req, err := c.core.NewRequest(ctx, http.MethodPost, "/backup", nil)
+	req, err := c.core.NewRequest(api.Streaming(ctx), http.MethodPost, "/backup", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 // joteluluOps returns the operation table in effect: the built-in one, or the built-in one with method and path
 // taken from the OpenAPI document named by --spec or the profile's jotelulu.spec. It also returns the per-operation
 // outcome of the spec and the file used ("" when none).
-func joteluluOps(f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResult, map[string]jot.SpecOp, string, error) {
+func joteluluOps(ctx context.Context, f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResult, map[string]jot.SpecOp, string, error) {
 	path := specFlag
 	if path == "" {
 		cfg, err := f.Config()
@@ -32,8 +34,18 @@ func joteluluOps(f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResul
 	if path == "" {
 		return jot.Ops(), nil, nil, "", nil
 	}
-	spec, err := jot.LoadSpec(path)
+	var o api.Options
+	if jot.IsSpecURL(path) {
+		var err error
+		if o, err = f.HTTPOptions("jotelulu"); err != nil {
+			return nil, nil, nil, path, err
+		}
+	}
+	spec, err := jot.LoadSpec(ctx, o, path)
 	if err != nil {
+		if jot.IsSpecURL(path) {
+			return nil, nil, nil, path, fmt.Errorf("--spec %s: %w", path, err)
+		}
 		return nil, nil, nil, path, &api.UsageError{Err: fmt.Errorf("--spec %s: %w", path, err)}
 	}
 	ops, res := jot.ApplySpec(jot.Ops(), spec)
@@ -42,7 +54,7 @@ func joteluluOps(f *cmdutil.Factory, specFlag string) ([]jot.Op, []jot.SpecResul
 
 // joteluluClient builds the client from configuration: host from flags/env/config (no default), the token from the
 // environment, --env-file or the credential store.
-func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
+func joteluluClient(ctx context.Context, f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 	unit, err := f.Unit("jotelulu")
 	if err != nil {
 		return nil, err
@@ -51,7 +63,7 @@ func joteluluClient(f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 	if _, err := jot.BaseURL(host); err != nil {
 		return nil, unitHint(unit, err)
 	}
-	ops, res, _, path, err := joteluluOps(f, specFlag)
+	ops, res, _, path, err := joteluluOps(ctx, f, specFlag)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +105,7 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 ` + "`infra config set jotelulu.spec FILE`" + `) to take method and path from it.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.PersistentFlags().StringVar(&specFlag, "spec", "", "take method and path of each operation from this OpenAPI `FILE` (JSON or YAML)")
+	cmd.PersistentFlags().StringVar(&specFlag, "spec", "", "take method and path of each operation from this OpenAPI `FILE` (JSON or YAML), or from an http(s) URL fetched without credentials")
 	cat := jotcat.New()
 	for _, g := range cat.Groups {
 		cmd.AddCommand(joteluluGroup(f, cat, g, &specFlag))
@@ -155,7 +167,7 @@ func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *engine.Op, noun stri
 			if err := sc.check(f); err != nil {
 				return nil, err
 			}
-			cl, err := joteluluClient(f, *specFlag)
+			cl, err := joteluluClient(ctx, f, *specFlag)
 			if err != nil {
 				return nil, err
 			}
@@ -241,6 +253,57 @@ func (s *scope) check(f *cmdutil.Factory) error {
 	return nil
 }
 
+// contextFlags names the flag that gives each context path parameter; their values may be names, resolved by listing.
+var contextFlags = map[string]string{
+	jot.ParamOrganization: "--organization",
+	jot.ParamSubscription: "--subscription",
+	jot.ParamInstance:     "--instance",
+	jot.ParamMainNetwork:  "--network",
+}
+
+// checkIDs refuses path values that would change the request path (see jot.CheckID) before anything is sent, with a
+// usage error naming the flag or argument. Before resolution (resolved=false) the positional ids and the context
+// flags are checked; names that resolve by listing (context flags, instances, user e-mail addresses) only need to be
+// valid names then. After resolution every value must be a valid id.
+func (s *scope) checkIDs(op *engine.Op, params map[string]string, resolved bool) error {
+	label := map[string]string{}
+	for _, a := range op.Args {
+		label[a.Param] = a.Name
+	}
+	values := map[string]string{}
+	for k, v := range params {
+		values[k] = v
+	}
+	if !resolved {
+		for k, v := range map[string]string{jot.ParamSubscription: s.sub, jot.ParamInstance: s.inst, jot.ParamMainNetwork: s.network, jot.ParamOrganization: s.org} {
+			if s.needs(k) && v != "" {
+				values[k] = strings.TrimSpace(v)
+			}
+		}
+	}
+	var problems []string
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		name := label[k]
+		if name == "" {
+			name = contextFlags[k]
+		}
+		if name == "" {
+			name = k
+		}
+		check := jot.CheckID
+		if _, byName := contextFlags[k]; !resolved && (byName || k == jot.ParamUser) {
+			check = jot.CheckName
+		}
+		if err := check(values[k]); err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q: %v", name, values[k], err))
+		}
+	}
+	if len(problems) > 0 {
+		return usageErrorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 // scopedBackend fills in and resolves the context of a call, dispatches the firewall delete, and waits.
 type scopedBackend struct {
 	f   *cmdutil.Factory
@@ -264,10 +327,16 @@ func (b *scopedBackend) prepare(ctx context.Context, call *engine.Call) (*engine
 	if err := validateBody(call.Op.ID, cl.Body); err != nil {
 		return nil, err
 	}
+	if err := b.sc.checkIDs(call.Op, cl.PathParams, false); err != nil {
+		return nil, err
+	}
 	if b.sc.password != "" {
 		cl.Body["password"] = b.sc.password
 	}
 	if err := b.res.fill(ctx, cl.PathParams); err != nil {
+		return nil, err
+	}
+	if err := b.sc.checkIDs(call.Op, cl.PathParams, true); err != nil {
 		return nil, err
 	}
 	if err := b.res.body(ctx, call.Op.ID, cl.PathParams, cl.Body); err != nil {

@@ -19,7 +19,7 @@ func newJoteluluAPIMapCmd(f *cmdutil.Factory, cat *jotcat.Catalog, specFlag *str
 documented (seen in the public reference) or inferred (built from the documented conventions), and the command
 that sends it.
 
-With --spec FILE (or the profile setting jotelulu.spec) the vendor's OpenAPI document is loaded: the spec column
+With --spec FILE or URL (or the profile setting jotelulu.spec) the vendor's OpenAPI document is loaded: the spec column
 says, per operation, whether the document confirmed the built-in method and path, changed them (the "builtin"
 field keeps the old pair), or does not list the operation. A summary goes to stderr.`,
 		Example: `  infra jotelulu api-map
@@ -29,7 +29,7 @@ field keeps the old pair), or does not list the operation. A summary goes to std
 			if err := f.ValidateOutput(); err != nil {
 				return err
 			}
-			ops, res, spec, path, err := joteluluOps(f, *specFlag)
+			ops, res, spec, path, err := joteluluOps(c.Context(), f, *specFlag)
 			if err != nil {
 				return err
 			}

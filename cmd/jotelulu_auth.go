@@ -32,7 +32,7 @@ func checkJotelulu(ctx context.Context, f *cmdutil.Factory, _ *cmdutil.Conn, sec
 	if exp, err := jot.TokenExpiry(secret); err == nil && !exp.After(time.Now()) {
 		return &api.AuthError{Err: fmt.Errorf("the token expired at %s", exp.Format(time.RFC3339))}
 	}
-	cl, err := joteluluClient(f, "")
+	cl, err := joteluluClient(ctx, f, "")
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,15 @@ func (t *fileTarget) flags(c *cobra.Command, what string) {
 	c.Flags().BoolVar(&t.force, "force", false, "replace an existing file")
 }
 
+// namesFile reports whether -f names a file (not stdout, not a directory where the appliance's name is used).
+func (t *fileTarget) namesFile() bool {
+	if t.path == "" || t.path == "-" || strings.HasSuffix(t.path, "/") || strings.HasSuffix(t.path, string(os.PathSeparator)) {
+		return false
+	}
+	st, err := os.Stat(t.path)
+	return err != nil || !st.IsDir()
+}
+
 // precheck fails before anything is sent when a named target file exists and --force is not set.
 func (t *fileTarget) precheck() error {
 	if t.path == "" || t.path == "-" {

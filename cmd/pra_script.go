@@ -3,7 +3,9 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -12,10 +14,32 @@ import (
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/download"
 )
 
-// openWith opens a file or URL with the platform's handler. Tests replace the program through INFRA_OPEN_COMMAND.
-func openWith(f *cmdutil.Factory, target string) error {
+// openFile hands a generated script to the desktop. Only a BRCS script is ever opened (never a file the desktop
+// would run as a program or open with another application), and only a regular file, not a link.
+func openFile(f *cmdutil.Factory, path string) error {
+	if !brcsName(filepath.Base(path)) {
+		return fmt.Errorf("--open: %s is not a BRCS script (.brcs or .brcs-SITE); it was saved but not opened", path)
+	}
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("--open: %s is not a regular file; it was not opened", path)
+	}
+	return launch(f, path)
+}
+
+// openURL opens an http(s) URL in the browser.
+func openURL(f *cmdutil.Factory, u string) error {
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return fmt.Errorf("--open: %q is not an http(s) URL; it was not opened", u)
+	}
+	return launch(f, u)
+}
+
+// launch runs the platform's handler on target, with the secret variables removed from its environment. Tests
+// replace the program through INFRA_OPEN_COMMAND.
+func launch(f *cmdutil.Factory, target string) error {
 	var name string
 	var args []string
 	if v := f.Getenv("INFRA_OPEN_COMMAND"); v != "" {
@@ -34,12 +58,50 @@ func openWith(f *cmdutil.Factory, target string) error {
 	if err != nil {
 		return fmt.Errorf("--open: %s was not found, so %s cannot be opened here; open it yourself", name, target)
 	}
-	cmd := exec.Command(path, append(args, target)...)
+	cmd := cmdutil.Command(path, append(args, target)...)
 	cmd.Stdout, cmd.Stderr = f.IO.ErrOut, f.IO.ErrOut
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("--open: %s %s: %w", name, target, err)
 	}
 	return nil
+}
+
+// brcsName reports whether a file name has the extension of a BeyondTrust Console Script: ".brcs", or
+// ".brcs-<companySiteName>" as the appliance names them (the site name holds letters, digits, '-' and '_' only, so
+// no other extension such as ".com" can hide behind it).
+func brcsName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	site, ok := strings.CutPrefix(ext, ".brcs")
+	if !ok || len(name) == len(ext) {
+		return false
+	}
+	if site == "" {
+		return true
+	}
+	site, ok = strings.CutPrefix(site, "-")
+	if !ok || site == "" {
+		return false
+	}
+	for _, r := range site {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// scriptFileName is the name a generated script is saved under: the appliance's name when it is a BRCS script name,
+// otherwise ACTION.brcs (a server that suggests "Invoice.bat" does not get an executable onto the desktop).
+func scriptFileName(f *cmdutil.Factory, suggested, action string) string {
+	name := download.Sanitize(suggested)
+	if brcsName(name) {
+		return name
+	}
+	fallback := action + ".brcs"
+	if name != "" {
+		f.Warnf("the appliance named the script %q, which is not a BRCS script name; saving it as %s", name, fallback)
+	}
+	return fallback
 }
 
 func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
@@ -154,6 +216,8 @@ file contains the password in plain text (the guide's warning): keep it private.
 			}
 			if open && t.path == "-" {
 				problems = append(problems, "--open needs a file: it cannot open stdout")
+			} else if open && !web && t.namesFile() && !brcsName(filepath.Base(t.path)) {
+				problems = append(problems, fmt.Sprintf("--open opens only BRCS scripts: name the file with a .brcs extension (not %s)", filepath.Base(t.path)))
 			}
 			cm, err := parseCustom(custom)
 			if err != nil {
@@ -198,7 +262,7 @@ file contains the password in plain text (the guide's warning): keep it private.
 					u := cl.WebConsoleURL(q)
 					fmt.Fprintln(f.IO.Out, u)
 					if open {
-						return openWith(f, u)
+						return openURL(f, u)
 					}
 					return nil
 				}
@@ -206,12 +270,13 @@ file contains the password in plain text (the guide's warning): keep it private.
 				if err != nil {
 					return err
 				}
+				file.Name = scriptFileName(f, file.Name, a.Name)
 				res, err := t.save(ctx, f, file, "script")
 				if err != nil {
 					return err
 				}
 				if open {
-					return openWith(f, res.File)
+					return openFile(f, res.File)
 				}
 				return nil
 			})(c, args)

@@ -15,9 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // DefaultEarlySkew is how long before its expiry a token is replaced.
@@ -37,8 +38,10 @@ type TokenCache interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
-// NewFileTokenCache returns a TokenCache keeping one JSON file (mode 0600) per key in dir (created with mode 0700).
-// File names are derived from a hash of the key; locks are taken on a sibling ".lock" file.
+// NewFileTokenCache returns a TokenCache keeping one JSON file (mode 0600) per key in dir. dir and its parent (infra's
+// cache directory) are created with mode 0700 and refused when another user could change them. File names are derived
+// from a hash of the key; locks are taken on a sibling ".lock" file. Token and lock files are opened without
+// following symbolic links: a link, or any file that is not a regular file of the current user, is an error.
 func NewFileTokenCache(dir string) TokenCache { return &fileTokenCache{dir: dir} }
 
 type fileTokenCache struct{ dir string }
@@ -51,13 +54,30 @@ type cachedToken struct {
 	Expiry       time.Time `json:"expiry,omitzero"`
 }
 
+// maxCachedToken bounds a cache file; real entries are a few kilobytes.
+const maxCachedToken = 1 << 20
+
 func (c *fileTokenCache) path(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return filepath.Join(c.dir, hex.EncodeToString(sum[:16])+".json")
 }
 
+// prepare makes the cache directory and its parent private (see fsutil.PrivateDir).
+func (c *fileTokenCache) prepare() error {
+	if err := fsutil.PrivateDir(filepath.Dir(c.dir)); err != nil {
+		return fmt.Errorf("token cache: %w", err)
+	}
+	if err := fsutil.PrivateDir(c.dir); err != nil {
+		return fmt.Errorf("token cache: %w", err)
+	}
+	return nil
+}
+
 func (c *fileTokenCache) Load(key string) (*oauth2.Token, error) {
-	b, err := os.ReadFile(c.path(key))
+	if err := c.prepare(); err != nil {
+		return nil, err
+	}
+	b, err := fsutil.ReadFile(c.path(key), maxCachedToken)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -69,47 +89,34 @@ func (c *fileTokenCache) Load(key string) (*oauth2.Token, error) {
 		// A damaged or foreign entry is as good as none; it gets overwritten on the next Store.
 		return nil, nil
 	}
-	return &oauth2.Token{AccessToken: ct.AccessToken, TokenType: ct.TokenType, RefreshToken: ct.RefreshToken, Expiry: ct.Expiry}, nil
+	t := &oauth2.Token{AccessToken: ct.AccessToken, TokenType: ct.TokenType, RefreshToken: ct.RefreshToken, Expiry: ct.Expiry}
+	if checkToken(t) != nil {
+		// A token that cannot go into a header would break every run until it expires: drop it.
+		_ = c.Delete(key)
+		return nil, nil
+	}
+	return t, nil
 }
 
 func (c *fileTokenCache) Store(key string, t *oauth2.Token) error {
 	if t == nil {
 		return c.Delete(key)
 	}
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return fmt.Errorf("creating token cache directory: %w", err)
+	if err := checkToken(t); err != nil {
+		return err
+	}
+	if err := c.prepare(); err != nil {
+		return err
 	}
 	b, err := json.Marshal(cachedToken{Key: key, AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry})
 	if err != nil {
 		return err
 	}
-	// Write to a private temporary file and rename it, so readers never see half a token.
-	f, err := os.CreateTemp(c.dir, ".token-*")
-	if err != nil {
+	// Written to a private temporary file renamed over the entry (a link there is replaced, never followed), so
+	// readers never see half a token.
+	if err := fsutil.ReplaceFile(c.path(key), b, 0o600); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		f.Close()
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if err := os.Rename(tmp, c.path(key)); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	ok = true
 	return nil
 }
 
@@ -122,21 +129,33 @@ func (c *fileTokenCache) Delete(key string) error {
 }
 
 func (c *fileTokenCache) Lock(ctx context.Context, key string) (func(), error) {
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating token cache directory: %w", err)
-	}
-	fl := flock.New(strings.TrimSuffix(c.path(key), ".json")+".lock", flock.SetPermissions(0o600))
-	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil {
+	if err := c.prepare(); err != nil {
 		return nil, err
 	}
-	if !ok {
+	f, err := fsutil.Lock(ctx, strings.TrimSuffix(c.path(key), ".json")+".lock", 20*time.Millisecond)
+	if err != nil {
+		if errors.Is(err, fsutil.ErrUnsafe) {
+			return nil, fmt.Errorf("token cache: %w", err)
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errors.New("token cache lock not acquired")
+		return nil, err
 	}
-	return func() { _ = fl.Unlock() }, nil
+	return func() { _ = fsutil.Unlock(f) }, nil
+}
+
+// checkToken refuses a token that cannot travel in an Authorization header as it is: anything but visible ASCII
+// (control characters such as CR and LF would inject header lines; Go refuses them and every request would fail).
+func checkToken(t *oauth2.Token) error {
+	for _, s := range []string{t.AccessToken, t.TokenType} {
+		for i := 0; i < len(s); i++ {
+			if s[i] <= ' ' || s[i] >= 0x7f {
+				return &AuthError{Err: errors.New("the token endpoint answered a token containing control characters, spaces or non-ASCII bytes; it was refused and not cached")}
+			}
+		}
+	}
+	return nil
 }
 
 // TokenFunc mints a new token.
@@ -180,16 +199,21 @@ func (m *tokenManager) valid(t *oauth2.Token) bool {
 	return t.Expiry.IsZero() || m.now().Add(m.skew).Before(t.Expiry)
 }
 
-func (m *tokenManager) load() *oauth2.Token {
+// load returns the cached token when it is still valid. Only an unsafe cache (a link, a file or directory another
+// user could change) is an error: any other trouble with the cache just means minting a new token.
+func (m *tokenManager) load() (*oauth2.Token, error) {
 	if m.cache == nil {
-		return nil
+		return nil, nil
 	}
 	t, err := m.cache.Load(m.key)
+	if errors.Is(err, fsutil.ErrUnsafe) {
+		return nil, err
+	}
 	if err != nil || !m.valid(t) {
-		return nil
+		return nil, nil
 	}
 	registerToken(t)
-	return t
+	return t, nil
 }
 
 // registerToken makes the error, warning and trace output hide a token this process holds.
@@ -208,9 +232,9 @@ func (m *tokenManager) token(ctx context.Context) (*oauth2.Token, error) {
 	if m.valid(m.tok) {
 		return m.tok, nil
 	}
-	if t := m.load(); t != nil {
+	if t, err := m.load(); t != nil || err != nil {
 		m.tok = t
-		return t, nil
+		return t, err
 	}
 	if m.cache != nil {
 		lctx, cancel := context.WithTimeout(ctx, lockWait)
@@ -219,12 +243,15 @@ func (m *tokenManager) token(ctx context.Context) (*oauth2.Token, error) {
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if errors.Is(err, fsutil.ErrUnsafe) {
+			return nil, err
+		}
 		if err == nil {
 			defer unlock()
 			// Another process may have minted while this one waited for the lock.
-			if t := m.load(); t != nil {
+			if t, err := m.load(); t != nil || err != nil {
 				m.tok = t
-				return t, nil
+				return t, err
 			}
 		}
 	}
@@ -234,6 +261,9 @@ func (m *tokenManager) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	if t == nil || t.AccessToken == "" {
 		return nil, &AuthError{Err: errors.New("the token endpoint returned no access token")}
+	}
+	if err := checkToken(t); err != nil {
+		return nil, err
 	}
 	registerToken(t)
 	if m.minted != nil {

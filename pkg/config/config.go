@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // LoadOptions says where settings come from besides the defaults.
@@ -118,7 +120,15 @@ func Load(o LoadOptions) (*Config, error) {
 	if o.ConfigFile != "" {
 		c.path = expandHome(o.ConfigFile, getenv)
 	} else {
-		c.path = filepath.Join(configDir(getenv), "config.yaml")
+		dir := configDir(getenv)
+		c.path = filepath.Join(dir, "config.yaml")
+		// The default config directory holds the settings that say where credentials are sent: another user must
+		// not be able to change it.
+		if _, err := os.Stat(dir); err == nil {
+			if err := fsutil.PrivateDir(dir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	fd, err := readConfigFile(c.path)
 	if err != nil {

@@ -74,7 +74,7 @@ var vendorSpecs = []spec{
 	{"insecure", TypeBool, "", "skip TLS certificate verification for this vendor (default: the global insecure)", nil},
 	{"ca_cert", TypeString, "", "PEM file of extra CA certificates for this vendor (default: the global ca_cert)", nil},
 	{"fingerprint", TypeString, "", "expected TLS certificate fingerprint, such as sha256:<hex>", nil},
-	{"spec", TypeString, "", "API description file to use instead of the built-in one", nil},
+	{"spec", TypeString, "", "API description file, or http(s) URL fetched without credentials, to use instead of the built-in one", nil},
 	{"rate_limit", TypeFloat, "", "client-side limit on requests per second (0 or unset: no limit)", nil},
 	{"rate_limit_hour", TypeInt, "", "client-side limit on requests per hour (0 or unset: no limit)", nil},
 }

@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/infractl/infra/pkg/config/internal/fsutil"
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // Set saves key in the config file: vendor keys in the selected profile, global keys at the top level. The value is

@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
+	"github.com/infractl/infra/internal/fsutil"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/progress"
 )
@@ -103,41 +105,55 @@ func Check(o Options) (string, error) {
 	return target, nil
 }
 
+// PartFile is where Save writes a download before renaming it into place: ".NAME.part" next to the target. The name
+// depends only on the target, so a part file left by a killed download is found, and replaced, by the next download
+// to the same place.
+func PartFile(target string) string {
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".part")
+}
+
+// commitLocked says whether the part file can be renamed while it is open and locked (Windows refuses to rename an
+// open file: there the lock is released just before the rename).
+const commitLocked = runtime.GOOS != "windows"
+
 // Save streams r into the target file atomically. On any error, including ctx cancellation and a short body, the
-// temporary file is removed and an existing target is left untouched.
+// part file is removed and an existing target is left untouched. The part file is locked while it is written: a
+// second download to the same target at the same time fails at once, and a stale part file of a download that was
+// killed (its lock died with it) is truncated and reused, then renamed or removed like any other.
 func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	target, err := Check(o)
 	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.part")
+	part := PartFile(target)
+	tmp, err := fsutil.TryLock(part)
+	if errors.Is(err, fsutil.ErrLocked) {
+		return nil, fmt.Errorf("another download to %s is in progress (%s is locked)", target, part)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	locked := true
+	release := func() {
+		if locked {
+			_ = fsutil.Unlock(tmp)
+			locked = false
+		}
 	}
 	done := false
 	defer func() {
 		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			os.Remove(part)
 		}
+		release()
 	}()
-	var w io.Writer = tmp
-	var bar *progress.Bar
-	if o.Progress != nil {
-		bar = progress.NewBytes(o.Progress, true, o.Size, o.Label)
-		w = io.MultiWriter(tmp, bar)
-		defer bar.Finish()
+	if err := tmp.Truncate(0); err != nil {
+		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	n, err := io.Copy(w, ctxReader{ctx, r})
+	n, err := copyTo(ctx, tmp, r, o)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("download interrupted after %d bytes: %w", n, err)
-	}
-	if o.Size >= 0 && n != o.Size {
-		return nil, fmt.Errorf("download incomplete: got %d of %d bytes; nothing was saved", n, o.Size)
+		return nil, err
 	}
 	if o.NonEmpty && n == 0 {
 		return nil, errors.New("download empty: the server sent 0 bytes; nothing was saved")
@@ -145,22 +161,10 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	if err := tmp.Sync(); err != nil {
 		return nil, err
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
+	if !commitLocked {
+		release()
 	}
-	if !o.Force {
-		// Re-check: another process may have created the file meanwhile. Link fails if it exists.
-		if err := os.Link(tmp.Name(), target); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return nil, &api.UsageError{Err: fmt.Errorf("%s already exists: use --force to replace it", target)}
-			}
-			if err := os.Rename(tmp.Name(), target); err != nil {
-				return nil, err
-			}
-		} else {
-			os.Remove(tmp.Name())
-		}
-	} else if err := os.Rename(tmp.Name(), target); err != nil {
+	if err := commit(part, target, o.Force); err != nil {
 		return nil, err
 	}
 	done = true
@@ -170,6 +174,41 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 		abs = target
 	}
 	return &Result{File: abs, Bytes: n}, nil
+}
+
+// copyTo streams r into w (with the progress bar, if any) and checks the byte count.
+func copyTo(ctx context.Context, w io.Writer, r io.Reader, o Options) (int64, error) {
+	if o.Progress != nil {
+		bar := progress.NewBytes(o.Progress, true, o.Size, o.Label)
+		w = io.MultiWriter(w, bar)
+		defer bar.Finish()
+	}
+	n, err := io.Copy(w, ctxReader{ctx, r})
+	if err != nil {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		return n, fmt.Errorf("download interrupted after %d bytes: %w", n, err)
+	}
+	if o.Size >= 0 && n != o.Size {
+		return n, fmt.Errorf("download incomplete: got %d of %d bytes; nothing was saved", n, o.Size)
+	}
+	return n, nil
+}
+
+// commit moves the complete part file to target. Without force it never replaces a file that appeared meanwhile
+// (link fails when the target exists).
+func commit(part, target string, force bool) error {
+	if force {
+		return os.Rename(part, target)
+	}
+	if err := os.Link(part, target); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return &api.UsageError{Err: fmt.Errorf("%s already exists: use --force to replace it", target)}
+		}
+		return os.Rename(part, target)
+	}
+	return os.Remove(part)
 }
 
 // WriteFileAtomic replaces path with data: written to a temporary file beside it, synced, renamed into place, and

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -181,5 +182,33 @@ func TestSpecApply(t *testing.T) {
 	}
 	if _, err := ParseSpec([]byte(`{"openapi":"3.0.0","paths":{"/a":{"get":{"operationId":"x"}},"/b":{"get":{"operationId":"X"}}}}`)); err == nil {
 		t.Error("duplicate operationId accepted")
+	}
+}
+
+// A spec given as a URL is fetched with no credentials, even from a client whose options carry the API token.
+func TestFetchSpecSendsNoCredentials(t *testing.T) {
+	var auth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = append(auth, r.Header.Get("Authorization"))
+		fmt.Fprint(w, `{"openapi":"3.0.0","paths":{"/x":{"get":{"operationId":"listapplicationtags"}}}}`)
+	}))
+	defer srv.Close()
+	o := api.Options{Auth: api.StaticToken{Token: "jwt-secret"}}
+	spec, err := LoadSpec(context.Background(), o, srv.URL+"/spec.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec["listapplicationtags"].Path != "/x" {
+		t.Errorf("spec %v", spec)
+	}
+	if len(auth) != 1 || auth[0] != "" {
+		t.Errorf("Authorization headers at the spec host: %q", auth)
+	}
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(make([]byte, MaxSpecSize+1))
+	}))
+	defer big.Close()
+	if _, err := LoadSpec(context.Background(), api.Options{}, big.URL); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized spec: %v", err)
 	}
 }

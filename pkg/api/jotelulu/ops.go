@@ -4,9 +4,11 @@
 package jotelulu
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Source says how much is known about an operation's method and path.
@@ -421,7 +423,7 @@ func (o Op) PathParams() []string {
 }
 
 // Expand fills the path placeholders with values, escaping each one as a
-// single path segment. A missing or empty value is an error.
+// single path segment. A missing or empty value, or one CheckID refuses, is an error.
 func (o Op) Expand(values map[string]string) (string, error) {
 	segs := strings.Split(o.Path, "/")
 	for i, seg := range segs {
@@ -432,6 +434,9 @@ func (o Op) Expand(values map[string]string) (string, error) {
 		v := values[name]
 		if v == "" {
 			return "", fmt.Errorf("%s: missing value for path parameter %s", o.ID, name)
+		}
+		if err := CheckID(v); err != nil {
+			return "", fmt.Errorf("%s: path parameter %s %q: %w", o.ID, name, v, err)
 		}
 		segs[i] = url.PathEscape(v)
 	}
@@ -453,4 +458,39 @@ func placeholder(seg string) (string, bool) {
 		return seg[1 : len(seg)-1], true
 	}
 	return "", false
+}
+
+// CheckID says why v cannot be sent as an id in a path segment, or returns nil. Refused: an empty or blank value, the
+// dot segments "." and ".." (also percent-encoded, such as %2e%2e), and values containing '/', '\\', '?', '#', '%',
+// white space or control characters, which would change the request's path or query or could be read so by a proxy.
+func CheckID(v string) error {
+	if err := CheckName(v); err != nil {
+		return err
+	}
+	for _, r := range v {
+		switch {
+		case r == '/' || r == '\\' || r == '?' || r == '#' || r == '%':
+			return fmt.Errorf("an id cannot contain %q", r)
+		case unicode.IsSpace(r):
+			return errors.New("an id cannot contain white space")
+		}
+	}
+	return nil
+}
+
+// CheckName is the part of CheckID that also applies to names (which are resolved to ids by listing): a blank value,
+// a dot segment, or control and bidirectional-format characters are refused.
+func CheckName(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("the value is empty")
+	}
+	if d, err := url.PathUnescape(v); (err == nil && (d == "." || d == "..")) || v == "." || v == ".." {
+		return errors.New("a dot segment (. or ..) is not an id")
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("control or format character %U is not allowed", r)
+		}
+	}
+	return nil
 }

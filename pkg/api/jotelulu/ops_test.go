@@ -230,14 +230,35 @@ func TestExpand(t *testing.T) {
 	if got := op.PathParams(); !slices.Equal(got, []string{"subscriptionId", "instanceId", "nicId"}) {
 		t.Errorf("PathParams = %v", got)
 	}
-	p, err := op.Expand(map[string]string{"subscriptionId": "7201", "instanceId": "a/b", "nicId": "9"})
+	p, err := op.Expand(map[string]string{"subscriptionId": "7201", "instanceId": "i-1:x", "nicId": "9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "/api-gateway/servers/v1/subscriptions/7201/instances/a%2Fb/nics/9/ips"; p != want {
+	if want := "/api-gateway/servers/v1/subscriptions/7201/instances/i-1:x/nics/9/ips"; p != want {
 		t.Errorf("Expand = %q, want %q", p, want)
+	}
+	// A value that would change the path is refused, never escaped and sent.
+	for _, bad := range []string{"a/b", "..", ".", "%2e%2e", ".%2E", `a\b`, "a?b", "a#b", "a%2fb", "a\r\nb", " ", "a\u202eb"} {
+		if p, err := op.Expand(map[string]string{"subscriptionId": "7201", "instanceId": bad, "nicId": "9"}); err == nil {
+			t.Errorf("Expand(%q) = %q, want an error", bad, p)
+		} else if !strings.Contains(err.Error(), "instanceId") {
+			t.Errorf("Expand(%q): error %q does not name the parameter", bad, err)
+		}
 	}
 	if _, err := op.Expand(map[string]string{"subscriptionId": "7201"}); err == nil || !strings.Contains(err.Error(), "instanceId") {
 		t.Errorf("Expand with a missing value: err = %v", err)
+	}
+}
+
+func TestCheckNameAllowsNames(t *testing.T) {
+	for _, name := range []string{"Office / Madrid", "100% uptime", "R&D #2", "a.b"} {
+		if err := CheckName(name); err != nil {
+			t.Errorf("CheckName(%q): %v", name, err)
+		}
+	}
+	for _, bad := range []string{"", "  ", ".", "..", "%2e%2E", "a\x1bb", "a\u2066b"} {
+		if CheckName(bad) == nil {
+			t.Errorf("CheckName(%q) accepted", bad)
+		}
 	}
 }

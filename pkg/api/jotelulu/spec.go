@@ -1,13 +1,18 @@
 package jotelulu
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/infractl/infra/pkg/api"
 )
 
 // SpecStatus says what a loaded OpenAPI document said about one operation.
@@ -40,14 +45,70 @@ type SpecOp struct {
 
 var specMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
+// MaxSpecSize bounds an API description read from a file or a URL (the largest real ones are a few megabytes).
+const MaxSpecSize = 32 << 20
+
+// IsSpecURL reports whether a --spec value is an http(s) URL rather than a file path.
+func IsSpecURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
+}
+
 // LoadSpec reads an OpenAPI 3 (or Swagger 2) document in JSON or YAML and returns its operations by lower-case
-// operationId.
-func LoadSpec(path string) (map[string]SpecOp, error) {
-	b, err := os.ReadFile(path)
+// operationId. from is a file path or an http(s) URL; a URL is fetched with FetchSpec, using o without its
+// credentials.
+func LoadSpec(ctx context.Context, o api.Options, from string) (map[string]SpecOp, error) {
+	if IsSpecURL(from) {
+		return FetchSpec(ctx, o, from)
+	}
+	f, err := os.Open(from)
 	if err != nil {
 		return nil, fmt.Errorf("reading the API spec: %w", err)
 	}
+	defer f.Close()
+	b, err := readSpec(f)
+	if err != nil {
+		return nil, err
+	}
 	return ParseSpec(b)
+}
+
+// FetchSpec downloads an OpenAPI document with a plain GET that carries no credentials: the authenticator of o is
+// dropped, so the Jotelulu token never reaches the document's host (which is usually not the API host). The timeout,
+// TLS settings, retries and trace of o apply, and the document is bounded by MaxSpecSize.
+func FetchSpec(ctx context.Context, o api.Options, rawURL string) (map[string]SpecOp, error) {
+	o.Auth = nil
+	o.BaseURL = rawURL
+	c, err := api.New(o)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.NewRequest(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.5")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching the API spec: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := readSpec(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSpec(b)
+}
+
+func readSpec(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxSpecSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the API spec: %w", err)
+	}
+	if len(b) > MaxSpecSize {
+		return nil, fmt.Errorf("the API spec is larger than %d MiB", MaxSpecSize>>20)
+	}
+	return b, nil
 }
 
 // ParseSpec parses an OpenAPI document (JSON is a subset of YAML, so one decoder reads both).

@@ -4,6 +4,7 @@
 package secrets
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,10 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
-	"github.com/gofrs/flock"
-
-	"github.com/infractl/infra/pkg/config/internal/fsutil"
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // ErrNotFound means the store has no secret for the vendor and profile.
@@ -76,6 +76,11 @@ func (s *fileStore) Delete(vendor, profile string) error {
 // read loads the file; a missing file is an empty store.
 func (s *fileStore) read() (map[string]string, error) {
 	m := map[string]string{}
+	if _, err := os.Stat(filepath.Dir(s.path)); err == nil {
+		if err := fsutil.PrivateDir(filepath.Dir(s.path)); err != nil {
+			return nil, fmt.Errorf("secret file: %w", err)
+		}
+	}
 	f, err := os.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
@@ -103,14 +108,14 @@ func (s *fileStore) read() (map[string]string, error) {
 }
 
 func (s *fileStore) update(change func(map[string]string) error) error {
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+	if err := fsutil.PrivateDir(filepath.Dir(s.path)); err != nil {
 		return fmt.Errorf("secret file: %w", err)
 	}
-	lock := flock.New(s.path + ".lock")
-	if err := lock.Lock(); err != nil {
+	lock, err := fsutil.Lock(context.Background(), s.path+".lock", 20*time.Millisecond)
+	if err != nil {
 		return fmt.Errorf("secret file lock: %w", err)
 	}
-	defer func() { _ = lock.Unlock() }()
+	defer func() { _ = fsutil.Unlock(lock) }()
 	m, err := s.read()
 	if err != nil {
 		return err

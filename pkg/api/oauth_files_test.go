@@ -33,7 +33,7 @@ func TestTokenWithControlCharactersIsRefusedAndNotCached(t *testing.T) {
 	defer srv.Close()
 	dir := filepath.Join(t.TempDir(), "tokens")
 	cc := func() *ClientCredentials {
-		return &ClientCredentials{TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret", Cache: NewFileTokenCache(dir), CacheKey: "k"}
+		return &ClientCredentials{TokenURL: srv.URL, ClientID: "id", ClientSecret: "files-test-s3cr3t", Cache: NewFileTokenCache(dir), CacheKey: "k"}
 	}
 	_, err := cc().Token(context.Background())
 	var ae *AuthError

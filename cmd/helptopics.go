@@ -18,8 +18,8 @@ var exitCodes = []struct {
 	meaning, example string
 }{
 	{api.ExitOK, "success", ""},
-	{api.ExitError, "API or other error", "500 from the site, 400, a file that cannot be written, a site that cannot be reached"},
-	{api.ExitUsage, "usage or validation error — nothing was sent", "unknown command or flag, missing required field, bad enum, a 422 validation answer, irreversible action without `--yes` and no terminal"},
+	{api.ExitError, "API or other error", "500 from the site, 400, a file that cannot be written, a site that cannot be reached (`cannot reach HOST: …`)"},
+	{api.ExitUsage, "usage or validation error — nothing was sent", "unknown command or flag, missing required field, bad enum, a 422 validation answer, PRA's 401 for unrecognized parameters or fields, mixed connection settings, irreversible action without `--yes` and no terminal"},
 	{api.ExitAuth, "authentication or permission error", "no credentials configured, token refused (401), API account without permission (403)"},
 	{api.ExitNotFound, "not found", "404 for an id"},
 	{api.ExitRateLimited, "rate-limited after retries", "429 that did not clear within the retry budget"},

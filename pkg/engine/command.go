@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -161,7 +162,7 @@ func (e *Env) Command(g *Group) *cobra.Command {
 	return cmd
 }
 
-var paramRe = regexp.MustCompile(`\{([^}]+)\}`)
+var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
 // OpCommand builds the command for one operation.
 func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
@@ -453,7 +454,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		}
 		return errors.Join(errs...)
 	}
-	for _, m := range paramRe.FindAllStringSubmatch(op.Path, -1) {
+	for _, m := range paramRe().FindAllStringSubmatch(op.Path, -1) {
 		found := false
 		for _, a := range op.Args {
 			if a.Param == m[1] {

@@ -89,9 +89,10 @@ proof: ## bulk exactly-once proof at full size (1,000 PRA items, 200 VMs under f
 demo: build ## build, start the sandbox and run a short tour
 	@./scripts/demo.sh $(BIN)
 
-fuzz: ## longer fuzzing of the key=value parser and flattener (FUZZTIME=30s)
+fuzz: ## longer fuzzing of the key=value parser and flattener and of the PRA XML scanner against encoding/xml (FUZZTIME=30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./pkg/api/pra/
 
 # The PRA generators are not part of `make test`: they need BeyondTrust's OpenAPI document, which CI does not have.
 PRA_SPEC ?= ../shared/api/pra-config-openapi-1.10.yaml

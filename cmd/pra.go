@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -323,7 +324,7 @@ func hasField(fields []engine.Field, name string) bool {
 	return false
 }
 
-var tmplParam = regexp.MustCompile(`\{([^}]+)\}`)
+var tmplParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
 func literalSegments(path string) int {
 	n := 0
@@ -341,7 +342,7 @@ func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.O
 		if op.Method != method {
 			continue
 		}
-		names := tmplParam.FindAllStringSubmatch(op.Path, -1)
+		names := tmplParam().FindAllStringSubmatch(op.Path, -1)
 		pat := "^" + regexp.QuoteMeta(op.Path) + "$"
 		for _, n := range names {
 			pat = strings.Replace(pat, regexp.QuoteMeta(n[0]), `([^/]+)`, 1)

@@ -12,12 +12,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // Env is what generated commands need from the application.
@@ -158,7 +160,7 @@ func (e *Env) Command(g *Group) *cobra.Command {
 	return cmd
 }
 
-var paramRe = regexp.MustCompile(`\{([^}]+)\}`)
+var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
 // OpCommand builds the command for one operation.
 func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
@@ -394,10 +396,13 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		}
 		switch op.Kind {
 		case KindList:
-			var items []any
 			if lo.Page > 0 && lo.Limit == 0 && lo.PerPage == 0 {
 				lo.PerPage = 0
 			}
+			if streamed, err := streamList(ctx, f, be, call, lo, op.Columns); streamed || err != nil {
+				return err
+			}
+			var items []any
 			err := be.List(ctx, call, lo, func(item any) error {
 				items = append(items, item)
 				return nil
@@ -451,7 +456,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		}
 		return errors.Join(errs...)
 	}
-	for _, m := range paramRe.FindAllStringSubmatch(op.Path, -1) {
+	for _, m := range paramRe().FindAllStringSubmatch(op.Path, -1) {
 		found := false
 		for _, a := range op.Args {
 			if a.Param == m[1] {
@@ -463,6 +468,32 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 		}
 	}
 	return cmd
+}
+
+// streamList writes a list as its pages arrive when the output format allows it (see output.NewListStream): memory
+// does not grow with the list. It reports false, having sent nothing, when the format needs every item first.
+func streamList(ctx context.Context, f *cmdutil.Factory, be Backend, call *Call, lo ListOptions, columns []string) (bool, error) {
+	o, err := f.OutputOptions(columns)
+	if err != nil {
+		return true, err
+	}
+	s := output.NewListStream(f.IO.Out, o)
+	if s == nil {
+		return false, nil
+	}
+	if err := be.List(ctx, call, lo, s.Write); err != nil {
+		if aerr := s.Abort(); aerr != nil {
+			return true, errors.Join(err, aerr)
+		}
+		return true, err
+	}
+	if err := s.Close(); err != nil {
+		return true, err
+	}
+	if s.Count() == 0 && f.IO.OutTTY {
+		f.Infof("no results")
+	}
+	return true, nil
 }
 
 func argsFor(c *Call, op *Op) []string {

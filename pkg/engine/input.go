@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/infractl/infra/internal/textdist"
@@ -63,7 +64,7 @@ func fieldIndex(fields []Field) map[string]*Field {
 	return m
 }
 
-var arrayKey = regexp.MustCompile(`^(.+?)__(\d+)$`)
+var arrayKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+?)__(\d+)$`) })
 
 // kvToRaw groups key=value pairs by field; "tags__0=a" and "tags__1=b" become one array value, and deeper keys such
 // as "payload__cmd=ls" or "filter_rules__0__cidr=10.0.0.0/8" become one nested value (as btapi's -K output flattens
@@ -93,7 +94,7 @@ func kvToRaw(pairs []kv.Pair) (map[string]*rawValue, []string) {
 			nested[top] = append(group, p)
 			continue
 		}
-		if m := arrayKey.FindStringSubmatch(p.Key); m != nil {
+		if m := arrayKey().FindStringSubmatch(p.Key); m != nil {
 			n, _ := strconv.Atoi(m[2])
 			if _, seen := arrays[m[1]]; !seen {
 				order = append(order, m[1])
@@ -171,14 +172,16 @@ func typeLeaves(v any, key string, unquoted map[string]bool) any {
 		case "false":
 			return false
 		}
-		if n := json.Number(x); numberRe.MatchString(x) {
+		if n := json.Number(x); numberRe().MatchString(x) {
 			return n
 		}
 	}
 	return v
 }
 
-var numberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var numberRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+})
 
 // ReadKV parses key=value input.
 func ReadKV(r io.Reader) ([]kv.Pair, error) {

@@ -105,7 +105,8 @@ func (s jsonStyle) append(dst []byte, v any, depth int) []byte {
 		if len(t) == 0 {
 			return s.punct(dst, '}')
 		}
-		keys := make([]string, 0, len(t))
+		var arr [32]string // on the stack for the usual object
+		keys := arr[:0]
 		for k := range t {
 			keys = append(keys, k)
 		}

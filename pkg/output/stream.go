@@ -75,6 +75,38 @@ func NewStream(w io.Writer, o Options) (Stream, error) {
 	return nil, err
 }
 
+// ListStream writes a list an item at a time, exactly as [Render] writes the whole list.
+type ListStream interface {
+	Stream
+	// Count is the number of items written.
+	Count() int
+	// Abort ends a list cut short by an error: the items already written are flushed (nothing when there is none,
+	// not even a CSV header), and a JSON array is left unterminated, so that a reader cannot take the part for the
+	// whole list.
+	Abort() error
+}
+
+// NewListStream starts a stream whose output is byte for byte what Render writes for the list of all items, in
+// formats that need no more than the current item: json (an array, compact or indented as Render writes it), yaml,
+// csv with columns given, and kv. Memory does not grow with the list. It returns nil when the output depends on every
+// item: table (column widths), jq and templates (they run on the whole list) and csv without columns (taken from
+// every row); the caller then collects the items and calls Render.
+func NewListStream(w io.Writer, o Options) ListStream {
+	switch {
+	case o.JQ != "" || o.Template != "":
+		return nil
+	case o.Format == JSON:
+		return &jsonArrayStream{streamBase: streamBase{w: bufio.NewWriter(w)}, style: jsonStyle{indent: o.TTY, color: o.color()}}
+	case o.Format == YAML, o.Format == KV, o.Format == CSV && len(o.Columns) > 0:
+		s, err := NewStream(w, o)
+		if err != nil {
+			return nil
+		}
+		return s.(ListStream)
+	}
+	return nil
+}
+
 var errStreamClosed = errors.New("output: write to a closed stream")
 
 // streamBase holds what every stream shares: the buffered writer, the
@@ -107,6 +139,62 @@ func (s *streamBase) finish(pre func() error) error {
 		err = ferr
 	}
 	return err
+}
+
+// Count is the number of items written.
+func (s *streamBase) Count() int { return s.n }
+
+// Abort flushes the items written, if any, without what Close would add.
+func (s *streamBase) Abort() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.n == 0 {
+		s.w.Reset(io.Discard)
+		return nil
+	}
+	return s.w.Flush()
+}
+
+// jsonArrayStream writes one JSON array, an element at a time.
+type jsonArrayStream struct {
+	streamBase
+	style jsonStyle
+	buf   []byte
+}
+
+func (s *jsonArrayStream) Write(item any) error {
+	v, err := s.begin(item)
+	if err != nil {
+		return err
+	}
+	b := s.buf[:0]
+	if s.n == 0 {
+		b = s.style.punct(b, '[')
+	} else {
+		b = s.style.punct(b, ',')
+	}
+	b = s.style.newline(b, 1)
+	b = s.style.append(b, v, 1)
+	s.buf = b
+	s.n++
+	_, err = s.w.Write(b)
+	return err
+}
+
+func (s *jsonArrayStream) Close() error {
+	return s.finish(func() error {
+		b := s.buf[:0]
+		if s.n == 0 {
+			b = s.style.punct(b, '[')
+		} else {
+			b = s.style.newline(b, 0)
+		}
+		b = append(s.style.punct(b, ']'), '\n')
+		_, err := s.w.Write(b)
+		return err
+	})
 }
 
 type jsonStream struct {
@@ -149,6 +237,14 @@ func (s *csvStream) Close() error {
 		s.cw.Flush()
 		return s.cw.Error()
 	})
+}
+
+// Abort flushes the csv writer's own buffer before the stream's.
+func (s *csvStream) Abort() error {
+	if s.n > 0 && !s.closed {
+		s.cw.Flush()
+	}
+	return s.streamBase.Abort()
 }
 
 type kvStream struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -196,6 +197,87 @@ func TestStreamWriteErrors(t *testing.T) {
 		cerr := s.Close()
 		if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
 			t.Errorf("%+v: write error lost (Write: %v, Close: %v)", o, werr, cerr)
+		}
+	}
+}
+
+// TestListStreamMatchesRender checks that a list written an item at a time is byte for byte what Render writes for
+// the whole list, for every format that streams, with none, one and several items.
+func TestListStreamMatchesRender(t *testing.T) {
+	all := decodeJSON(t, streamItems).([]any)
+	cols := []string{"id", "name", "tags"}
+	for _, items := range [][]any{{}, all[:1], all} {
+		for _, o := range []Options{
+			{Format: JSON},
+			{Format: JSON, TTY: true},
+			{Format: JSON, TTY: true, Color: true},
+			{Format: YAML},
+			{Format: KV},
+			{Format: CSV, Columns: cols},
+			{Format: CSV, Columns: cols, NoHeaders: true},
+		} {
+			var b bytes.Buffer
+			s := NewListStream(&b, o)
+			if s == nil {
+				t.Fatalf("%+v: not streamed", o)
+			}
+			for _, it := range items {
+				if err := s.Write(it); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if s.Count() != len(items) {
+				t.Errorf("%+v: Count %d, want %d", o, s.Count(), len(items))
+			}
+			if want := render(t, items, o); b.String() != want {
+				t.Errorf("%+v, %d items: stream wrote\n%q\nRender wrote\n%q", o, len(items), b.String(), want)
+			}
+		}
+	}
+}
+
+func TestListStreamNeedsEveryItem(t *testing.T) {
+	for _, o := range []Options{{Format: Table}, {}, {Format: CSV}, {Format: JSON, JQ: "length"}, {Format: JSON, Template: "{{len .}}"}} {
+		if NewListStream(io.Discard, o) != nil {
+			t.Errorf("%+v: streamed, but its output depends on every item", o)
+		}
+	}
+}
+
+// TestListStreamAbort: a list cut by an error keeps the items written, without the JSON array's end, and writes
+// nothing at all (not even a CSV header) when no item came.
+func TestListStreamAbort(t *testing.T) {
+	items := decodeJSON(t, streamItems).([]any)
+	cols := []string{"id", "name"}
+	for _, o := range []Options{{Format: JSON}, {Format: CSV, Columns: cols}, {Format: KV}, {Format: YAML}} {
+		var b bytes.Buffer
+		s := NewListStream(&b, o)
+		if err := s.Abort(); err != nil || b.Len() != 0 {
+			t.Errorf("%+v: abort before any item wrote %q (%v)", o, b.String(), err)
+		}
+		b.Reset()
+		s = NewListStream(&b, o)
+		for _, it := range items[:2] {
+			if err := s.Write(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Abort(); err != nil {
+			t.Fatal(err)
+		}
+		whole := render(t, items, o)
+		two := render(t, items[:2], o)
+		if o.Format == JSON {
+			two = strings.TrimSuffix(two, "]\n")
+		}
+		if b.String() != two || !strings.HasPrefix(whole, b.String()) {
+			t.Errorf("%+v: after abort got %q, want %q", o, b.String(), two)
+		}
+		if err := s.Write(items[2]); err == nil {
+			t.Errorf("%+v: write after abort accepted", o)
 		}
 	}
 }

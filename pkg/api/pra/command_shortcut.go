@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ParamKind says how a parameter value is checked.
@@ -143,9 +144,10 @@ func (t *ShortcutType) Param(key string) (*Param, bool) {
 	return nil, false
 }
 
+// Compiled on first use: the counted repetitions make them the costliest work a start-up would otherwise do.
 var (
-	reDisplay = regexp.MustCompile(`^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$`)
-	reTunnel  = regexp.MustCompile(`^(auto|[0-9]{1,5})->([0-9]{1,5})$`)
+	reDisplay = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$`) })
+	reTunnel  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(auto|[0-9]{1,5})->([0-9]{1,5})$`) })
 )
 
 // CheckParam validates one value and returns what is sent.
@@ -182,7 +184,7 @@ func CheckParam(p *Param, v string) (string, error) {
 		return "", fmt.Errorf("%q is not one of %s", v, strings.Join(p.Enum, ", "))
 	case PDisplaySize:
 		s := strings.ToLower(strings.TrimSpace(v))
-		if s == "primary" || s == "all" || reDisplay.MatchString(s) {
+		if s == "primary" || s == "all" || reDisplay().MatchString(s) {
 			return s, nil
 		}
 		return "", fmt.Errorf("%q: use primary, all or WIDTHxHEIGHT such as 1280x720", v)
@@ -198,7 +200,7 @@ func CheckParam(p *Param, v string) (string, error) {
 			return "", fmt.Errorf("at least one tunnel LOCAL->REMOTE is needed")
 		}
 		for _, t := range strings.Split(s, ";") {
-			m := reTunnel.FindStringSubmatch(strings.TrimSpace(t))
+			m := reTunnel().FindStringSubmatch(strings.TrimSpace(t))
 			if m == nil {
 				return "", fmt.Errorf("tunnel %q: use LOCAL->REMOTE with ports (LOCAL may be auto), e.g. auto->22", t)
 			}

@@ -3,7 +3,6 @@ package pra
 import (
 	"bufio"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -279,7 +278,7 @@ func validVaultLimit(v string) bool {
 type ReportReader struct {
 	spec *ReportSpec
 	body io.ReadCloser
-	d    *xml.Decoder
+	d    *xmlScanner
 	done bool
 	// Meta collects the root's children that are not items (Team's <start_time> and <end_time>).
 	Meta map[string]any
@@ -309,28 +308,28 @@ func NewReportReader(s *ReportSpec, r io.ReadCloser) (*ReportReader, error) {
 }
 
 func newReportReader(s *ReportSpec, body io.ReadCloser) (*ReportReader, error) {
-	rr := &ReportReader{spec: s, body: body, d: newDecoder(body), Meta: map[string]any{}}
-	start, err := readRoot(rr.d)
-	if err != nil {
+	rr := &ReportReader{spec: s, body: body, d: newScanner(body), Meta: map[string]any{}}
+	if err := readRoot(rr.d); err != nil {
 		body.Close()
 		return nil, fmt.Errorf("reporting API %s: %w", s.Name, err)
 	}
-	if err := checkNS(start.Name, NSReporting); err != nil {
+	if err := checkNS(rr.d, NSReporting); err != nil {
 		body.Close()
 		return nil, fmt.Errorf("reporting API %s: %w", s.Name, err)
 	}
-	switch start.Name.Local {
+	root := rr.d.name.local
+	switch root {
 	case s.Root:
 	case "html", "HTML":
 		body.Close()
 		return nil, fmt.Errorf("reporting API %s: %w", s.Name, errHTML)
 	case "error":
-		v, _ := decodeElement(rr.d, start)
+		v, _ := decodeElement(rr.d)
 		body.Close()
 		return nil, &XMLError{API: "reporting", Action: s.Name, Message: textOf(v)}
 	default:
 		body.Close()
-		return nil, fmt.Errorf("reporting API %s: expected <%s>, the appliance sent <%s>", s.Name, s.Root, start.Name.Local)
+		return nil, fmt.Errorf("reporting API %s: expected <%s>, the appliance sent <%s>", s.Name, s.Root, root)
 	}
 	return rr, nil
 }
@@ -342,7 +341,7 @@ func (r *ReportReader) Next() (map[string]any, error) {
 		return nil, io.EOF
 	}
 	for {
-		tok, err := r.d.Token()
+		tok, err := r.d.next()
 		if err != nil {
 			r.done = true
 			if errors.Is(err, io.EOF) {
@@ -350,18 +349,21 @@ func (r *ReportReader) Next() (map[string]any, error) {
 			}
 			return nil, fmt.Errorf("reporting API %s: %w", r.spec.Name, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := checkNS(t.Name, NSReporting); err != nil {
+		switch tok {
+		case tokText:
+			r.d.text = r.d.text[:0]
+		case tokStart:
+			if err := checkNS(r.d, NSReporting); err != nil {
 				r.done = true
 				return nil, fmt.Errorf("reporting API %s: %w", r.spec.Name, err)
 			}
-			v, err := decodeElement(r.d, t)
+			name := r.d.name.local
+			v, err := decodeElement(r.d)
 			if err != nil {
 				r.done = true
 				return nil, fmt.Errorf("reporting API %s: %w", r.spec.Name, err)
 			}
-			switch t.Name.Local {
+			switch name {
 			case r.spec.Item:
 				m, ok := v.(map[string]any)
 				if !ok {
@@ -372,9 +374,9 @@ func (r *ReportReader) Next() (map[string]any, error) {
 				r.done = true
 				return nil, &XMLError{API: "reporting", Action: r.spec.Name, Message: textOf(v)}
 			default:
-				r.Meta[t.Name.Local] = v
+				r.Meta[name] = v
 			}
-		case xml.EndElement:
+		case tokEnd:
 			r.done = true
 			return nil, io.EOF
 		}

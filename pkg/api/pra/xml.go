@@ -1,15 +1,14 @@
 package pra
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/infractl/infra/pkg/api"
@@ -130,16 +129,16 @@ func isXMLAnswer(h http.Header, peek []byte) bool {
 
 // fileErrorFromXML reads an XML answer received where a file was expected and returns the error it carries.
 func fileErrorFromXML(r io.Reader, apiName, action, ns string) error {
-	d := newDecoder(io.LimitReader(r, 1<<20))
-	start, err := readRoot(d)
-	if err != nil {
+	d := newScanner(io.LimitReader(r, 1<<20))
+	if err := readRoot(d); err != nil {
 		return fmt.Errorf("%s API %s: the appliance sent XML instead of a file, and it could not be read: %w", apiName, action, err)
 	}
-	v, err := decodeElement(d, start)
+	root := d.name.local
+	v, err := decodeElement(d)
 	if err != nil {
 		return fmt.Errorf("%s API %s: reading the XML answer: %w", apiName, action, err)
 	}
-	if start.Name.Local == "error" {
+	if root == "error" {
 		return &XMLError{API: apiName, Action: action, Message: textOf(v)}
 	}
 	if m, ok := v.(map[string]any); ok {
@@ -147,50 +146,39 @@ func fileErrorFromXML(r io.Reader, apiName, action, ns string) error {
 			return &XMLError{API: apiName, Action: action, Message: textOf(e)}
 		}
 	}
-	return fmt.Errorf("%s API %s: expected a file, the appliance sent an XML <%s> document", apiName, action, start.Name.Local)
+	return fmt.Errorf("%s API %s: expected a file, the appliance sent an XML <%s> document", apiName, action, root)
 }
 
-func newDecoder(r io.Reader) *xml.Decoder {
-	d := xml.NewDecoder(bufio.NewReaderSize(r, 64<<10))
-	d.Strict = true
-	// Appliances declare UTF-8; accept the common aliases rather than failing.
-	d.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
-		switch strings.ToLower(charset) {
-		case "utf-8", "utf8", "us-ascii", "ascii", "":
-			return input, nil
-		}
-		return nil, fmt.Errorf("unsupported XML encoding %q", charset)
-	}
-	return d
-}
-
-// readRoot skips the prolog and returns the root element.
-func readRoot(d *xml.Decoder) (xml.StartElement, error) {
+// readRoot skips the prolog and returns the root element (its name, attributes and namespace in the scanner).
+func readRoot(s *xmlScanner) error {
 	for {
-		tok, err := d.Token()
+		tok, err := s.next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return xml.StartElement{}, errors.New("the answer is empty, not an XML document")
+				return errors.New("the answer is empty, not an XML document")
 			}
-			return xml.StartElement{}, fmt.Errorf("the answer is not well-formed XML: %w", err)
+			return fmt.Errorf("the answer is not well-formed XML: %w", err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, errors.New("the answer is not an XML document")
+		switch tok {
+		case tokStart:
+			return nil
+		case tokText:
+			blank := len(bytes.TrimSpace(s.text)) == 0
+			s.text = s.text[:0]
+			if !blank {
+				return errors.New("the answer is not an XML document")
 			}
 		}
 	}
 }
 
-// checkNS accepts the API's namespace (under any prefix) or none at all, and refuses any other.
-func checkNS(n xml.Name, want string) error {
-	if n.Space == "" || n.Space == want {
+// checkNS accepts the API's namespace (under any prefix) or none at all, and refuses any other, for the start
+// element just read.
+func checkNS(s *xmlScanner, want string) error {
+	if s.nsURL == "" || s.nsURL == want {
 		return nil
 	}
-	return &NamespaceError{Element: n.Local, Got: n.Space, Want: want}
+	return &NamespaceError{Element: s.name.local, Got: s.nsURL, Want: want}
 }
 
 // listChildren names, per parent element, the children that can repeat and so are always rendered as lists (also
@@ -227,96 +215,99 @@ var listChildren = map[string][]string{
 	"connected_clients":           {"connected_representative", "connected_support_customer", "connected_presentation_attendee", "connected_push_agent"},
 }
 
-func isListChild(parent, child string) bool {
-	for _, c := range listChildren[parent] {
-		if c == child {
-			return true
-		}
-	}
-	return false
-}
-
 // TextKey is the key under which an element's text is kept when the element also has attributes or children,
 // e.g. <jump_group type="shared" id="1">Servers</jump_group> becomes {"id":"1","type":"shared","value":"Servers"}.
 const TextKey = "value"
 
-// decodeElement converts the element opened by start (already read) into the JSON form used by every renderer:
+// decodeElement converts the element whose start s has just read into the JSON form used by every renderer:
 //
 //   - an element with neither attributes nor children is its text (a string; values stay strings, as in the XML);
 //   - otherwise an object: attributes and children by local name (namespaces and prefixes dropped), the text
 //     under "value" (or "#text" when a child is itself called value);
 //   - children that can repeat (see listChildren) are always lists; any other child seen twice becomes a list.
-func decodeElement(d *xml.Decoder, start xml.StartElement) (any, error) {
+func decodeElement(s *xmlScanner) (any, error) {
+	local := s.name.local
 	var obj map[string]any
-	set := func(k string, v any) {
-		if obj == nil {
-			obj = map[string]any{}
-		}
-		obj[k] = v
-	}
-	for _, a := range start.Attr {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+	for _, a := range s.attrs {
+		if sp := s.translate(a.name, false); sp == xmlnsPrefix || (sp == "" && a.name.local == xmlnsPrefix) {
 			continue
 		}
-		set(a.Name.Local, a.Value)
+		if obj == nil {
+			obj = make(map[string]any, s.sizeHint(local))
+		}
+		obj[a.name.local] = a.boxed
 	}
-	var text []byte
+	lists := listChildren[local]
+	textStart := len(s.text)
 	children := 0
-	repeated := map[string]bool{}
+	var repeated map[string]bool
 	for {
-		tok, err := d.Token()
+		tok, err := s.next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("the XML answer ends inside <%s>", start.Name.Local)
+				return nil, fmt.Errorf("the XML answer ends inside <%s>", local)
 			}
 			return nil, fmt.Errorf("the answer is not well-formed XML: %w", err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch tok {
+		case tokStart:
 			children++
-			v, err := decodeElement(d, t)
+			name := s.name.local
+			v, err := decodeElement(s)
 			if err != nil {
 				return nil, err
 			}
-			name := t.Name.Local
+			if obj == nil {
+				obj = make(map[string]any, s.sizeHint(local))
+			}
 			prev, seen := obj[name]
 			switch {
-			case isListChild(start.Name.Local, name):
+			case slices.Contains(lists, name):
 				l, _ := prev.([]any)
-				set(name, append(l, v))
+				obj[name] = append(l, v)
 			case seen && repeated[name]:
-				set(name, append(prev.([]any), v))
+				obj[name] = append(prev.([]any), v)
 			case seen:
+				if repeated == nil {
+					repeated = map[string]bool{}
+				}
 				repeated[name] = true
-				set(name, []any{prev, v})
+				obj[name] = []any{prev, v}
 			default:
-				set(name, v)
+				obj[name] = v
 			}
-		case xml.CharData:
-			text = append(text, t...)
-		case xml.EndElement:
-			txt := strings.TrimSpace(string(text))
-			if obj == nil {
-				if lists := listChildren[start.Name.Local]; len(lists) > 0 && children == 0 && txt == "" {
-					return map[string]any{lists[0]: []any{}}, nil
-				}
-				return txt, nil
+		case tokEnd:
+			if obj != nil {
+				s.noteSize(local, len(obj))
 			}
-			if lists := listChildren[start.Name.Local]; len(lists) > 0 && children == 0 {
-				if _, ok := obj[lists[0]]; !ok {
-					obj[lists[0]] = []any{}
-				}
-			}
-			if txt != "" {
-				if _, clash := obj[TextKey]; clash {
-					obj["#text"] = txt
-				} else {
-					obj[TextKey] = txt
-				}
-			}
-			return obj, nil
+			txt := s.value(bytes.TrimSpace(s.text[textStart:]))
+			s.text = s.text[:textStart]
+			return elementValue(obj, lists, children, txt), nil
 		}
 	}
+}
+
+// elementValue is the converted element once its end is read.
+func elementValue(obj map[string]any, lists []string, children int, txt any) any {
+	if obj == nil {
+		if len(lists) > 0 && children == 0 && txt == "" {
+			return map[string]any{lists[0]: []any{}}
+		}
+		return txt
+	}
+	if len(lists) > 0 && children == 0 {
+		if _, ok := obj[lists[0]]; !ok {
+			obj[lists[0]] = []any{}
+		}
+	}
+	if txt != "" {
+		if _, clash := obj[TextKey]; clash {
+			obj["#text"] = txt
+		} else {
+			obj[TextKey] = txt
+		}
+	}
+	return obj
 }
 
 // textOf returns the text of a converted element.
@@ -335,22 +326,22 @@ func textOf(v any) string {
 // document reads a whole (small) XML answer: it checks the namespace, turns an <error> root or child into an
 // *XMLError and returns the root's name and converted content.
 func document(r io.Reader, apiName, action, ns string) (string, any, error) {
-	d := newDecoder(io.LimitReader(r, 64<<20))
-	start, err := readRoot(d)
-	if err != nil {
+	d := newScanner(io.LimitReader(r, 64<<20))
+	if err := readRoot(d); err != nil {
 		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, err)
 	}
-	if err := checkNS(start.Name, ns); err != nil {
+	if err := checkNS(d, ns); err != nil {
 		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, err)
 	}
-	if strings.EqualFold(start.Name.Local, "html") {
+	root := d.name.local
+	if strings.EqualFold(root, "html") {
 		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, errHTML)
 	}
-	v, err := decodeElement(d, start)
+	v, err := decodeElement(d)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s API %s: %w", apiName, action, err)
 	}
-	if start.Name.Local == "error" {
+	if root == "error" {
 		return "", nil, &XMLError{API: apiName, Action: action, Message: textOf(v)}
 	}
 	if m, ok := v.(map[string]any); ok {
@@ -358,5 +349,5 @@ func document(r io.Reader, apiName, action, ns string) (string, any, error) {
 			return "", nil, &XMLError{API: apiName, Action: action, Message: textOf(e)}
 		}
 	}
-	return start.Name.Local, v, nil
+	return root, v, nil
 }

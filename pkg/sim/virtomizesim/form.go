@@ -11,13 +11,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxBody bounds request bodies (backups included).
 const maxBody = 32 << 20
 
 // listKey matches the indexed form of an array parameter: name[0].
-var listKey = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]$`)
+var listKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)\]$`) })
 
 // form holds the parameters of one request, decoded the way the appliance's
 // curl examples send them: scalars as name=value, arrays as name[0]=a&name[1]=b,
@@ -126,7 +127,7 @@ func (f *form) addValues(vals url.Values) error {
 		if len(vs) != 1 {
 			return badRequest("parameter given more than once: %s", k)
 		}
-		if m := listKey.FindStringSubmatch(k); m != nil {
+		if m := listKey().FindStringSubmatch(k); m != nil {
 			idx, err := strconv.Atoi(m[2])
 			if err != nil {
 				return badRequest("invalid parameter: %s: index out of range", k)

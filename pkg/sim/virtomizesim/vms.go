@@ -8,16 +8,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ---- sizes
 
-var sizeRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$`)
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$`) })
 
 // parseSize reads sizes such as "4GB", "512 MB", "1.5T" or "4096" (MB) and
 // returns bytes. Units are binary multiples.
 func parseSize(v string) (int64, bool) {
-	m := sizeRE.FindStringSubmatch(v)
+	m := sizeRE().FindStringSubmatch(v)
 	if m == nil {
 		return 0, false
 	}

@@ -19,6 +19,7 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.BoolVar(&g.NoHeaders, "no-headers", false, "omit the header row in table and csv output")
 	pf.StringVar(&g.Profile, "profile", "", "configuration profile (site) to use (env INFRA_PROFILE)")
 	pf.StringVar(&g.ConfigFile, "config", "", "configuration `FILE` (default $XDG_CONFIG_HOME/infra/config.yaml)")
+	pf.BoolVar(&g.Sandbox, "sandbox", false, "use the running sandbox (infra sandbox serve) and nothing else: ignore INFRA_*/BT_* settings, profiles and the config file")
 	pf.StringVar(&g.EnvFile, "env-file", "", "read KEY=VALUE settings from `FILE` (btapi compatible: BT_API_HOST, BT_CLIENT_ID, BT_CLIENT_SECRET, INFRA_*)")
 	pf.BoolVar(&g.Debug, "debug", false, "trace HTTP requests and responses on stderr, secrets redacted")
 	pf.BoolVar(&g.Insecure, "insecure", false, "skip TLS certificate verification (warns)")

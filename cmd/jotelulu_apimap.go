@@ -9,10 +9,12 @@ import (
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/output"
 )
 
 func newJoteluluAPIMapCmd(f *cmdutil.Factory, cat *jotcat.Catalog, specFlag *string) *cobra.Command {
-	return &cobra.Command{
+	var wide bool
+	c := &cobra.Command{
 		Use:   "api-map",
 		Short: "List every Jotelulu operation with its method, path, source and command",
 		Long: `List the 33 operations of the Jotelulu public API with the method and path infra sends, whether that pair is
@@ -21,8 +23,12 @@ that sends it.
 
 With --spec FILE or URL (or the profile setting jotelulu.spec) the vendor's OpenAPI document is loaded: the spec column
 says, per operation, whether the document confirmed the built-in method and path, changed them (the "builtin"
-field keeps the old pair), or does not list the operation. A summary goes to stderr.`,
+field keeps the old pair), or does not list the operation. A summary goes to stderr.
+
+The table shows the command, method, source and operation id (with --spec: the spec column instead of the id), to fit
+a terminal; --wide adds the paths (some are over 100 characters long). CSV, JSON and YAML always carry every field.`,
 		Example: `  infra jotelulu api-map
+  infra jotelulu api-map --wide
   infra jotelulu api-map --spec jotelulu-openapi.yaml -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -63,9 +69,8 @@ field keeps the old pair), or does not list the operation. A summary goes to std
 				}
 				rows = append(rows, row)
 			}
-			cols := []string{"operationId", "method", "path", "source", "command"}
+			cols := apiMapColumns(f, wide, path != "")
 			if path != "" {
-				cols = []string{"operationId", "method", "path", "source", "spec", "command"}
 				f.Infof("spec %s: %d confirmed, %d changed, %d absent, %d conflicting", path,
 					counts[jot.SpecConfirmed], counts[jot.SpecChanged], counts[jot.SpecAbsent], counts[jot.SpecConflict])
 				for _, r := range res {
@@ -84,6 +89,23 @@ field keeps the old pair), or does not list the operation. A summary goes to std
 			return f.Print(rows, cols)
 		},
 	}
+	c.Flags().BoolVar(&wide, "wide", false, "show every column in the table, paths included")
+	return c
+}
+
+// apiMapColumns are the columns of api-map: every field for --wide and the machine formats, a table that fits 100
+// columns otherwise.
+func apiMapColumns(f *cmdutil.Factory, wide, spec bool) []string {
+	if o, err := f.OutputOptions(nil); err == nil && o.Format == output.Table && !wide {
+		if spec {
+			return []string{"command", "method", "source", "spec"}
+		}
+		return []string{"command", "method", "source", "operationId"}
+	}
+	if spec {
+		return []string{"operationId", "method", "path", "source", "spec", "command"}
+	}
+	return []string{"operationId", "method", "path", "source", "command"}
 }
 
 func lookupOp(ops []jot.Op, id string) (jot.Op, bool) {

@@ -95,16 +95,26 @@ func (o Once) Run(ctx context.Context, resumed bool) (string, int, error) {
 	}
 	var last error
 	for n := 1; n <= attempts; n++ {
+		if err := Stopped(ctx); err != nil {
+			return "", n - 1, err
+		}
 		id, err := o.Do(ctx)
 		if err == nil {
 			return id, n, nil
 		}
 		last = err
-		if ctx.Err() != nil {
-			return "", n, ctx.Err()
+		if serr := Stopped(ctx); serr != nil {
+			return "", n, serr
 		}
 		switch Classify(err) {
 		case Permanent:
+			// A create refused (as a duplicate, say) after an earlier send that may have landed late, in this run or
+			// in an interrupted one: that send's effect is the one wanted.
+			if (resumed || n > 1) && o.Resolve != nil {
+				if id, found, rerr := o.resolveRetrying(ctx, base); rerr == nil && found {
+					return id, n, nil
+				}
+			}
 			return "", n, err
 		case Ambiguous:
 			if o.Resolve != nil {
@@ -136,7 +146,7 @@ func (o Once) resolveRetrying(ctx context.Context, base time.Duration) (string, 
 			return id, found, nil
 		}
 		last = err
-		if Classify(err) == Permanent || ctx.Err() != nil {
+		if Classify(err) == Permanent || Stopped(ctx) != nil {
 			return "", false, err
 		}
 		if err := sleep(ctx, delay(base, n, err)); err != nil {
@@ -159,12 +169,15 @@ func delay(base time.Duration, n int, err error) time.Duration {
 	return d
 }
 
+// sleep waits d, or less when the run is interrupted.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-runContext(ctx).Done():
+		return Stopped(ctx)
 	case <-t.C:
 		return nil
 	}

@@ -43,6 +43,9 @@ type Options struct {
 	Concurrency int      // workers (default 4); the HTTP core's rate limiter paces them
 	Journal     *Journal // nil: no journal
 	Bar         *progress.Bar
+	// Grace is how long records under way may take, after ctx is cancelled, to finish the request they are sending
+	// (default DefaultGrace); no new record or request starts once ctx is cancelled.
+	Grace time.Duration
 	// OnOutcome is called for every finished record (from worker goroutines, serialised).
 	OnOutcome func(Outcome)
 }
@@ -51,14 +54,21 @@ type Options struct {
 var ErrFailed = errors.New("some records failed")
 
 // Run executes task for every record not already done according to the journal. It stops dispatching when ctx is
-// cancelled, lets requests in flight finish or abort, and returns the summary with the context's error; the journal
-// then tells the next run where to resume.
+// cancelled, gives the requests under way o.Grace to finish (tasks get a context that outlives ctx by that much, and
+// see the interrupt through Stopped), and returns the summary with the context's error once none is in flight; the
+// journal then tells the next run where to resume.
 func Run(ctx context.Context, recs []Record, task Task, o Options) (Summary, error) {
 	start := time.Now()
 	workers := o.Concurrency
 	if workers <= 0 {
 		workers = 4
 	}
+	grace := o.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	taskCtx, release := draining(ctx, grace)
+	defer release()
 	sum := Summary{Total: len(recs), Failures: []Outcome{}}
 	if o.Journal != nil {
 		sum.Journal = o.Journal.Path()
@@ -109,7 +119,7 @@ func Run(ctx context.Context, recs []Record, task Task, o Options) (Summary, err
 						continue
 					}
 				}
-				id, attempts, err := task(ctx, rec, resumed)
+				id, attempts, err := task(taskCtx, rec, resumed)
 				out.ID, out.Attempts = id, attempts
 				switch {
 				case err == nil:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,7 @@ type Globals struct {
 	Yes        bool
 	KVIn       bool // -k: read key=value input from stdin
 	KVOut      bool // -K: same as -o kv
+	Sandbox    bool // --sandbox: settings come from the running sandbox and flags only
 
 	// Changed maps config keys to flag values for the flags the user set explicitly (highest precedence).
 	Changed map[string]string
@@ -82,18 +84,54 @@ func New(io *IOStreams, build BuildInfo, getenv func(string) string) *Factory {
 // Config loads the configuration once (flags > env > env-file > file > defaults).
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
-		f.cfg, f.cfgErr = config.Load(config.LoadOptions{
+		o := config.LoadOptions{
 			ConfigFile: f.G.ConfigFile,
 			EnvFile:    f.G.EnvFile,
 			Profile:    f.G.Profile,
 			Flags:      f.G.Changed,
 			Getenv:     f.Getenv,
-		})
+		}
+		if f.G.Sandbox {
+			o, f.cfgErr = f.sandboxLoadOptions(o)
+		}
+		if f.cfgErr == nil {
+			f.cfg, f.cfgErr = config.Load(o)
+		}
 		if f.cfgErr != nil {
 			f.cfgErr = &api.UsageError{Err: f.cfgErr}
 		}
 	})
 	return f.cfg, f.cfgErr
+}
+
+// SandboxEnvFile is the name of the running sandbox's settings file in SandboxDir.
+const SandboxEnvFile = "sandbox.env"
+
+// SandboxDir is where `infra sandbox serve` keeps its pid file, settings and log: the cache directory's "sandbox".
+func (f *Factory) SandboxDir() string {
+	return config.CacheDirFrom(f.Getenv) + string(os.PathSeparator) + "sandbox"
+}
+
+// sandboxLoadOptions points the configuration at the running sandbox alone (--sandbox): its settings file replaces
+// --env-file, and the site settings of the environment (INFRA_*, BT_*), the config file and its profiles are ignored,
+// so that nothing meant for the sandbox can reach a configured site.
+func (f *Factory) sandboxLoadOptions(o config.LoadOptions) (config.LoadOptions, error) {
+	if f.G.EnvFile != "" || f.G.Profile != "" || f.G.ConfigFile != "" {
+		return o, errors.New("--sandbox uses the sandbox's settings only: it cannot be combined with --env-file, --profile or --config")
+	}
+	dir := f.SandboxDir()
+	o.EnvFile = dir + string(os.PathSeparator) + SandboxEnvFile
+	if _, err := os.Stat(o.EnvFile); err != nil {
+		return o, fmt.Errorf("--sandbox: no sandbox is running (no %s): start one with `infra sandbox serve --detach`", o.EnvFile)
+	}
+	o.ConfigFile = dir + string(os.PathSeparator) + "config.yaml" // never written: an empty configuration
+	o.Getenv = func(k string) string {
+		if k != "INFRA_CACHE_DIR" && (strings.HasPrefix(k, "INFRA_") || strings.HasPrefix(k, "BT_")) {
+			return ""
+		}
+		return f.Getenv(k)
+	}
+	return o, nil
 }
 
 // SecretStore returns the credential store chosen by the secret_store setting.

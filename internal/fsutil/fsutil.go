@@ -24,7 +24,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return replace(path, data, perm)
+	return Replace(path, data, perm)
 }
 
 // ReplaceFile is WriteFileAtomic for files infra owns alone (caches): a symbolic link at path is replaced by the new
@@ -33,10 +33,13 @@ func ReplaceFile(path string, data []byte, perm fs.FileMode) error {
 	if err := PrivateDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return replace(path, data, perm)
+	return Replace(path, data, perm)
 }
 
-func replace(path string, data []byte, perm fs.FileMode) error {
+// Replace writes data to a temporary file beside path, syncs it, renames it into place and syncs the directory, so a
+// crash leaves either the old content or the new one. It makes no check of the directory: callers that need a private
+// one use WriteFileAtomic or ReplaceFile.
+func Replace(path string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create directory: %w", err)
@@ -71,5 +74,18 @@ func replace(path string, data []byte, perm fs.FileMode) error {
 		return err
 	}
 	done = true
+	return SyncDir(dir)
+}
+
+// SyncDir makes a rename or a new file in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
 	return nil
 }

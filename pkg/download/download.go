@@ -168,7 +168,7 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 		return nil, err
 	}
 	done = true
-	_ = SyncDir(dir)
+	_ = fsutil.SyncDir(dir)
 	abs, err := filepath.Abs(target)
 	if err != nil {
 		abs = target
@@ -235,50 +235,6 @@ func commit(part, target string, force bool) error {
 		return os.Rename(part, target)
 	}
 	return os.Remove(part)
-}
-
-// WriteFileAtomic replaces path with data: written to a temporary file beside it, synced, renamed into place, and
-// the directory synced, so a crash leaves either the old content or the new one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
-	return SyncDir(dir)
-}
-
-// SyncDir makes a rename or a new file in dir durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }
 
 // ctxReader stops reading when the context is done.

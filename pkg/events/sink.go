@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/infractl/infra/pkg/download"
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // Sink receives the JSON lines.
@@ -133,7 +133,7 @@ func (d *DirSink) open(day string) error {
 			continue
 		}
 		d.f, d.w, d.name, d.size, d.day = f, bufio.NewWriterSize(f, 64<<10), name+partSuffix, 0, day
-		return download.SyncDir(d.dir)
+		return fsutil.SyncDir(d.dir)
 	}
 }
 
@@ -164,7 +164,7 @@ func (d *DirSink) publish() error {
 	if err := os.Rename(part, strings.TrimSuffix(part, partSuffix)); err != nil {
 		return err
 	}
-	return download.SyncDir(d.dir)
+	return fsutil.SyncDir(d.dir)
 }
 
 // Close implements Sink: the file being written is published.
@@ -214,7 +214,7 @@ func (d *DirSink) Reconcile(ack *Position, found func(Line) error) error {
 		}
 	}
 	if len(parts) > 0 {
-		return download.SyncDir(d.dir)
+		return fsutil.SyncDir(d.dir)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/infractl/infra/pkg/download"
+	"github.com/infractl/infra/internal/fsutil"
 )
 
 // StateVersion is the version of the state file's format.
@@ -88,7 +88,7 @@ func (s *State) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return download.WriteFileAtomic(path, b)
+	return fsutil.Replace(path, b, 0o600)
 }
 
 // cursor returns the progress of kind, starting it at from when the kind is new.

@@ -93,8 +93,8 @@ demo: build ## build, start the sandbox and run a short tour on it (DEMO_SITE=1:
 	@./scripts/demo.sh $(if $(filter 1,$(DEMO_SITE)),--site) $(BIN)
 
 fuzz: ## longer fuzzing of the key=value parser and flattener and of the PRA XML scanner against encoding/xml (FUZZTIME=30s)
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
-	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/output/kv/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/kv/
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./pkg/api/pra/
 
 # The PRA generators are not part of `make test`: they need BeyondTrust's OpenAPI document, which CI does not have.
@@ -104,7 +104,7 @@ pra-catalog: ## regenerate pkg/catalog/pra/zz_generated.go from BeyondTrust's Op
 	$(GO) run ./internal/pragen -spec "$(PRA_SPEC)" -out pkg/catalog/pra/zz_generated.go
 
 pra-sim-spec: ## regenerate the PRA simulator's embedded API document (PRA_SPEC=path/to/pra-config-openapi-1.10.yaml)
-	$(GO) run ./pkg/sim/prasim/internal/specgen -in "$(PRA_SPEC)" -out pkg/sim/prasim/spec/config-api.json
+	$(GO) run ./internal/sim/prasim/internal/specgen -in "$(PRA_SPEC)" -out internal/sim/prasim/spec/config-api.json
 
 clean:
 	rm -rf bin dist

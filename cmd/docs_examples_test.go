@@ -9,7 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rogpeppe/go-internal/txtar"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 func init() {

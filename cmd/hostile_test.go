@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
 )
 
 const (

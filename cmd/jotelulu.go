@@ -14,6 +14,7 @@ import (
 
 	"github.com/infractl/infra/pkg/api"
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
+	"github.com/infractl/infra/pkg/api/request"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
@@ -114,7 +115,7 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 	return cmd
 }
 
-func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *engine.Group, specFlag *string) *cobra.Command {
+func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *request.Group, specFlag *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:     g.Name,
 		Aliases: g.Aliases,
@@ -134,7 +135,7 @@ func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *engine.Group, spe
 // scope holds the context flags of one command.
 type scope struct {
 	meta          jotcat.Meta
-	op            *engine.Op
+	op            *request.Op
 	org           string
 	sub           string
 	inst          string
@@ -157,12 +158,12 @@ func (s *scope) needs(param string) bool {
 	return false
 }
 
-func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *engine.Op, noun string, specFlag *string) *cobra.Command {
+func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *request.Op, noun string, specFlag *string) *cobra.Command {
 	sc := &scope{meta: meta, op: op}
 	env := &engine.Env{
 		F:    f,
 		Noun: "Jotelulu",
-		Backend: func(ctx context.Context) (engine.Backend, error) {
+		Backend: func(ctx context.Context) (request.Backend, error) {
 			sc.pollSet = sc.cmd.Flags().Changed("poll-interval")
 			if err := sc.check(f); err != nil {
 				return nil, err
@@ -265,7 +266,7 @@ var contextFlags = map[string]string{
 // usage error naming the flag or argument. Before resolution (resolved=false) the positional ids and the context
 // flags are checked; names that resolve by listing (context flags, instances, user e-mail addresses) only need to be
 // valid names then. After resolution every value must be a valid id.
-func (s *scope) checkIDs(op *engine.Op, params map[string]string, resolved bool) error {
+func (s *scope) checkIDs(op *request.Op, params map[string]string, resolved bool) error {
 	label := map[string]string{}
 	for _, a := range op.Args {
 		label[a.Param] = a.Name
@@ -312,7 +313,7 @@ type scopedBackend struct {
 	res *resolver
 }
 
-func (b *scopedBackend) prepare(ctx context.Context, call *engine.Call) (*engine.Call, error) {
+func (b *scopedBackend) prepare(ctx context.Context, call *request.Call) (*request.Call, error) {
 	cl := *call
 	cl.PathParams = map[string]string{}
 	for k, v := range call.PathParams {
@@ -345,8 +346,8 @@ func (b *scopedBackend) prepare(ctx context.Context, call *engine.Call) (*engine
 	return &cl, nil
 }
 
-// Invoke implements engine.Backend.
-func (b *scopedBackend) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+// Invoke implements request.Backend.
+func (b *scopedBackend) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	cl, err := b.prepare(ctx, call)
 	if err != nil {
 		return nil, err
@@ -361,8 +362,8 @@ func (b *scopedBackend) Invoke(ctx context.Context, call *engine.Call) (any, err
 	return b.waitFor(ctx, cl, res)
 }
 
-// List implements engine.Backend.
-func (b *scopedBackend) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
+// List implements request.Backend.
+func (b *scopedBackend) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
 	cl, err := b.prepare(ctx, call)
 	if err != nil {
 		return err
@@ -371,7 +372,7 @@ func (b *scopedBackend) List(ctx context.Context, call *engine.Call, opts engine
 }
 
 // deleteRule looks the rule up and deletes it with the operation for its protocol.
-func (b *scopedBackend) deleteRule(ctx context.Context, cl *engine.Call) (any, error) {
+func (b *scopedBackend) deleteRule(ctx context.Context, cl *request.Call) (any, error) {
 	id := cl.PathParams[jot.ParamFirewallRule]
 	data, err := b.c.Call(ctx, "getfirewallinboundrules", cl.PathParams, nil, nil)
 	if err != nil {

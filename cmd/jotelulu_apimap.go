@@ -6,9 +6,9 @@ import (
 	"github.com/spf13/cobra"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
+	"github.com/infractl/infra/pkg/api/request"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/output"
 )
 
@@ -41,7 +41,7 @@ a terminal; --wide adds the paths (some are over 100 characters long). CSV, JSON
 			}
 			commands := map[string][]string{}
 			for _, g := range cat.Groups {
-				g.Walk(func(p []string, op *engine.Op) {
+				g.Walk(func(p []string, op *request.Op) {
 					for _, id := range cat.Meta[op.ID].APIOps {
 						commands[id] = append(commands[id], strings.Join(p, " "))
 					}

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
 )
 
 // recorder remembers "METHOD path status" of every request the simulator answered.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
 )
 
 func init() {

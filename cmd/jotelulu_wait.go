@@ -7,8 +7,8 @@ import (
 	"time"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
+	"github.com/infractl/infra/pkg/api/request"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
-	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/progress"
 )
 
@@ -43,7 +43,7 @@ func (w *waiter) sleep(ctx context.Context) error {
 }
 
 // waitFor follows the work started by an asynchronous call and returns the settled object.
-func (b *scopedBackend) waitFor(parent context.Context, cl *engine.Call, res any) (any, error) {
+func (b *scopedBackend) waitFor(parent context.Context, cl *request.Call, res any) (any, error) {
 	ctx, cancel := context.WithTimeout(parent, b.sc.waitTimeout)
 	defer cancel()
 	w := &waiter{b: b, status: progress.NewStatus(b.f.IO.ErrOut, b.f.ShowProgress())}

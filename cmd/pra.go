@@ -13,6 +13,7 @@ import (
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
+	"github.com/infractl/infra/pkg/api/request"
 	praCatalog "github.com/infractl/infra/pkg/catalog/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
@@ -61,7 +62,7 @@ func newPRACmd(f *cmdutil.Factory) *cobra.Command {
 		F:     f,
 		Noun:  "PRA",
 		Rules: engine.Rules{UTCDateTimes: true},
-		Backend: func(ctx context.Context) (engine.Backend, error) {
+		Backend: func(ctx context.Context) (request.Backend, error) {
 			return praClient(ctx, f)
 		},
 	}
@@ -116,7 +117,7 @@ type praNeed struct {
 	words map[string]bool
 }
 
-func (n praNeed) group(g *engine.Group) bool {
+func (n praNeed) group(g *request.Group) bool {
 	if n.all || n.words[g.Name] {
 		return true
 	}
@@ -177,24 +178,24 @@ func guardSecrets(root *cobra.Command) {
 
 // genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
 // catalog so input is typed and validated exactly like the typed commands.
-func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
+func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 	type verb struct {
 		name, method string
-		kind         engine.Kind
+		kind         request.Kind
 		withID       bool
 		short        string
 	}
 	verbs := []verb{
-		{"list", "GET", engine.KindList, false, "List the resources at PATH (key=value input on stdin with -k becomes query filters)"},
-		{"get", "GET", engine.KindObject, true, "Show the resource PATH/ID"},
-		{"add", "POST", engine.KindObject, false, "Create a resource at PATH from flags-free key=value input (-k)"},
-		{"update", "PATCH", engine.KindObject, true, "Change the resource PATH/ID from key=value input (-k)"},
-		{"delete", "DELETE", engine.KindNone, true, "Delete the resource PATH/ID"},
-		{"download", "GET", engine.KindDownload, false, "Save the file at PATH (installers, cli/linux, openapi.yaml) and print {\"file\": …, \"bytes\": …}"},
+		{"list", "GET", request.KindList, false, "List the resources at PATH (key=value input on stdin with -k becomes query filters)"},
+		{"get", "GET", request.KindObject, true, "Show the resource PATH/ID"},
+		{"add", "POST", request.KindObject, false, "Create a resource at PATH from flags-free key=value input (-k)"},
+		{"update", "PATCH", request.KindObject, true, "Change the resource PATH/ID from key=value input (-k)"},
+		{"delete", "DELETE", request.KindNone, true, "Delete the resource PATH/ID"},
+		{"download", "GET", request.KindDownload, false, "Save the file at PATH (installers, cli/linux, openapi.yaml) and print {\"file\": …, \"bytes\": …}"},
 	}
-	ops := append([]*engine.Op(nil), root.Ops...)
+	ops := append([]*request.Op(nil), root.Ops...)
 	for _, g := range root.Groups {
-		g.Walk(func(_ []string, op *engine.Op) { ops = append(ops, op) })
+		g.Walk(func(_ []string, op *request.Op) { ops = append(ops, op) })
 	}
 	// Templates with more literal segments win: jump-client/installer is the installer list, not Jump Client "installer".
 	sort.SliceStable(ops, func(i, j int) bool { return literalSegments(ops[i].Path) > literalSegments(ops[j].Path) })
@@ -229,8 +230,8 @@ func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 				if op == nil {
 					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
 				}
-				if (v.kind == engine.KindDownload) != (op.Kind == engine.KindDownload) {
-					if v.kind == engine.KindDownload {
+				if (v.kind == request.KindDownload) != (op.Kind == request.KindDownload) {
+					if v.kind == request.KindDownload {
 						return usageErrorf("%s does not answer with a file: use `infra pra get %s`", p, strings.Trim(p, "/"))
 					}
 					return usageErrorf("%s answers with a file: use `infra pra download %s`", p, strings.Trim(p, "/"))
@@ -238,10 +239,10 @@ func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 				return runGeneric(c, env, op, params, v.kind)
 			},
 		}
-		if v.kind == engine.KindList {
+		if v.kind == request.KindList {
 			c.Flags().Int("limit", 0, "stop after `N` items (0 = all)")
 		}
-		if v.kind == engine.KindDownload {
+		if v.kind == request.KindDownload {
 			c.Flags().StringP("file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
 			c.Flags().Bool("force", false, "overwrite an existing file")
 		}
@@ -252,7 +253,7 @@ func genericVerbs(env *engine.Env, root *engine.Group) []*cobra.Command {
 
 // countVerb: `infra pra count PATH` asks for the size of a list with one HEAD request (X-BT-Pagination-Total) instead
 // of fetching every page; key=value pairs on stdin (-k) are the list's filters.
-func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
+func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
 	return &cobra.Command{
 		Use:     "count PATH",
 		Short:   "Count the resources at PATH with one HEAD request (key=value filters on stdin with -k)",
@@ -270,11 +271,11 @@ func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
 				return err
 			}
 			p := "/" + strings.Trim(args[0], "/")
-			op, params := matchOp(ops, "GET", p, engine.KindList)
-			if op == nil || op.Kind != engine.KindList {
+			op, params := matchOp(ops, "GET", p, request.KindList)
+			if op == nil || op.Kind != request.KindList {
 				return usageErrorf("%s is not a paginated PRA Configuration API list", p)
 			}
-			call := &engine.Call{Op: op, PathParams: params, Query: url.Values{}}
+			call := &request.Call{Op: op, PathParams: params, Query: url.Values{}}
 			if f.G.KVIn {
 				pairs, err := engine.ReadKV(f.IO.In)
 				if err != nil {
@@ -301,7 +302,7 @@ func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
 				return err
 			}
 			counter, ok := be.(interface {
-				Count(context.Context, *engine.Call) (int, error)
+				Count(context.Context, *request.Call) (int, error)
 			})
 			if !ok {
 				return errors.New("this backend cannot count")
@@ -315,7 +316,7 @@ func countVerb(env *engine.Env, ops []*engine.Op) *cobra.Command {
 	}
 }
 
-func hasField(fields []engine.Field, name string) bool {
+func hasField(fields []request.Field, name string) bool {
 	for _, f := range fields {
 		if f.Name == name {
 			return true
@@ -337,7 +338,7 @@ func literalSegments(path string) int {
 }
 
 // matchOp finds the catalog operation for METHOD path and extracts the path parameters.
-func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.Op, map[string]string) {
+func matchOp(ops []*request.Op, method, path string, kind request.Kind) (*request.Op, map[string]string) {
 	for _, op := range ops {
 		if op.Method != method {
 			continue
@@ -362,14 +363,14 @@ func matchOp(ops []*engine.Op, method, path string, kind engine.Kind) (*engine.O
 }
 
 // runGeneric runs a catalog operation with parameters from the path instead of positional arguments.
-func runGeneric(c *cobra.Command, env *engine.Env, op *engine.Op, params map[string]string, kind engine.Kind) error {
+func runGeneric(c *cobra.Command, env *engine.Env, op *request.Op, params map[string]string, kind request.Kind) error {
 	var args []string
 	for _, a := range op.Args {
 		args = append(args, params[a.Param])
 	}
 	clone := *op
 	clone.MultiID = false
-	clone.Confirm = engine.ConfirmNone // btapi never asks
+	clone.Confirm = request.ConfirmNone // btapi never asks
 	sub := env.OpCommand(&clone, op.Path)
 	sub.SetContext(c.Context())
 	var flagArgs []string

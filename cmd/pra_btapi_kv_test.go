@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/output/kv"
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // TestPRABtapiKeyValueEveryBody sends a valid body of every PRA create and update the btapi way: flattened to

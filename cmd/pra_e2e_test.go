@@ -19,11 +19,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/pkg/api/request"
 	praCatalog "github.com/infractl/infra/pkg/catalog/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/engine"
-	"github.com/infractl/infra/pkg/output/kv"
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // The operation lists kept with the catalog: every operation of the PRA Configuration API document 1.10, and the 154
@@ -143,7 +143,7 @@ func readOpList(t *testing.T, name string) []string {
 }
 
 // pathArgs extracts the positional arguments of op from a concrete path of its template.
-func pathArgs(op *engine.Op, path string) ([]string, error) {
+func pathArgs(op *request.Op, path string) ([]string, error) {
 	tmpl := strings.Split(strings.Trim(op.Path, "/"), "/")
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(tmpl) != len(segs) {
@@ -280,11 +280,11 @@ func runOperation(t *testing.T, r *e2eRunner, site *praSite, o praCatalog.Operat
 			args = append(args, "--json", file)
 		}
 	}
-	if op.Confirm == engine.ConfirmIrreversible {
+	if op.Confirm == request.ConfirmIrreversible {
 		args = append(args, "--yes")
 	}
 	var dl string
-	if op.Kind == engine.KindDownload {
+	if op.Kind == request.KindDownload {
 		dl = filepath.Join(t.TempDir(), "download.bin")
 		args = append(args, "--file", dl)
 	}
@@ -309,7 +309,7 @@ func runOperation(t *testing.T, r *e2eRunner, site *praSite, o praCatalog.Operat
 	}
 	// A read shows what it reads. (Additions the document answers without a body — a Group Policy's new member —
 	// report "done" on stderr whatever the simulator sends back.)
-	if withData && method == http.MethodGet && op.Kind != engine.KindDownload && strings.TrimSpace(stdout) == "" {
+	if withData && method == http.MethodGet && op.Kind != request.KindDownload && strings.TrimSpace(stdout) == "" {
 		t.Errorf("%s printed nothing, though the simulator answered with data", cmdline)
 	}
 	if dl != "" {
@@ -319,10 +319,10 @@ func runOperation(t *testing.T, r *e2eRunner, site *praSite, o praCatalog.Operat
 }
 
 // checkJSON checks the JSON output against what the operation answers and returns it decoded.
-func checkJSON(t *testing.T, op *engine.Op, out string) any {
+func checkJSON(t *testing.T, op *request.Op, out string) any {
 	t.Helper()
 	if strings.TrimSpace(out) == "" {
-		if op.Kind != engine.KindNone {
+		if op.Kind != request.KindNone {
 			t.Fatalf("-o json printed nothing")
 		}
 		return nil
@@ -332,17 +332,17 @@ func checkJSON(t *testing.T, op *engine.Op, out string) any {
 		t.Fatalf("-o json printed no JSON: %v\n%s", err, out)
 	}
 	switch op.Kind {
-	case engine.KindNone:
+	case request.KindNone:
 		t.Fatalf("an operation answering nothing printed %s", out)
-	case engine.KindList:
+	case request.KindList:
 		if _, ok := v.([]any); !ok {
 			t.Fatalf("a list printed %s", out)
 		}
-	case engine.KindDownload:
+	case request.KindDownload:
 		if m, ok := v.(map[string]any); !ok || m["file"] == nil || m["bytes"] == nil {
 			t.Fatalf("a download printed %s, want {file, bytes}", out)
 		}
-	case engine.KindObject:
+	case request.KindObject:
 		// Documented as an object; a few answer with a list, as their prose says (the nodes of a Jumpoint).
 		switch x := v.(type) {
 		case map[string]any:
@@ -375,11 +375,11 @@ func shape(v any) string {
 }
 
 // checkFormat checks one rendering of an answer against the JSON one.
-func checkFormat(t *testing.T, op *engine.Op, format, out string, ref any) {
+func checkFormat(t *testing.T, op *request.Op, format, out string, ref any) {
 	t.Helper()
 	trimmed := strings.TrimSpace(out)
 	if ref == nil || isEmpty(ref) {
-		if op.Kind == engine.KindNone && trimmed != "" {
+		if op.Kind == request.KindNone && trimmed != "" {
 			t.Errorf("-o %s: an operation answering nothing printed %q", format, out)
 		}
 		return

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 )
 
 // skewClock is the simulators' clock: real time plus an offset the test can move forward.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/bulk"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
@@ -206,7 +207,7 @@ func parseAge(s string) (time.Duration, error) {
 
 var pruneColumns = []string{"id", "name", "hostname", "fqdn", "last_connect_timestamp", "reasons"}
 
-func newPRAJumpClientPruneCmd(f *cmdutil.Factory, env *engine.Env, g *engine.Group) *cobra.Command {
+func newPRAJumpClientPruneCmd(f *cmdutil.Factory, env *engine.Env, g *request.Group) *cobra.Command {
 	var lost, dups, dryRun bool
 	var age, journal string
 	var concurrency int
@@ -262,7 +263,7 @@ the exit code is 1 when a delete failed.`,
 	return cmd
 }
 
-func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engine.Group, r pruneRules, dryRun bool, journalPath string, concurrency int) error {
+func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *request.Group, r pruneRules, dryRun bool, journalPath string, concurrency int) error {
 	listOp, delOp := groupOp(g, "list"), groupOp(g, "delete")
 	if listOp == nil || delOp == nil {
 		return fmt.Errorf("the catalog has no jump-client list/delete")
@@ -272,7 +273,7 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engin
 		return err
 	}
 	var items []map[string]any
-	err = be.List(ctx, &engine.Call{Op: listOp, Query: map[string][]string{}}, engine.ListOptions{}, func(v any) error {
+	err = be.List(ctx, &request.Call{Op: listOp, Query: map[string][]string{}}, request.ListOptions{}, func(v any) error {
 		if m, ok := v.(map[string]any); ok {
 			items = append(items, m)
 		}
@@ -298,17 +299,17 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *engin
 	return deletePlan(ctx, f, be, delOp, plan, journalPath, concurrency)
 }
 
-func deletePlan(ctx context.Context, f *cmdutil.Factory, be engine.Backend, delOp *engine.Op, plan []pruneCandidate, journalPath string, concurrency int) error {
+func deletePlan(ctx context.Context, f *cmdutil.Factory, be request.Backend, delOp *request.Op, plan []pruneCandidate, journalPath string, concurrency int) error {
 	journal, err := bulk.OpenJournal(journalPath)
 	if err != nil {
 		return &api.UsageError{Err: fmt.Errorf("--journal: %w", err)}
 	}
 	defer journal.Close()
-	calls := map[string]*engine.Call{}
+	calls := map[string]*request.Call{}
 	recs := make([]bulk.Record, len(plan))
 	for i, c := range plan {
 		key := "delete jump-client " + c.ID
-		calls[key] = &engine.Call{Op: delOp, PathParams: map[string]string{delOp.Args[0].Param: c.ID}}
+		calls[key] = &request.Call{Op: delOp, PathParams: map[string]string{delOp.Args[0].Param: c.ID}}
 		recs[i] = bulk.Record{Index: i + 1, Line: i + 1, Key: key}
 	}
 	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(recs)), "delete")
@@ -326,7 +327,7 @@ func deletePlan(ctx context.Context, f *cmdutil.Factory, be engine.Backend, delO
 	return runErr
 }
 
-func groupOp(g *engine.Group, name string) *engine.Op {
+func groupOp(g *request.Group, name string) *request.Op {
 	for _, op := range g.Ops {
 		if op.Name == name {
 			return op

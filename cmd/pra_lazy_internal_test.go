@@ -3,12 +3,12 @@ package cmd
 import (
 	"testing"
 
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 func TestPRACommandsNeeded(t *testing.T) {
-	jg := &engine.Group{Name: "jump-group", Aliases: []string{"jg"}}
-	vault := &engine.Group{Name: "vault"}
+	jg := &request.Group{Name: "jump-group", Aliases: []string{"jg"}}
+	vault := &request.Group{Name: "vault"}
 	cases := []struct {
 		argv            []string
 		none, jg, vault bool

@@ -5,8 +5,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 )
 
 // The PRA XML APIs (command, reporting, backup, client scripting) are mounted on every script's PRA simulator.

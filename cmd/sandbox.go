@@ -17,12 +17,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/infractl/infra/internal/sim/faults"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/sandbox"
-	"github.com/infractl/infra/pkg/sim/faults"
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
 )
 
 // sandboxVendors builds the simulators that can be served.

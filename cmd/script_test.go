@@ -13,11 +13,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/internal/sim/faults"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/sim/faults"
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
 )
 
 // scriptCmd is a custom testscript command.

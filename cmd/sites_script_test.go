@@ -10,7 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 // sites are the PRA simulators of one script: "main" (the Setup's) and those started with pra-site.

@@ -16,7 +16,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 // ptyRun starts `infra args…` on a new pseudo-terminal (stdin, stdout and stderr), as a session leader whose

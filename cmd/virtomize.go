@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/api/virtomize"
 	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -87,17 +88,17 @@ func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, e
 // opHook adds behaviour around one catalog operation: before may complete the call (a password read from stdin),
 // after may continue the workflow (wait for an installation) and replace what is printed.
 type opHook struct {
-	before func(ctx context.Context, call *engine.Call) error
-	after  func(ctx context.Context, cl *virtomize.Client, call *engine.Call, res any) (any, error)
+	before func(ctx context.Context, call *request.Call) error
+	after  func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error)
 }
 
 // hookedBackend is the appliance client with per-operation hooks.
 type hookedBackend struct {
 	cl    *virtomize.Client
-	hooks map[*engine.Op]*opHook
+	hooks map[*request.Op]*opHook
 }
 
-func (b *hookedBackend) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+func (b *hookedBackend) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	h := b.hooks[call.Op]
 	if h != nil && h.before != nil {
 		if err := h.before(ctx, call); err != nil {
@@ -111,22 +112,22 @@ func (b *hookedBackend) Invoke(ctx context.Context, call *engine.Call) (any, err
 	return h.after(ctx, b.cl, call, res)
 }
 
-func (b *hookedBackend) List(ctx context.Context, call *engine.Call, o engine.ListOptions, each func(any) error) error {
+func (b *hookedBackend) List(ctx context.Context, call *request.Call, o request.ListOptions, each func(any) error) error {
 	return b.cl.List(ctx, call, o, each)
 }
 
-func (b *hookedBackend) Download(ctx context.Context, call *engine.Call, o engine.DownloadOptions) (*engine.Download, error) {
+func (b *hookedBackend) Download(ctx context.Context, call *request.Call, o request.DownloadOptions) (*request.Download, error) {
 	return b.cl.Download(ctx, call, o)
 }
 
 const virtomizeShort = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
 
 func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
-	hooks := map[*engine.Op]*opHook{}
+	hooks := map[*request.Op]*opHook{}
 	env := &engine.Env{
 		F:    f,
 		Noun: "Virtomize",
-		Backend: func(ctx context.Context) (engine.Backend, error) {
+		Backend: func(ctx context.Context) (request.Backend, error) {
 			cl, err := virtomizeClient(f)
 			if err != nil {
 				return nil, err
@@ -155,7 +156,7 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
   infra virtomize vm info 3 -o json
   printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait`
 
-	root.Walk(func(p []string, op *engine.Op) {
+	root.Walk(func(p []string, op *request.Op) {
 		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
 		var required []string
 		for _, q := range op.Query {
@@ -188,7 +189,7 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 		u := u
 		op := vcat.Find(root, u.name)
 		op.Columns = u.cols
-		hookFor(hooks, op).after = func(_ context.Context, _ *virtomize.Client, _ *engine.Call, res any) (any, error) {
+		hookFor(hooks, op).after = func(_ context.Context, _ *virtomize.Client, _ *request.Call, res any) (any, error) {
 			if m, ok := res.(map[string]any); ok {
 				if l, ok := m[u.field].([]any); ok {
 					return l, nil
@@ -206,7 +207,7 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 }
 
 // addRotatedBackup gives backup download --dir DIR --keep N.
-func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *engine.Op) {
+func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *request.Op) {
 	var rf rotateFlags
 	rf.register(c)
 	c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(rotateHelp, "PREFIX", "virtomize-backup")
@@ -225,7 +226,7 @@ func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *engine.Op) {
 			return err
 		}
 		return rf.run(c.Context(), f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
-			d, err := cl.Download(ctx, &engine.Call{Op: op}, engine.DownloadOptions{Path: filepath.Join(rot.Dir, rot.Name(".tar.gz")), NonEmpty: true})
+			d, err := cl.Download(ctx, &request.Call{Op: op}, request.DownloadOptions{Path: filepath.Join(rot.Dir, rot.Name(".tar.gz")), NonEmpty: true})
 			if err != nil {
 				return nil, err
 			}
@@ -234,7 +235,7 @@ func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *engine.Op) {
 	}
 }
 
-func hookFor(hooks map[*engine.Op]*opHook, op *engine.Op) *opHook {
+func hookFor(hooks map[*request.Op]*opHook, op *request.Op) *opHook {
 	if hooks[op] == nil {
 		hooks[op] = &opHook{}
 	}
@@ -295,7 +296,7 @@ func (p *passwordFlags) read(ctx context.Context, f *cmdutil.Factory, what strin
 	return "", nil
 }
 
-func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *engine.Op, sf engine.Field) func(context.Context, *engine.Call) error {
+func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *request.Op, sf request.Field) func(context.Context, *request.Call) error {
 	what := "password"
 	if op.Path == "/virtualmachines/{key}/install" {
 		what = "root password"
@@ -304,7 +305,7 @@ func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *engine.Op, sf engine
 	if !strings.Contains(c.Long, "--password-stdin") {
 		c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
 	}
-	return func(ctx context.Context, call *engine.Call) error {
+	return func(ctx context.Context, call *request.Call) error {
 		pw, err := pf.read(ctx, f, what, sf.Required)
 		if err != nil || pw == "" {
 			return err
@@ -355,7 +356,7 @@ func addWaitFlags(c *cobra.Command, w *waitFlags) {
 
 var readyColumns = []string{"key", "name", "powerstate", "ips"}
 
-func addInstallWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Group, hooks map[*engine.Op]*opHook) {
+func addInstallWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
 	op := vcat.Find(root, "vm", "install")
 	c := findCmd(cmd, "vm", "install")
 	w := &waitFlags{}
@@ -363,7 +364,7 @@ func addInstallWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Gro
 	c.Example = `  printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait
   infra virtomize vm install 3 --locale de_DE.UTF-8 --keyboard de --wait --timeout 45m`
 	h := hookFor(hooks, op)
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *engine.Call, res any) (any, error) {
+	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
 		if !w.wait {
 			return res, nil
 		}
@@ -372,7 +373,7 @@ func addInstallWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Gro
 	}
 }
 
-func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Group, hooks map[*engine.Op]*opHook) {
+func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
 	op := vcat.Find(root, "vm", "create")
 	c := findCmd(cmd, "vm", "create")
 	w := &waitFlags{}
@@ -389,7 +390,7 @@ func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Grou
 		"      --datastore auto --network 1 --install --wait"
 	h := hookFor(hooks, op)
 	var rootPW string
-	h.before = func(_ context.Context, call *engine.Call) error {
+	h.before = func(_ context.Context, call *request.Call) error {
 		if w.wait && !install {
 			return usageErrorf("--wait needs --install: a machine that is not installed never comes up")
 		}
@@ -412,7 +413,7 @@ func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Grou
 		}
 		return nil
 	}
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *engine.Call, res any) (any, error) {
+	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
 		vm, _ := res.(map[string]any)
 		key := fmt.Sprint(vm["key"])
 		if vm == nil || key == "" || key == "<nil>" {
@@ -444,13 +445,13 @@ func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Grou
 	}
 }
 
-func addProfileWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *engine.Group, hooks map[*engine.Op]*opHook) {
+func addProfileWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
 	op := vcat.Find(root, "profile", "create-vm")
 	c := findCmd(cmd, "profile", "create-vm")
 	w := &waitFlags{}
 	addWaitFlags(c, w)
 	h := hookFor(hooks, op)
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *engine.Call, res any) (any, error) {
+	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
 		m, _ := res.(map[string]any)
 		if !w.wait || m == nil || m["key"] == nil {
 			return res, nil

@@ -27,7 +27,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 )
 
 // opsList is the appliance's operation list (a copy of the vendor's catalog kept with the catalog package).

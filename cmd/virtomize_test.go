@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
 )
 
 // TestVirtomizeWaitInterrupt: Ctrl-C while `vm install --wait` polls leaves the machine installing, exits 130 and

@@ -22,9 +22,9 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 	"github.com/infractl/infra/pkg/sandbox"
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
 )
 
 // Row is one measure beside its floor.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 // bare429 answers every nth API request 429 with X-RateLimit-Remaining: 0 and neither Retry-After nor a reset time,

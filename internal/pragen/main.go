@@ -1,5 +1,5 @@
 // Command pragen reads BeyondTrust's PRA Configuration API OpenAPI document and writes the command catalog
-// pkg/catalog/pra/zz_generated.go: one engine.Op per operation, named by resource, with typed arguments, query filters and
+// pkg/catalog/pra/zz_generated.go: one request.Op per operation, named by resource, with typed arguments, query filters and
 // body fields.
 //
 //	go run ./internal/pragen -spec pra-config-openapi-1.10.yaml -out pkg/catalog/pra/zz_generated.go
@@ -252,7 +252,7 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 	last := segs[len(segs)-1]
 
 	// What the operation answers.
-	o.kind = "engine.KindObject"
+	o.kind = "request.KindObject"
 	var respSchema *openapi3.Schema
 	for _, code := range []string{"200", "201", "204"} {
 		r := oa.Responses.Value(code)
@@ -260,16 +260,16 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 			continue
 		}
 		if code == "204" || len(r.Value.Content) == 0 {
-			o.kind = "engine.KindNone"
+			o.kind = "request.KindNone"
 			break
 		}
 		if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 			respSchema = mt.Schema.Value
 			if respSchema.Type.Is("array") {
-				o.kind = "engine.KindList"
+				o.kind = "request.KindList"
 			}
 		} else {
-			o.kind = "engine.KindDownload"
+			o.kind = "request.KindDownload"
 		}
 		break
 	}
@@ -278,17 +278,17 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 		if s == nil || s.Value == nil {
 			return nil, fmt.Errorf("response fix: no schema %s", name)
 		}
-		respSchema, o.kind = s.Value, "engine.KindObject"
+		respSchema, o.kind = s.Value, "request.KindObject"
 	}
 	// Paginated lists take per_page (some are documented with an object schema); an array answer without per_page is
 	// not paginated: it is shown as it comes and no paging parameters are sent.
 	switch {
 	case method == "GET" && hasParam(oa, "per_page"):
-		o.kind = "engine.KindList"
-	case o.kind == "engine.KindList":
-		o.kind = "engine.KindRaw"
+		o.kind = "request.KindList"
+	case o.kind == "request.KindList":
+		o.kind = "request.KindRaw"
 	}
-	isList := o.kind == "engine.KindList" || (o.kind == "engine.KindRaw" && respSchema != nil && respSchema.Type.Is("array"))
+	isList := o.kind == "request.KindList" || (o.kind == "request.KindRaw" && respSchema != nil && respSchema.Type.Is("array"))
 
 	// Command naming.
 	if rule, ok := naming[method+" "+path]; ok {
@@ -542,7 +542,7 @@ func (g *gen) fieldFrom(name string, refs []*openapi3.SchemaRef, required bool) 
 func (g *gen) field(name string, ref *openapi3.SchemaRef, required bool) field {
 	f := field{Name: name, Required: required}
 	if ref == nil || ref.Value == nil {
-		f.Type = "engine.String"
+		f.Type = "request.String"
 		return f
 	}
 	s := ref.Value
@@ -575,7 +575,7 @@ func (g *gen) field(name string, ref *openapi3.SchemaRef, required bool) field {
 			f.Max = &v
 		}
 	}
-	if s.Default != nil && f.Type != "engine.Object" && f.Type != "engine.Array" {
+	if s.Default != nil && f.Type != "request.Object" && f.Type != "request.Array" {
 		f.Default = fmt.Sprint(s.Default)
 	}
 	f.Secret = s.WriteOnly || s.Format == "password" || isSecretName(name)
@@ -595,21 +595,21 @@ func isSecretName(n string) bool {
 func typeOf(s *openapi3.Schema) string {
 	switch {
 	case len(s.OneOf) > 0 || len(s.AllOf) > 0 || len(s.AnyOf) > 0:
-		return "engine.Object"
+		return "request.Object"
 	case s.Type.Is("integer"):
-		return "engine.Integer"
+		return "request.Integer"
 	case s.Type.Is("number"):
-		return "engine.Number"
+		return "request.Number"
 	case s.Type.Is("boolean"):
-		return "engine.Boolean"
+		return "request.Boolean"
 	case s.Type.Is("array"):
-		return "engine.Array"
+		return "request.Array"
 	case s.Type.Is("object"):
-		return "engine.Object"
+		return "request.Object"
 	case s.Type.Is("string") && s.Format == "date-time":
-		return "engine.DateTime"
+		return "request.DateTime"
 	}
-	return "engine.String"
+	return "request.String"
 }
 
 func enumStrings(e []any) []string {
@@ -644,7 +644,7 @@ func (g *gen) columns(s *openapi3.Schema) []string {
 	var cols []string
 	for _, n := range names {
 		t := typeOf(props[n][0].Value)
-		if t == "engine.Array" || t == "engine.Object" || props[n][0].Value.WriteOnly {
+		if t == "request.Array" || t == "request.Object" || props[n][0].Value.WriteOnly {
 			continue // write-only properties (a user's password) never come back
 		}
 		cols = append(cols, n)

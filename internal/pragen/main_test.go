@@ -101,10 +101,10 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("%s → %q, want %q", k, c, w)
 		}
 	}
-	if k := got["GET /widget"].kind; k != "engine.KindList" {
+	if k := got["GET /widget"].kind; k != "request.KindList" {
 		t.Errorf("list kind %s", k)
 	}
-	if k := got["GET /widget/{id}/installer"].kind; k != "engine.KindDownload" {
+	if k := got["GET /widget/{id}/installer"].kind; k != "request.KindDownload" {
 		t.Errorf("download kind %s", k)
 	}
 	if o := got["DELETE /widget/{id}"]; !o.confirm || !o.multiID {
@@ -117,7 +117,7 @@ func TestGenerate(t *testing.T) {
 	if f := fields["name"]; !f.Required || f.MinLen != 1 || f.MaxLen != 10 {
 		t.Errorf("name: %+v (a boolean required in the property must become required)", f)
 	}
-	if !fields["id"].ReadOnly || fields["when"].Type != "engine.DateTime" || !fields["secret"].Secret || len(fields["size"].Enum) != 2 {
+	if !fields["id"].ReadOnly || fields["when"].Type != "request.DateTime" || !fields["secret"].Secret || len(fields["size"].Enum) != 2 {
 		t.Errorf("fields: %+v", fields)
 	}
 	// Write-only properties never come back: no column for them.

@@ -23,21 +23,21 @@ var argNames = map[string]string{
 // bodyFixes supply request bodies the document describes in prose but does not declare.
 var bodyFixes = map[string][]field{
 	// "Grants the user with the user_id given in the request body access to the Jumpoint".
-	"POST /jumpoint/{id}/user": {{Name: "user_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
+	"POST /jumpoint/{id}/user": {{Name: "user_id", Type: "request.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
 		Help: "ID of the user to allow on the Jumpoint"}},
 	// "Adds a Vault account to the Vault account group": the body's only property, account_id, is marked read-only.
-	"POST /vault/account-group/{id}/account": {{Name: "account_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
+	"POST /vault/account-group/{id}/account": {{Name: "account_id", Type: "request.Integer", Required: true, Min: i64(1), Max: i64(2147483647),
 		Help: "ID of the Vault account to add (it leaves the group it was in)"}},
 	// "Adds a user to the Vault account group … The response body contains the new VaultAccountGroupUser resource": the
 	// document gives the body schema of an account-group account instead.
 	"POST /vault/account-group/{id}/user": {
-		{Name: "role", Type: "engine.String", Enum: []string{"inject", "inject_and_checkout"}, Default: "inject",
+		{Name: "role", Type: "request.String", Enum: []string{"inject", "inject_and_checkout"}, Default: "inject",
 			Help: "role of the user on the account group [default inject]"},
-		{Name: "user_id", Type: "engine.Integer", Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the user to add"},
+		{Name: "user_id", Type: "request.Integer", Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the user to add"},
 	},
 	// "Adds a specific shared Jump Group identified by shared_jump_group_id in the request body": required, yet marked
 	// read-only.
-	"POST /vault/account-group/{id}/jump-item-association/shared-jump-group": {{Name: "shared_jump_group_id", Type: "engine.Integer",
+	"POST /vault/account-group/{id}/jump-item-association/shared-jump-group": {{Name: "shared_jump_group_id", Type: "request.Integer",
 		Required: true, Min: i64(1), Max: i64(2147483647), Help: "ID of the shared Jump Group"}},
 }
 
@@ -187,7 +187,7 @@ func fieldHelp(name string, f field) string {
 }
 
 func filterHelp(name, typ string) string {
-	if typ == "engine.String" {
+	if typ == "request.String" {
 		return "only items whose " + human(name) + " is this (exact, case-insensitive)"
 	}
 	return "only items whose " + human(name) + " is this"

@@ -92,7 +92,7 @@ func (g *gen) render(ops []*op, version string) ([]byte, error) {
 	var emit func(n *node, indent string)
 	emitOps := func(n *node) {
 		sort.SliceStable(n.ops, func(i, j int) bool { return opLess(n.ops[i], n.ops[j]) })
-		body.WriteString("Ops: []*engine.Op{\n")
+		body.WriteString("Ops: []*request.Op{\n")
 		for _, o := range n.ops {
 			body.WriteString(opLit(o, listVar))
 		}
@@ -114,7 +114,7 @@ func (g *gen) render(ops []*op, version string) ([]byte, error) {
 		}
 		if len(n.groups) > 0 {
 			sort.Slice(n.groups, func(i, j int) bool { return n.groups[i].name < n.groups[j].name })
-			body.WriteString("Groups: []*engine.Group{\n")
+			body.WriteString("Groups: []*request.Group{\n")
 			for _, c := range n.groups {
 				emit(c, indent)
 			}
@@ -122,19 +122,19 @@ func (g *gen) render(ops []*op, version string) ([]byte, error) {
 		}
 		body.WriteString("},\n")
 	}
-	body.WriteString("return &engine.Group{\n")
+	body.WriteString("return &request.Group{\n")
 	if len(root.ops) > 0 {
 		emitOps(root)
 	}
 	sort.Slice(root.groups, func(i, j int) bool { return root.groups[i].name < root.groups[j].name })
-	body.WriteString("Groups: []*engine.Group{\n")
+	body.WriteString("Groups: []*request.Group{\n")
 	for _, c := range root.groups {
 		emit(c, "")
 	}
 	body.WriteString("},\n}\n")
 
 	b.WriteString("// generated builds the catalog: top-level operations in Ops, resources in Groups. It is called on demand, so the\n// data costs nothing until a PRA command runs.\n")
-	b.WriteString("func generated() *engine.Group {\n")
+	b.WriteString("func generated() *request.Group {\n")
 	b.Write(decls.Bytes())
 	b.Write(body.Bytes())
 	b.WriteString("}\n")
@@ -153,7 +153,7 @@ func opLit(o *op, listVar func([]field) string) string {
 	}
 	fmt.Fprintf(&b, "ID: %q, Method: %q, Path: %q, Kind: %s,\n", o.id, o.method, o.path, o.kind)
 	if len(o.args) > 0 {
-		b.WriteString("Args: []engine.Arg{")
+		b.WriteString("Args: []request.Arg{")
 		for _, a := range o.args {
 			fmt.Fprintf(&b, "{Param: %q, Name: %q", a.Param, a.Name)
 			if a.Help != "" {
@@ -186,7 +186,7 @@ func opLit(o *op, listVar func([]field) string) string {
 		fmt.Fprintf(&b, "Example: %q,\n", o.example)
 	}
 	if o.confirm {
-		b.WriteString("Confirm: engine.ConfirmIrreversible,\n")
+		b.WriteString("Confirm: request.ConfirmIrreversible,\n")
 	}
 	if o.multiID {
 		b.WriteString("MultiID: true,\n")
@@ -197,7 +197,7 @@ func opLit(o *op, listVar func([]field) string) string {
 
 func fieldsLit(fs []field) string {
 	var b strings.Builder
-	b.WriteString("[]engine.Field{\n")
+	b.WriteString("[]request.Field{\n")
 	for _, f := range fs {
 		fmt.Fprintf(&b, "{Name: %q, Type: %s", f.Name, f.Type)
 		if f.Items != "" {

@@ -17,7 +17,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/infractl/infra/pkg/output/kv"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // Format is an input file format.

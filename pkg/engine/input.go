@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/infractl/infra/internal/textdist"
-	"github.com/infractl/infra/pkg/output/kv"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // Rules carries vendor-wide input rules.

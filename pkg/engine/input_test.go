@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/output/kv"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 var testFields = []Field{

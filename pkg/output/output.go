@@ -18,7 +18,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/infractl/infra/pkg/output/kv"
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // Format names an output format.

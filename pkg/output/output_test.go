@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/output/kv"
 	"gopkg.in/yaml.v3"
+
+	"github.com/infractl/infra/pkg/kv"
 )
 
 func render(t *testing.T, v any, o Options) string {

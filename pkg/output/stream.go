@@ -8,8 +8,9 @@ import (
 	"io"
 	"text/template"
 
-	"github.com/infractl/infra/pkg/output/kv"
 	"gopkg.in/yaml.v3"
+
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // Stream writes the elements of a long list one at a time, so that memory

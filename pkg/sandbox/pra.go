@@ -4,8 +4,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 )
 
 // Environment variables naming the PRA appliance and API account.

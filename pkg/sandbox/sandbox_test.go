@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
+	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 func echoVendor(name string) Vendor {

@@ -3,8 +3,8 @@ package sandbox
 import (
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/jotelulusim"
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
+	"github.com/infractl/infra/internal/sim/jotelulusim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 )
 
 // Virtomize returns the Virtomize appliance simulator as a sandbox vendor named "virtomize". Its Env gives

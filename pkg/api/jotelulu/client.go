@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/infractl/infra/pkg/api"
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 // HostHelp says how to configure the API host; no public default is known.
@@ -32,7 +32,7 @@ type Settings struct {
 	Now func() time.Time
 }
 
-// Client talks to the Jotelulu public API. It implements engine.Backend: the engine call's Op.ID selects the
+// Client talks to the Jotelulu public API. It implements request.Backend: the engine call's Op.ID selects the
 // operation of the table, whose method and path are used; the call's PathParams must hold every path parameter.
 type Client struct {
 	core  *api.Client
@@ -210,13 +210,13 @@ func (c *Client) decorate(err error, op Op) error {
 	return he
 }
 
-// Invoke implements engine.Backend.
-func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+// Invoke implements request.Backend.
+func (c *Client) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	return c.Call(ctx, call.Op.ID, call.PathParams, call.Query, call.Body)
 }
 
-// List implements engine.Backend. No paging parameters are documented, so a list is one request; --limit cuts it.
-func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
+// List implements request.Backend. No paging parameters are documented, so a list is one request; --limit cuts it.
+func (c *Client) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
 	if opts.Page > 1 {
 		return &api.UsageError{Err: errors.New("--page: the Jotelulu API documents no paging parameters; lists come in one answer (use --limit)")}
 	}
@@ -224,5 +224,5 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 	if err != nil {
 		return err
 	}
-	return engine.ListWhole(data, engine.ListOptions{Limit: opts.Limit}, each)
+	return request.ListWhole(data, request.ListOptions{Limit: opts.Limit}, each)
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/infractl/infra/pkg/api"
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 func TestBaseURLHasNoDefault(t *testing.T) {
@@ -49,7 +49,7 @@ func TestEnvelopeOnWritesAndUnwrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	op, _ := Lookup("createisolatednetwork")
-	res, err := c.Invoke(context.Background(), &engine.Call{Op: &engine.Op{ID: "CreateIsolatedNetwork"},
+	res, err := c.Invoke(context.Background(), &request.Call{Op: &request.Op{ID: "CreateIsolatedNetwork"},
 		PathParams: map[string]string{"subscriptionId": "7201"}, Body: map[string]any{"name": "dmz"}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,12 +106,12 @@ func TestListLimitAndPage(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := New(api.Options{}, Settings{Host: srv.URL, Token: "t"})
-	call := &engine.Call{Op: &engine.Op{ID: "listcoreuserorganizations"}}
+	call := &request.Call{Op: &request.Op{ID: "listcoreuserorganizations"}}
 	var n int
-	if err := c.List(context.Background(), call, engine.ListOptions{Limit: 2}, func(any) error { n++; return nil }); err != nil || n != 2 {
+	if err := c.List(context.Background(), call, request.ListOptions{Limit: 2}, func(any) error { n++; return nil }); err != nil || n != 2 {
 		t.Errorf("limit 2: %d items, %v", n, err)
 	}
-	err := c.List(context.Background(), call, engine.ListOptions{Page: 2}, func(any) error { return nil })
+	err := c.List(context.Background(), call, request.ListOptions{Page: 2}, func(any) error { return nil })
 	var ue *api.UsageError
 	if !errors.As(err, &ue) {
 		t.Errorf("page 2: %v", err)

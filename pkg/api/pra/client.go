@@ -17,8 +17,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/download"
-	"github.com/infractl/infra/pkg/engine"
 )
 
 // ConfigPrefix is the Configuration API root.
@@ -226,8 +226,8 @@ func (c *Client) Allowed(ctx context.Context, path string) (string, error) {
 	return resp.Header.Get("Allow"), nil
 }
 
-// Invoke implements engine.Backend.
-func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+// Invoke implements request.Backend.
+func (c *Client) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	var body any
 	if call.Body != nil {
 		body = call.Body
@@ -257,10 +257,10 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	return out, resp.Header, nil
 }
 
-// List implements engine.Backend. It asks for per_page (at most 100) and current_page, then follows the Link header's
+// List implements request.Backend. It asks for per_page (at most 100) and current_page, then follows the Link header's
 // rel="next" until the last page or the limit. When the first answer names the last page (X-BT-Pagination-Last-Page),
 // the remaining pages are fetched several at a time (within the client's rate limit) and delivered in order.
-func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
+func (c *Client) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
 	q := url.Values{}
 	for k, v := range call.Query {
 		q[k] = v
@@ -296,7 +296,7 @@ func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOp
 		}
 		return false, nil
 	}
-	var guard engine.PageGuard
+	var guard request.PageGuard
 	first := base + "?" + q.Encode()
 	if err := guard.Visit(first); err != nil {
 		return err
@@ -424,7 +424,7 @@ func (c *Client) concurrentPages(ctx context.Context, base string, q url.Values,
 }
 
 // Count returns the number of items a list would return, from a HEAD request's X-BT-Pagination-Total.
-func (c *Client) Count(ctx context.Context, call *engine.Call) (int, error) {
+func (c *Client) Count(ctx context.Context, call *request.Call) (int, error) {
 	q := url.Values{}
 	for k, v := range call.Query {
 		q[k] = v
@@ -466,9 +466,9 @@ func NextLink(h string) string {
 	return ""
 }
 
-// Download implements engine.Downloader: the answer is streamed to disk with pkg/download (server file name sanitised,
+// Download implements request.Downloader: the answer is streamed to disk with pkg/download (server file name sanitised,
 // no overwrite without Force, temporary file renamed into place) or to stdout when the path is "-".
-func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.DownloadOptions) (*engine.Download, error) {
+func (c *Client) Download(ctx context.Context, call *request.Call, opts request.DownloadOptions) (*request.Download, error) {
 	fallback := strings.ReplaceAll(strings.Trim(call.Path(), "/"), "/", "-")
 	dl := download.Options{Path: opts.Path, Force: opts.Force, Size: -1, Name: download.Sanitize(fallback)}
 	if opts.Path != "-" {
@@ -492,7 +492,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 	defer resp.Body.Close()
 	if opts.Path == "-" {
 		n, err := io.Copy(c.stdout(), resp.Body)
-		return &engine.Download{File: "-", Bytes: n}, err
+		return &request.Download{File: "-", Bytes: n}, err
 	}
 	dl.Name = download.FileName(resp.Header, fallback)
 	dl.Size = resp.ContentLength
@@ -502,7 +502,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Download{File: res.File, Bytes: res.Bytes}, nil
+	return &request.Download{File: res.File, Bytes: res.Bytes}, nil
 }
 
 func isDir(p string) bool {

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/infractl/infra/pkg/api"
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 // pagedSite serves total items at /api/config/v1/thing the way the guide documents pagination.
@@ -89,11 +89,11 @@ func newTestClient(t *testing.T, h http.Handler, parallel int) (*Client, *bytes.
 	return c, &out
 }
 
-func listCall(path string) *engine.Call {
-	return &engine.Call{Op: &engine.Op{Method: "GET", Path: path, Kind: engine.KindList}, PathParams: map[string]string{}}
+func listCall(path string) *request.Call {
+	return &request.Call{Op: &request.Op{Method: "GET", Path: path, Kind: request.KindList}, PathParams: map[string]string{}}
 }
 
-func collect(t *testing.T, c *Client, opts engine.ListOptions) []int {
+func collect(t *testing.T, c *Client, opts request.ListOptions) []int {
 	t.Helper()
 	var ids []int
 	err := c.List(context.Background(), listCall("/thing"), opts, func(it any) error {
@@ -122,7 +122,7 @@ func wantSequence(t *testing.T, ids []int, n int) {
 func TestListFollowsLinkHeader(t *testing.T) {
 	s := &pagedSite{total: 250}
 	c, _ := newTestClient(t, s, 4)
-	wantSequence(t, collect(t, c, engine.ListOptions{}), 250)
+	wantSequence(t, collect(t, c, request.ListOptions{}), 250)
 	if fmt.Sprint(s.pages) != "[1 2 3]" {
 		t.Fatalf("pages requested %v, want [1 2 3]", s.pages)
 	}
@@ -136,7 +136,7 @@ func TestListFollowsLinkHeader(t *testing.T) {
 func TestListFetchesKnownPagesConcurrently(t *testing.T) {
 	s := &pagedSite{total: 48, lastPageHdr: true}
 	c, _ := newTestClient(t, s, 3)
-	wantSequence(t, collect(t, c, engine.ListOptions{PerPage: 5}), 48)
+	wantSequence(t, collect(t, c, request.ListOptions{PerPage: 5}), 48)
 	seen := map[int]int{}
 	for _, p := range s.pages {
 		seen[p]++
@@ -154,13 +154,13 @@ func TestListFetchesKnownPagesConcurrently(t *testing.T) {
 func TestListLimitStopsEarly(t *testing.T) {
 	s := &pagedSite{total: 1000, lastPageHdr: true}
 	c, _ := newTestClient(t, s, 4)
-	wantSequence(t, collect(t, c, engine.ListOptions{Limit: 7, PerPage: 5}), 7)
+	wantSequence(t, collect(t, c, request.ListOptions{Limit: 7, PerPage: 5}), 7)
 	if len(s.pages) != 2 {
 		t.Fatalf("pages requested %v, want only the 2 needed for 7 items", s.pages)
 	}
 	s2 := &pagedSite{total: 1000}
 	c2, _ := newTestClient(t, s2, 1)
-	wantSequence(t, collect(t, c2, engine.ListOptions{PerPage: 500}), 1000)
+	wantSequence(t, collect(t, c2, request.ListOptions{PerPage: 500}), 1000)
 	for _, p := range s2.perPage {
 		if p != MaxPerPage {
 			t.Fatalf("per_page %d sent, the maximum is %d", p, MaxPerPage)
@@ -170,7 +170,7 @@ func TestListLimitStopsEarly(t *testing.T) {
 	s3 := &pagedSite{total: 30, lastPageHdr: true}
 	c3, _ := newTestClient(t, s3, 4)
 	var ids []int
-	_ = c3.List(context.Background(), listCall("/thing"), engine.ListOptions{Page: 2, PerPage: 10}, func(it any) error {
+	_ = c3.List(context.Background(), listCall("/thing"), request.ListOptions{Page: 2, PerPage: 10}, func(it any) error {
 		n, _ := it.(map[string]any)["id"].(json.Number).Int64()
 		ids = append(ids, int(n))
 		return nil
@@ -212,7 +212,7 @@ func TestErrors(t *testing.T) {
 	}}
 	c, _ := newTestClient(t, s, 1)
 	call := func(method, path string) error {
-		_, err := c.Invoke(context.Background(), &engine.Call{Op: &engine.Op{Method: method, Path: path}, PathParams: map[string]string{}})
+		_, err := c.Invoke(context.Background(), &request.Call{Op: &request.Op{Method: method, Path: path}, PathParams: map[string]string{}})
 		return err
 	}
 	cases := []struct {
@@ -257,21 +257,21 @@ func TestDownload(t *testing.T) {
 	}}
 	c, out := newTestClient(t, s, 1)
 	dir := t.TempDir()
-	call := &engine.Call{Op: &engine.Op{Method: "GET", Path: "/jumpoint/{id}/installer", Kind: engine.KindDownload}, PathParams: map[string]string{"id": "7"}}
-	res, err := c.Download(context.Background(), call, engine.DownloadOptions{Path: dir})
+	call := &request.Call{Op: &request.Op{Method: "GET", Path: "/jumpoint/{id}/installer", Kind: request.KindDownload}, PathParams: map[string]string{"id": "7"}}
+	res, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.File != filepath.Join(dir, "jumpoint-installer.bin") || res.Bytes != 18 {
 		t.Fatalf("saved %+v", res)
 	}
-	if _, err := c.Download(context.Background(), call, engine.DownloadOptions{Path: dir}); err == nil || api.ExitCode(err) != api.ExitUsage {
+	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir}); err == nil || api.ExitCode(err) != api.ExitUsage {
 		t.Fatalf("second download without --force: %v", err)
 	}
-	if _, err := c.Download(context.Background(), call, engine.DownloadOptions{Path: dir, Force: true}); err != nil {
+	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir, Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Download(context.Background(), call, engine.DownloadOptions{Path: "-"}); err != nil || out.String() != "#!/bin/sh\necho hi\n" {
+	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: "-"}); err != nil || out.String() != "#!/bin/sh\necho hi\n" {
 		t.Fatalf("to stdout: %q, %v", out, err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -279,7 +279,7 @@ func TestDownload(t *testing.T) {
 		t.Fatalf("directory holds %d entries, want the one file", len(entries))
 	}
 	var ue *api.UsageError
-	_, err = c.Download(context.Background(), call, engine.DownloadOptions{Path: res.File})
+	_, err = c.Download(context.Background(), call, request.DownloadOptions{Path: res.File})
 	if !errors.As(err, &ue) {
 		t.Fatalf("existing named file: %v", err)
 	}

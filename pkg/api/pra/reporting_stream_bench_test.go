@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
 	"github.com/infractl/infra/pkg/download"
 	"github.com/infractl/infra/pkg/output"
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
 )
 
 // site starts the PRA simulator with the XML APIs and returns a client for it.

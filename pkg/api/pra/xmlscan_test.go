@@ -13,7 +13,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 )
 
 // scannerSeeds are documents in the shapes of the guide's answers, and the corners of XML the scanner must treat as

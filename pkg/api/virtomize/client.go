@@ -26,8 +26,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/download"
-	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/progress"
 )
 
@@ -457,8 +457,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, form any) 
 // RestoreFileParam is the positional argument of `backup restore` that names the file to upload.
 const RestoreFileParam = "file"
 
-// Invoke implements engine.Backend.
-func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
+// Invoke implements request.Backend.
+func (c *Client) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	op := call.Op
 	switch op.Method + " " + op.Path {
 	case "POST /backup":
@@ -506,13 +506,13 @@ func (c *Client) Invoke(ctx context.Context, call *engine.Call) (any, error) {
 }
 
 // wireBody converts typed values to the appliance's wire forms: date-times become Unix nanoseconds.
-func wireBody(op *engine.Op, body map[string]any) map[string]any {
+func wireBody(op *request.Op, body map[string]any) map[string]any {
 	out := make(map[string]any, len(body))
 	for k, v := range body {
 		out[k] = v
 	}
 	for _, f := range op.Body {
-		if f.Type != engine.DateTime {
+		if f.Type != request.DateTime {
 			continue
 		}
 		if s, ok := out[f.Name].(string); ok {
@@ -524,18 +524,18 @@ func wireBody(op *engine.Op, body map[string]any) map[string]any {
 	return out
 }
 
-// List implements engine.Backend. The appliance answers lists whole (no paging); limit and page are applied here.
-func (c *Client) List(ctx context.Context, call *engine.Call, opts engine.ListOptions, each func(any) error) error {
+// List implements request.Backend. The appliance answers lists whole (no paging); limit and page are applied here.
+func (c *Client) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
 	out, err := c.Invoke(ctx, call)
 	if err != nil {
 		return err
 	}
-	return engine.ListWhole(out, opts, each)
+	return request.ListWhole(out, opts, each)
 }
 
-// Download implements engine.Downloader (GET /backup): the archive is streamed to a temporary file and renamed into
+// Download implements request.Downloader (GET /backup): the archive is streamed to a temporary file and renamed into
 // place when complete; an existing file is kept unless opts.Force.
-func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.DownloadOptions) (*engine.Download, error) {
+func (c *Client) Download(ctx context.Context, call *request.Call, opts request.DownloadOptions) (*request.Download, error) {
 	fallback := "virtomize-backup-" + time.Now().UTC().Format("20060102-150405") + ".tar.gz"
 	if opts.Path != "" && opts.Path != "-" {
 		// An explicit file name is checked before anything is downloaded.
@@ -560,7 +560,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 		if err != nil {
 			return nil, err
 		}
-		return &engine.Download{File: "-", Bytes: n}, nil
+		return &request.Download{File: "-", Bytes: n}, nil
 	}
 	res, err := download.Save(ctx, resp.Body, download.Options{
 		Path: opts.Path, Name: download.FileName(resp.Header, fallback), Force: opts.Force,
@@ -569,7 +569,7 @@ func (c *Client) Download(ctx context.Context, call *engine.Call, opts engine.Do
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Download{File: res.File, Bytes: res.Bytes}, nil
+	return &request.Download{File: res.File, Bytes: res.Bytes}, nil
 }
 
 // Restore uploads a backup archive as the multipart field "backup" (curl -F 'backup=@file'), streamed from disk.

@@ -12,7 +12,7 @@ import (
 	"unicode"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 // Product says which listing resolves the subscriptions and instances of an operation.
@@ -55,7 +55,7 @@ type Meta struct {
 type cmdSpec struct {
 	path    []string // group names then the verb
 	opID    string
-	args    []engine.Arg
+	args    []request.Arg
 	columns []string
 	short   string
 	example string
@@ -67,11 +67,11 @@ type cmdSpec struct {
 }
 
 var (
-	argNIC      = engine.Arg{Param: jot.ParamNIC, Name: "NIC_ID", Help: "network interface id"}
-	argRule     = engine.Arg{Param: jot.ParamFirewallRule, Name: "RULE_ID", Help: "firewall rule id"}
-	argInstance = engine.Arg{Param: jot.ParamInstance, Name: "INSTANCE", Help: "remote desktop instance name or id"}
-	argUser     = engine.Arg{Param: jot.ParamUser, Name: "USER", Help: "remote desktop user id or e-mail address"}
-	argApp      = engine.Arg{Param: jot.ParamApplication, Name: "APP_ID", Help: "installed application id (see rd app list)"}
+	argNIC      = request.Arg{Param: jot.ParamNIC, Name: "NIC_ID", Help: "network interface id"}
+	argRule     = request.Arg{Param: jot.ParamFirewallRule, Name: "RULE_ID", Help: "firewall rule id"}
+	argInstance = request.Arg{Param: jot.ParamInstance, Name: "INSTANCE", Help: "remote desktop instance name or id"}
+	argUser     = request.Arg{Param: jot.ParamUser, Name: "USER", Help: "remote desktop user id or e-mail address"}
+	argApp      = request.Arg{Param: jot.ParamApplication, Name: "APP_ID", Help: "installed application id (see rd app list)"}
 )
 
 func specs() []cmdSpec {
@@ -96,7 +96,7 @@ func specs() []cmdSpec {
 			flags:   map[string]string{"isolatedNetworkId": "network", "ip": "ip"},
 			columns: []string{"id", "ip", "macAddress", "isolatedNetworkId", "isDefault"},
 			example: "  infra jotelulu server nic create --subscription Production --instance web-01 --network frontend"},
-		{path: []string{"server", "nic", "ips"}, opID: "listprivatenetworkipfromnic", product: Servers, args: []engine.Arg{argNIC},
+		{path: []string{"server", "nic", "ips"}, opID: "listprivatenetworkipfromnic", product: Servers, args: []request.Arg{argNIC},
 			columns: []string{"id", "nicId", "ip"}},
 
 		{path: []string{"network", "isolated", "list"}, opID: "listisolatednetworks", product: Servers,
@@ -118,7 +118,7 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu firewall rule create --subscription Production --network backend \\\n" +
 				"      --protocol TCP --source-ip 203.0.113.0/24 --public-port 8443 --private-port 443 --nic-ip 10.10.0.10\n" +
 				"  infra jotelulu firewall rule create --subscription Production --network backend --protocol ICMP --source-ip 0.0.0.0/0 --icmp-type 8 --icmp-code 0"},
-		{path: []string{"firewall", "rule", "delete"}, opID: DeleteFirewallRule, product: Servers, args: []engine.Arg{argRule}, confirm: true,
+		{path: []string{"firewall", "rule", "delete"}, opID: DeleteFirewallRule, product: Servers, args: []request.Arg{argRule}, confirm: true,
 			short:   "Delete an inbound firewall rule (and, for TCP/UDP, its port forwarding)",
 			example: "  infra jotelulu firewall rule delete 7701 --subscription Production --network backend --yes"},
 
@@ -129,9 +129,9 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu rd subscription create --name Sales --concurrent-users 10 --users 7101,7102 --admins 7101 --wait"},
 		{path: []string{"rd", "instance", "list"}, opID: "listremotedesktopsubscriptioninstances", product: RemoteDesktop,
 			columns: []string{"id", "name", "state", "createdAt", "updatedAt"}},
-		{path: []string{"rd", "instance", "progress"}, opID: "getinstanceprogress", product: RemoteDesktop, args: []engine.Arg{argInstance},
+		{path: []string{"rd", "instance", "progress"}, opID: "getinstanceprogress", product: RemoteDesktop, args: []request.Arg{argInstance},
 			columns: []string{"instanceId", "state", "stage", "percentage", "message"}},
-		{path: []string{"rd", "instance", "retry"}, opID: "retryfailedinstance", product: RemoteDesktop, args: []engine.Arg{argInstance}, wait: WaitInstance,
+		{path: []string{"rd", "instance", "retry"}, opID: "retryfailedinstance", product: RemoteDesktop, args: []request.Arg{argInstance}, wait: WaitInstance,
 			columns: []string{"id", "name", "state", "updatedAt"},
 			example: "  infra jotelulu rd instance retry office-02 --subscription Office --wait"},
 		{path: []string{"rd", "user", "list"}, opID: "listinstanceusers", product: RemoteDesktop,
@@ -140,9 +140,9 @@ func specs() []cmdSpec {
 			flags:   map[string]string{"userIds": "users"},
 			columns: []string{"id", "email", "connectionType", "permission", "userType", "syncStatus"},
 			example: "  infra jotelulu rd user add --subscription Office --instance office-01 --users luis@acme.example --connection-type launchpad"},
-		{path: []string{"rd", "user", "update"}, opID: "updateinstanceuser", product: RemoteDesktop, args: []engine.Arg{argUser},
+		{path: []string{"rd", "user", "update"}, opID: "updateinstanceuser", product: RemoteDesktop, args: []request.Arg{argUser},
 			columns: []string{"id", "email", "connectionType", "permission", "userType", "syncStatus"}},
-		{path: []string{"rd", "user", "remove"}, opID: "deleteremotedesktopuser", product: RemoteDesktop, args: []engine.Arg{argUser}, confirm: true,
+		{path: []string{"rd", "user", "remove"}, opID: "deleteremotedesktopuser", product: RemoteDesktop, args: []request.Arg{argUser}, confirm: true,
 			example: "  infra jotelulu rd user remove 7821 --subscription Office --yes"},
 		{path: []string{"rd", "app", "list"}, opID: "listsubscriptionapplications", product: RemoteDesktop,
 			columns: []string{"id", "name", "instanceId", "applicationId", "state", "users"}},
@@ -152,15 +152,15 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu rd app deploy --subscription Office --instance office-01 --application 7902 --wait\n" +
 				"  infra jotelulu rd app deploy --subscription Office --instance office-01 --name Ledger --tag 7954 \\\n" +
 				"      --directory 'C:\\Apps\\Ledger' --executable ledger.exe --wait"},
-		{path: []string{"rd", "app", "update"}, opID: "updateinstanceapplication", product: RemoteDesktop, args: []engine.Arg{argApp}, wait: WaitApplication,
+		{path: []string{"rd", "app", "update"}, opID: "updateinstanceapplication", product: RemoteDesktop, args: []request.Arg{argApp}, wait: WaitApplication,
 			flags:   map[string]string{"tagId": "tag"},
 			columns: []string{"id", "name", "instanceId", "applicationId", "state"}},
-		{path: []string{"rd", "app", "grant"}, opID: "addapplicationtouser", product: RemoteDesktop, args: []engine.Arg{argApp},
+		{path: []string{"rd", "app", "grant"}, opID: "addapplicationtouser", product: RemoteDesktop, args: []request.Arg{argApp},
 			flags:   map[string]string{"userIds": "users"},
 			columns: []string{"userId", "email"}},
-		{path: []string{"rd", "app", "users"}, opID: "listapplicationusers", product: RemoteDesktop, args: []engine.Arg{argApp},
+		{path: []string{"rd", "app", "users"}, opID: "listapplicationusers", product: RemoteDesktop, args: []request.Arg{argApp},
 			columns: []string{"userId", "email"}},
-		{path: []string{"rd", "app", "revoke"}, opID: "removeapplicationfromuser", product: RemoteDesktop, args: []engine.Arg{argApp, argUser}, confirm: true},
+		{path: []string{"rd", "app", "revoke"}, opID: "removeapplicationfromuser", product: RemoteDesktop, args: []request.Arg{argApp, argUser}, confirm: true},
 		{path: []string{"rd", "catalog", "list"}, opID: "listapplications", product: RemoteDesktop, columns: []string{"id", "name", "tagIds"}},
 		{path: []string{"rd", "catalog", "tags"}, opID: "listapplicationtags", product: RemoteDesktop, columns: []string{"id", "name"}},
 	}
@@ -202,8 +202,8 @@ func kebab(s string) string {
 	return b.String()
 }
 
-func fields(in []jot.Field, rename map[string]string, omit []string) []engine.Field {
-	var out []engine.Field
+func fields(in []jot.Field, rename map[string]string, omit []string) []request.Field {
+	var out []request.Field
 	for _, f := range in {
 		skip := false
 		for _, o := range omit {
@@ -212,13 +212,13 @@ func fields(in []jot.Field, rename map[string]string, omit []string) []engine.Fi
 		if skip {
 			continue
 		}
-		ef := engine.Field{Name: f.Name, Type: engine.FieldType(f.Type), Required: f.Required, Enum: f.Enum, Help: f.Help,
+		ef := request.Field{Name: f.Name, Type: request.FieldType(f.Type), Required: f.Required, Enum: f.Enum, Help: f.Help,
 			Flag: kebab(f.Name)}
 		if n, ok := rename[f.Name]; ok {
 			ef.Flag = n
 		}
-		if ef.Type == engine.Array {
-			ef.Items = engine.String
+		if ef.Type == request.Array {
+			ef.Items = request.String
 		}
 		switch f.Name {
 		case "isolatedNetworkId", "instanceId":
@@ -244,21 +244,21 @@ func displayPath(p string) string {
 
 // Catalog is the built command data.
 type Catalog struct {
-	Groups []*engine.Group
+	Groups []*request.Group
 	Meta   map[string]Meta // by engine operation id
 }
 
 // New builds the catalog from the built-in operation table.
 func New() *Catalog {
 	c := &Catalog{Meta: map[string]Meta{}}
-	byName := map[string]*engine.Group{}
-	var group func(path []string) *engine.Group
-	group = func(path []string) *engine.Group {
+	byName := map[string]*request.Group{}
+	var group func(path []string) *request.Group
+	group = func(path []string) *request.Group {
 		key := strings.Join(path, "/")
 		if g, ok := byName[key]; ok {
 			return g
 		}
-		g := &engine.Group{Name: path[len(path)-1], Short: groupShort[key]}
+		g := &request.Group{Name: path[len(path)-1], Short: groupShort[key]}
 		byName[key] = g
 		if len(path) == 1 {
 			c.Groups = append(c.Groups, g)
@@ -294,7 +294,7 @@ func New() *Catalog {
 				m.Context = append(m.Context, p)
 			}
 		}
-		op := &engine.Op{
+		op := &request.Op{
 			Name:    s.path[len(s.path)-1],
 			ID:      s.opID,
 			Method:  api.Method,
@@ -313,18 +313,18 @@ func New() *Catalog {
 		}
 		switch {
 		case api.Method == "GET" && op.Name != "progress":
-			op.Kind = engine.KindList
+			op.Kind = request.KindList
 		case api.Method == "DELETE":
-			op.Kind = engine.KindNone
+			op.Kind = request.KindNone
 		default:
-			op.Kind = engine.KindObject
+			op.Kind = request.KindObject
 		}
 		if api.Method != "GET" && api.Method != "DELETE" {
 			op.Body = fields(api.Body, s.flags, s.omit)
 			op.BodyRequired = true
 		}
 		if s.confirm {
-			op.Confirm = engine.ConfirmIrreversible
+			op.Confirm = request.ConfirmIrreversible
 		}
 		op.Long = longHelp(op.Short, api, s.opID == DeleteFirewallRule)
 		g.Ops = append(g.Ops, op)

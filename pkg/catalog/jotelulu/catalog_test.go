@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 // The operation list is a copy of the vendor index (testdata), so the test runs without the shared documents.
@@ -33,7 +33,7 @@ func TestEveryOperationHasOneCommand(t *testing.T) {
 	c := New()
 	byAPI := map[string][]string{}
 	for _, g := range c.Groups {
-		g.Walk(func(path []string, op *engine.Op) {
+		g.Walk(func(path []string, op *request.Op) {
 			meta, ok := c.Meta[op.ID]
 			if !ok {
 				t.Errorf("%s: no meta for %s", strings.Join(path, " "), op.ID)
@@ -54,7 +54,7 @@ func TestEveryOperationHasOneCommand(t *testing.T) {
 				}
 				// Every path parameter is either an argument or a context flag.
 				for _, p := range api.PathParams() {
-					arg := slices.ContainsFunc(op.Args, func(a engine.Arg) bool { return a.Param == p })
+					arg := slices.ContainsFunc(op.Args, func(a request.Arg) bool { return a.Param == p })
 					if arg == slices.Contains(meta.Context, p) {
 						t.Errorf("%s: parameter %s must be exactly one of argument or context (arg=%v)", strings.Join(path, " "), p, arg)
 					}
@@ -85,7 +85,7 @@ func TestCommandNamesFromTheIssue(t *testing.T) {
 		"rd app update", "rd app grant", "rd app users", "rd app revoke", "rd catalog list", "rd catalog tags"}
 	var got []string
 	for _, g := range New().Groups {
-		g.Walk(func(path []string, _ *engine.Op) { got = append(got, strings.Join(path, " ")) })
+		g.Walk(func(path []string, _ *request.Op) { got = append(got, strings.Join(path, " ")) })
 	}
 	slices.Sort(got)
 	slices.Sort(want)
@@ -96,12 +96,12 @@ func TestCommandNamesFromTheIssue(t *testing.T) {
 
 func TestFieldsAndSafety(t *testing.T) {
 	c := New()
-	ops := map[string]*engine.Op{}
+	ops := map[string]*request.Op{}
 	for _, g := range c.Groups {
-		g.Walk(func(path []string, op *engine.Op) { ops[strings.Join(path, " ")] = op })
+		g.Walk(func(path []string, op *request.Op) { ops[strings.Join(path, " ")] = op })
 	}
 	for _, name := range []string{"firewall rule delete", "rd user remove", "rd app revoke"} {
-		if ops[name].Confirm != engine.ConfirmIrreversible {
+		if ops[name].Confirm != request.ConfirmIrreversible {
 			t.Errorf("%s must confirm", name)
 		}
 	}
@@ -116,7 +116,7 @@ func TestFieldsAndSafety(t *testing.T) {
 		}
 	}
 	deploy := ops["rd app deploy"]
-	flags := map[string]engine.Field{}
+	flags := map[string]request.Field{}
 	for _, f := range deploy.Body {
 		flags[f.FlagName()] = f
 	}

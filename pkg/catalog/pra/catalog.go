@@ -7,16 +7,16 @@ package pra
 import (
 	"sort"
 
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 func i64(v int64) *int64 { return &v }
 
 // Root is the whole catalog: top-level operations (openapi) in Ops, resources in Groups.
-func Root() *engine.Group { return generated() }
+func Root() *request.Group { return generated() }
 
 // Groups returns every PRA resource group.
-func Groups() []*engine.Group { return generated().Groups }
+func Groups() []*request.Group { return generated().Groups }
 
 // Operations lists every operation of the catalog with its command path below `infra pra`.
 func Operations() []Operation {
@@ -26,7 +26,7 @@ func Operations() []Operation {
 		out = append(out, Operation{Command: []string{op.Name}, Op: op})
 	}
 	for _, g := range root.Groups {
-		g.Walk(func(path []string, op *engine.Op) { out = append(out, Operation{Command: path, Op: op}) })
+		g.Walk(func(path []string, op *request.Op) { out = append(out, Operation{Command: path, Op: op}) })
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Op.Path < out[j].Op.Path })
 	return out
@@ -35,7 +35,7 @@ func Operations() []Operation {
 // Operation is one catalog operation and the command words that reach it.
 type Operation struct {
 	Command []string
-	Op      *engine.Op
+	Op      *request.Op
 }
 
 // IsSecret reports whether a body field holds a credential (never taken from a flag).

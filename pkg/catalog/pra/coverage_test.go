@@ -17,13 +17,13 @@ import (
 	"testing"
 
 	"github.com/infractl/infra/cmd"
+	"github.com/infractl/infra/pkg/api/request"
 	praCatalog "github.com/infractl/infra/pkg/catalog/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/engine"
 )
 
-// request is one API call seen by the recorder.
-type request struct {
+// wireRequest is one API call seen by the recorder.
+type wireRequest struct {
 	Method, Path, Query string
 	Body                []byte
 }
@@ -32,7 +32,7 @@ type request struct {
 // remembering what it was sent.
 type recorder struct {
 	mu   sync.Mutex
-	reqs []request
+	reqs []wireRequest
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -43,7 +43,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
-	r.reqs = append(r.reqs, request{req.Method, strings.TrimPrefix(req.URL.Path, "/api/config/v1"), req.URL.RawQuery, body})
+	r.reqs = append(r.reqs, wireRequest{req.Method, strings.TrimPrefix(req.URL.Path, "/api/config/v1"), req.URL.RawQuery, body})
 	r.mu.Unlock()
 	p := strings.TrimPrefix(req.URL.Path, "/api/config/v1")
 	switch {
@@ -65,7 +65,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 var downloadPath = regexp.MustCompile(`^/(openapi\.yaml|cli/[^/]+|jumpoint/[^/]+/installer|jump-client/installer/[^/]+/[^/]+)$`)
 
-func (r *recorder) take() []request {
+func (r *recorder) take() []wireRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.reqs
@@ -140,7 +140,7 @@ func findOp(method, path string) *praCatalog.Operation {
 }
 
 // argValue is a valid sample for a positional argument.
-func argValue(a engine.Arg) string {
+func argValue(a request.Arg) string {
 	if a.Integer {
 		return "7"
 	}
@@ -151,15 +151,15 @@ func argValue(a engine.Arg) string {
 }
 
 // sample is a valid value for a required body field.
-func sample(f engine.Field) any {
+func sample(f request.Field) any {
 	if len(f.Enum) > 0 {
-		if f.Type == engine.Array {
+		if f.Type == request.Array {
 			return []any{f.Enum[0]}
 		}
 		return f.Enum[0]
 	}
 	switch f.Type {
-	case engine.Integer:
+	case request.Integer:
 		n := int64(3)
 		if f.Min != nil && n < *f.Min {
 			n = *f.Min
@@ -168,27 +168,27 @@ func sample(f engine.Field) any {
 			n = *f.Max
 		}
 		return n
-	case engine.Number:
+	case request.Number:
 		return 1.5
-	case engine.Boolean:
+	case request.Boolean:
 		return true
-	case engine.DateTime:
+	case request.DateTime:
 		return "2026-01-02T03:04:05Z"
-	case engine.Array:
+	case request.Array:
 		switch f.Items {
-		case engine.Integer:
+		case request.Integer:
 			return []any{1}
-		case engine.Object:
+		case request.Object:
 			return []any{map[string]any{}}
 		}
 		return []any{"a"}
-	case engine.Object:
+	case request.Object:
 		return map[string]any{}
 	}
 	return strings.Repeat("a", max(f.MinLen, 1))
 }
 
-func substitute(op *engine.Op, vals []string) string {
+func substitute(op *request.Op, vals []string) string {
 	p := op.Path
 	for i, a := range op.Args {
 		p = strings.Replace(p, "{"+a.Param+"}", vals[i], 1)
@@ -252,18 +252,18 @@ func TestEveryOperationIsACommand(t *testing.T) {
 				stdin = string(b)
 				args = append(args, "--json", "-")
 			}
-			if op.Confirm == engine.ConfirmIrreversible {
+			if op.Confirm == request.ConfirmIrreversible {
 				args = append(args, "--yes")
 			}
 			dl := filepath.Join(s.dir, "dl", strings.ReplaceAll(strings.Trim(want, "/"), "/", "_"))
-			if op.Kind == engine.KindDownload {
+			if op.Kind == request.KindDownload {
 				args = append(args, "--file", dl)
 			}
 			code, stdout, stderr := s.run(t, stdin, append(args, "-o", "json")...)
 			if code != 0 {
 				t.Fatalf("infra pra %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
 			}
-			check := func(how string) request {
+			check := func(how string) wireRequest {
 				reqs := s.rec.take()
 				if len(reqs) != 1 {
 					t.Fatalf("%s: %d requests sent, want 1: %+v", how, len(reqs), reqs)
@@ -275,7 +275,7 @@ func TestEveryOperationIsACommand(t *testing.T) {
 				return r
 			}
 			r := check("infra pra " + strings.Join(args, " "))
-			if op.Kind == engine.KindList && !strings.Contains(r.Query, "per_page=") {
+			if op.Kind == request.KindList && !strings.Contains(r.Query, "per_page=") {
 				t.Errorf("list sent no per_page: %q", r.Query)
 			}
 			if len(body) > 0 {
@@ -298,7 +298,7 @@ func TestEveryOperationIsACommand(t *testing.T) {
 					}
 				}
 			}
-			if op.Kind == engine.KindDownload {
+			if op.Kind == request.KindDownload {
 				var res struct {
 					File  string `json:"file"`
 					Bytes int64  `json:"bytes"`
@@ -310,11 +310,11 @@ func TestEveryOperationIsACommand(t *testing.T) {
 
 			// The btapi verb for the same operation.
 			verb := map[string]string{"GET": "get", "POST": "add", "PATCH": "update", "PUT": "update", "DELETE": "delete"}[method]
-			if method == "GET" && (op.Kind == engine.KindList || op.Kind == engine.KindRaw && len(op.Args) == 0) {
+			if method == "GET" && (op.Kind == request.KindList || op.Kind == request.KindRaw && len(op.Args) == 0) {
 				verb = "list"
 			}
 			gargs := []string{verb, strings.TrimPrefix(want, "/")}
-			if op.Kind == engine.KindDownload {
+			if op.Kind == request.KindDownload {
 				verb = "download"
 				gargs = []string{verb, strings.TrimPrefix(want, "/"), "--file", dl + ".btapi"}
 			}

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 func i64(v int64) *int64 { return &v }
@@ -27,8 +27,8 @@ const durationPattern = `^([0-9]+|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`
 
 // Root returns the whole tree: a group named "virtomize" whose own operations are the top-level commands (version,
 // logs, api-paths, …) and whose sub-groups are the resources (vm, cluster, network, …).
-func Root() *engine.Group {
-	root := &engine.Group{
+func Root() *request.Group {
+	root := &request.Group{
 		Name:  "virtomize",
 		Short: "Virtomize appliance: virtual machines, clusters, networks, profiles, users and appliance settings",
 		Ops:   opsRoot(),
@@ -40,9 +40,9 @@ func Root() *engine.Group {
 		}
 	}
 	sort.Strings(names)
-	byPath := map[string]*engine.Group{"": root}
+	byPath := map[string]*request.Group{"": root}
 	for _, n := range names {
-		g := &engine.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: groupOps[n]()}
+		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: groupOps[n]()}
 		parent := ""
 		if i := strings.LastIndex(n, "/"); i >= 0 {
 			parent = n[:i]
@@ -55,9 +55,9 @@ func Root() *engine.Group {
 }
 
 // Find returns the operation at the command path below the root (e.g. "vm", "install"), or nil.
-func Find(root *engine.Group, path ...string) *engine.Op {
-	var found *engine.Op
-	root.Walk(func(p []string, op *engine.Op) {
+func Find(root *request.Group, path ...string) *request.Op {
+	var found *request.Op
+	root.Walk(func(p []string, op *request.Op) {
 		if strings.Join(p[1:], " ") == strings.Join(path, " ") {
 			found = op
 		}
@@ -66,8 +66,8 @@ func Find(root *engine.Group, path ...string) *engine.Op {
 }
 
 // decorate adds what the reference implies but its tables do not say: examples, notes on units and keys.
-func decorate(g map[string]*engine.Group) {
-	set := func(group, op string, fn func(*engine.Op)) {
+func decorate(g map[string]*request.Group) {
+	set := func(group, op string, fn func(*request.Op)) {
 		for _, o := range g[group].Ops {
 			if o.Name == op {
 				fn(o)
@@ -78,68 +78,68 @@ func decorate(g map[string]*engine.Group) {
 	}
 	cols := func(group string, c []string, ops ...string) {
 		for _, op := range ops {
-			set(group, op, func(o *engine.Op) { o.Columns = c })
+			set(group, op, func(o *request.Op) { o.Columns = c })
 		}
 	}
 	cols("vm", []string{"key", "name", "owner", "cpu", "ram", "disc", "clusterkey", "deployed"}, "list", "get", "create", "update")
 	cols("network", []string{"key", "name", "cluster", "dhcp", "cidr", "ipreservationcidr", "gateway", "dns"}, "list", "get", "create", "update")
 	sizes := "Sizes (ram, disc) are numbers with an optional unit such as 2048, 4GB or 40GiB; a bare number means MB. " +
 		"The datastore may be \"auto\" to let the appliance choose."
-	set("vm", "create", func(o *engine.Op) {
+	set("vm", "create", func(o *request.Op) {
 		o.Long = "Create a virtual machine record. The machine is deployed on the cluster by `vm install`.\n\n" + sizes
 		o.Example = "  infra virtomize vm create --name web1 --owner 1 --cpu 2 --ram 4GB --disc 40GB --oskey 1 --clusterkey 1 --datastore auto"
 	})
-	set("vm", "update", func(o *engine.Op) {
+	set("vm", "update", func(o *request.Op) {
 		o.Long = "Replace a virtual machine record: every required field must be given.\n\n" + sizes
 	})
-	set("vm", "install", func(o *engine.Op) {
+	set("vm", "install", func(o *request.Op) {
 		o.Long = "Start installing the operating system of a machine that has at least one network interface (see vm-network create).\n\n" +
 			"The root password is never taken as an argument: use --password-stdin or --password-prompt. A plain password is " +
 			"hashed locally to SHA-512 crypt ($6$…), as the appliance expects; a value that already is a $6$ hash is sent as it is."
 	})
-	set("profile", "create", func(o *engine.Op) { o.Long = "Create a machine profile (a template for new machines).\n\n" + sizes })
-	set("profile", "create-vm", func(o *engine.Op) {
+	set("profile", "create", func(o *request.Op) { o.Long = "Create a machine profile (a template for new machines).\n\n" + sizes })
+	set("profile", "create-vm", func(o *request.Op) {
 		o.Long = "Create a machine from a profile and start its installation. cpu, ram and disc override the profile's."
 		o.Example = "  infra virtomize profile create-vm 1 --name web2 --owner 1 --wait"
 	})
-	set("cluster", "create", func(o *engine.Op) {
+	set("cluster", "create", func(o *request.Op) {
 		o.Example = "  infra virtomize cluster create --name lab --type vmware --credentialskey 1 --defaultskey 1 --callbacks 1,2"
 	})
-	set("cluster/import", "run", func(o *engine.Op) {
+	set("cluster/import", "run", func(o *request.Op) {
 		o.Example = "  infra virtomize cluster import run 1 --owner 1 --vmnames legacy-db,legacy-web"
 	})
-	set("cluster-credentials", "create", func(o *engine.Op) {
+	set("cluster-credentials", "create", func(o *request.Op) {
 		o.Long = "Store how the appliance reaches a hypervisor (URL, user name and password)."
 	})
-	set("vm-network", "delete", func(o *engine.Op) {
+	set("vm-network", "delete", func(o *request.Op) {
 		o.Long = "Remove a network interface from a machine. --vmkey names the machine the interface belongs to."
 	})
-	set("vm-network", "get", func(o *engine.Op) {
+	set("vm-network", "get", func(o *request.Op) {
 		o.Long = "List the network interfaces of one machine (the appliance takes a machine key here)."
 	})
-	set("backup", "restore", func(o *engine.Op) {
+	set("backup", "restore", func(o *request.Op) {
 		o.Long = "Upload a backup archive (from `backup download`) and replace the whole appliance configuration with it. " +
 			"The file is streamed as the multipart field \"backup\"."
 	})
-	set("", "token", func(o *engine.Op) {
+	set("", "token", func(o *request.Op) {
 		o.Long = "Print a bearer token for scripts. Tokens come from POST /token with the appliance user name and password " +
 			"and are cached until shortly before they expire."
 	})
-	set("", "logout", func(o *engine.Op) {
+	set("", "logout", func(o *request.Op) {
 		o.Long = "Revoke the cached token at the appliance (POST /destroy) and forget it. `infra auth logout virtomize` does " +
 			"the same and also removes the stored password."
 	})
-	set("", "logs", func(o *engine.Op) {
+	set("", "logs", func(o *request.Op) {
 		o.Example = "  infra virtomize logs --services core,inventory --levels error --starttime 2026-01-02T00:00:00Z"
 	})
-	set("settings", "update", func(o *engine.Op) {
+	set("settings", "update", func(o *request.Op) {
 		o.Example = "  infra virtomize settings update --installtimeout 60m --ignorefilter local-ssd,scratch"
 	})
 }
 
 // SecretField returns the password parameter of op, if the reference gives it one. Such parameters have no flag:
 // the command layer reads them from stdin or a prompt and adds them to the body.
-func SecretField(op *engine.Op) (engine.Field, bool) {
+func SecretField(op *request.Op) (request.Field, bool) {
 	f, ok := secretFields[op.Method+" "+op.Path]
 	return f, ok
 }

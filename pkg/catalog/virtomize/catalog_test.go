@@ -19,13 +19,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	vapi "github.com/infractl/infra/pkg/api/virtomize"
 	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
 )
 
-type request struct {
+type wireRequest struct {
 	method, path string
 	form         url.Values
 	contentType  string
@@ -57,8 +58,8 @@ func TestEveryOperationHasACommand(t *testing.T) {
 	list := readList(t)
 	root := vcat.Root()
 	byLine := map[string][]string{}
-	ops := map[string]*engine.Op{}
-	root.Walk(func(p []string, op *engine.Op) {
+	ops := map[string]*request.Op{}
+	root.Walk(func(p []string, op *request.Op) {
 		k := op.Method + " " + op.Path
 		if _, dup := ops[k]; dup {
 			t.Errorf("%s is declared twice", k)
@@ -71,7 +72,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	var got []request
+	var got []wireRequest
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := strings.TrimPrefix(r.URL.Path, vapi.APIPrefix)
 		if p == "" {
@@ -84,7 +85,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			_, _ = io.WriteString(w, `{"access_token":"tok-1","expires_in":3600,"token_type":"Bearer"}`)
 		}
 		mu.Lock()
-		got = append(got, request{r.Method, p, form, r.Header.Get("Content-Type")})
+		got = append(got, wireRequest{r.Method, p, form, r.Header.Get("Content-Type")})
 		mu.Unlock()
 		if r.Method == "POST" && p == "/token" {
 			return
@@ -130,7 +131,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			if _, err := cl.Token(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			env := &engine.Env{F: f, Noun: "Virtomize", Backend: func(context.Context) (engine.Backend, error) { return cl, nil }}
+			env := &engine.Env{F: f, Noun: "Virtomize", Backend: func(context.Context) (request.Backend, error) { return cl, nil }}
 			c := env.OpCommand(op, "x")
 			args := []string{}
 			for _, a := range op.Args {
@@ -140,13 +141,13 @@ func TestEveryOperationHasACommand(t *testing.T) {
 					args = append(args, "7")
 				}
 			}
-			for _, fl := range append(append([]engine.Field{}, op.Body...), op.Query...) {
+			for _, fl := range append(append([]request.Field{}, op.Body...), op.Query...) {
 				if !fl.Required {
 					continue
 				}
 				args = append(args, "--"+fl.FlagName()+"="+sample(fl))
 			}
-			if op.Kind == engine.KindDownload {
+			if op.Kind == request.KindDownload {
 				args = append(args, "--file", filepath.Join(dir, "backup-"+strings.ReplaceAll(t.Name(), "/", "_")))
 			}
 			mu.Lock()
@@ -157,7 +158,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			var sent []request
+			var sent []wireRequest
 			for _, r := range got {
 				if r.method+" "+r.path == "POST /token" && line != "POST /token" {
 					continue
@@ -184,7 +185,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 					continue
 				}
 				name := fl.Name
-				if fl.Type == engine.Array {
+				if fl.Type == request.Array {
 					name += "[0]"
 				}
 				if r.form.Get(name) == "" {
@@ -212,7 +213,7 @@ func TestTokenMintsThroughPOSTToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := vcat.Find(vcat.Root(), "token")
-	res, err := cl.Invoke(context.Background(), &engine.Call{Op: op})
+	res, err := cl.Invoke(context.Background(), &request.Call{Op: op})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,21 +226,21 @@ func TestTokenMintsThroughPOSTToken(t *testing.T) {
 	}
 }
 
-func sample(f engine.Field) string {
+func sample(f request.Field) string {
 	if len(f.Enum) > 0 {
 		return f.Enum[0]
 	}
 	switch f.Type {
-	case engine.Integer:
+	case request.Integer:
 		return "3"
-	case engine.Boolean:
+	case request.Boolean:
 		return "true"
-	case engine.Array:
-		if f.Items == engine.Integer {
+	case request.Array:
+		if f.Items == request.Integer {
 			return "3"
 		}
 		return "a"
-	case engine.DateTime:
+	case request.DateTime:
 		return "2026-01-02T03:04:05Z"
 	}
 	return "value"
@@ -258,7 +259,7 @@ func run(c *cobra.Command, args []string) error {
 func TestTreeNames(t *testing.T) {
 	root := vcat.Root()
 	var names []string
-	root.Walk(func(p []string, _ *engine.Op) { names = append(names, strings.Join(p[1:], " ")) })
+	root.Walk(func(p []string, _ *request.Op) { names = append(names, strings.Join(p[1:], " ")) })
 	sort.Strings(names)
 	have := map[string]bool{}
 	for _, n := range names {
@@ -301,16 +302,16 @@ func TestParametersAsTheReference(t *testing.T) {
 		}
 		want[k][f[2]] = f[3] + " " + f[4]
 	}
-	typeOf := func(f engine.Field) string {
+	typeOf := func(f request.Field) string {
 		switch f.Type {
-		case engine.Integer:
+		case request.Integer:
 			return "int"
-		case engine.Boolean:
+		case request.Boolean:
 			return "bool"
-		case engine.DateTime:
+		case request.DateTime:
 			return "timestamp"
-		case engine.Array:
-			if f.Items == engine.Integer {
+		case request.Array:
+			if f.Items == request.Integer {
 				return "[]int"
 			}
 			return "[]string"
@@ -321,13 +322,13 @@ func TestParametersAsTheReference(t *testing.T) {
 		return "string"
 	}
 	special := map[string]bool{"POST /token": true, "POST /destroy": true, "POST /backup": true}
-	vcat.Root().Walk(func(p []string, op *engine.Op) {
+	vcat.Root().Walk(func(p []string, op *request.Op) {
 		k := op.Method + " " + op.Path
 		if special[k] {
 			return
 		}
 		got := map[string]string{}
-		for _, f := range append(append([]engine.Field{}, op.Body...), op.Query...) {
+		for _, f := range append(append([]request.Field{}, op.Body...), op.Query...) {
 			got[f.Name] = typeOf(f) + " " + fmt.Sprint(f.Required)
 		}
 		if sf, ok := vcat.SecretField(op); ok {

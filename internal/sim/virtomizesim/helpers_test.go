@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 )
 
 const adminPassword = "s3cret-admin-pass"

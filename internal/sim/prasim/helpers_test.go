@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/simutil"
+	"github.com/infractl/infra/internal/sim/simutil"
 )
 
 const testSecret = "s3cret-value-for-tests"

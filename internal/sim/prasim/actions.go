@@ -15,7 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/infractl/infra/pkg/sim/simutil"
+	"github.com/infractl/infra/internal/sim/simutil"
 )
 
 // refFor returns the collection a reference field must name for this body:

@@ -1,7 +1,7 @@
 // Command specgen derives the minimised OpenAPI document that the PRA
 // simulator embeds from BeyondTrust's Configuration API document.
 //
-//	go run ./pkg/sim/prasim/internal/specgen -in pra-config-openapi-1.10.yaml -out pkg/sim/prasim/spec/config-api.json
+//	go run ./internal/sim/prasim/internal/specgen -in pra-config-openapi-1.10.yaml -out internal/sim/prasim/spec/config-api.json
 //
 // It keeps what the simulator needs (paths, methods, parameters, request and
 // response schemas, enums, required, readOnly, formats, bounds) and drops

@@ -33,7 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/simutil"
+	"github.com/infractl/infra/internal/sim/simutil"
 )
 
 // Default settings, as documented by the vendor.

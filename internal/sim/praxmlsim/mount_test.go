@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/sim/prasim"
-	"github.com/infractl/infra/pkg/sim/praxmlsim"
+	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 )
 
 // Mounted on the PRA simulator, the XML APIs need a bearer token like the Configuration API.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 )
 
 // operationsFile is the reference's operation list (the copy kept with the command catalog), relative to this package.

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/infractl/infra/pkg/sim/simutil"
+	"github.com/infractl/infra/internal/sim/simutil"
 )
 
 // Credential is one credential a request presented: the client id and secret of a token request, or a bearer token.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infractl/infra/pkg/sim/virtomizesim"
+	"github.com/infractl/infra/internal/sim/virtomizesim"
 )
 
 // emptyCluster prepares credentials, a cluster, a user group and returns the

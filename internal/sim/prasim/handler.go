@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/infractl/infra/pkg/sim/simutil"
+	"github.com/infractl/infra/internal/sim/simutil"
 )
 
 // Pagination bounds from the PerPage schema of the OpenAPI document.

@@ -1,6 +1,7 @@
-// Package engine turns vendor catalogs — resources and operations declared as data — into cobra commands with typed flags,
-// client-side validation, key=value and JSON input merging, pagination and rendered output.
-package engine
+// Package request is the request model shared by the catalogs, the command engine and the API clients: operations and
+// their fields and arguments, fully resolved calls, list and download options, and the Backend interface a vendor client
+// implements. It imports only the standard library, so a client built on it carries nothing of the command line.
+package request
 
 import (
 	"context"

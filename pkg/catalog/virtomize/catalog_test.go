@@ -135,7 +135,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			c := env.OpCommand(op, "x")
 			args := []string{}
 			for _, a := range op.Args {
-				if a.Param == vapi.RestoreFileParam {
+				if op.Upload != nil && a.Param == op.Upload.Arg {
 					args = append(args, backupFile)
 				} else {
 					args = append(args, "7")

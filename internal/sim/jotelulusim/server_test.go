@@ -898,16 +898,16 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestModifiedTableMovesRoutes(t *testing.T) {
-	ops := jotelulu.Ops()
+	ops := Operations()
 	for i := range ops {
 		if ops[i].ID == "listisolatednetworks" {
 			ops[i].Path = "/custom/v2/subs/{subscriptionId}/private-networks"
 		}
 		if ops[i].ID == "createisolatednetwork" {
-			ops[i].Body = append(ops[i].Body, jotelulu.Field{Name: "description", Type: "string", Help: "free text"})
+			ops[i].Body = append(ops[i].Body, Field{Name: "description", Type: "string"})
 		}
 	}
-	ops = append(ops, jotelulu.Op{ID: "futureop", Method: "GET", Path: "/api-gateway/core/v1/future"})
+	ops = append(ops, Op{ID: "futureop", Method: "GET", Path: "/api-gateway/core/v1/future"})
 	f := newFixture(t, func(o *Options) { o.Ops = ops })
 
 	moved := must(t, f.do("GET", "/custom/v2/subs/"+SeedServerSubID+"/private-networks", nil), 200)

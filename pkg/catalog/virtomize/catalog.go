@@ -1,8 +1,10 @@
 // Package virtomize declares every operation of the Virtomize appliance REST API (/rest/v1) as data for the command
 // engine: one command per operation, typed flags with the reference's parameter names, help and required markers.
 //
-// ops.go holds the operations, transcribed from the appliance reference (one Op per "HTTP Request" section); this
-// file arranges them into the command tree. Path keys of the reference (":key", ":vmkey") become positional
+// ops.go holds the operation table, transcribed once from the appliance reference: one Op per "HTTP Request" section,
+// with the parameters of its table. The commands and the coverage tests of the catalog, the simulator and the command
+// suite all read it (see Operations); a test checks it against the reference document itself (testdata). This file
+// arranges the operations into the command tree. Path keys of the reference (":key", ":vmkey") become positional
 // arguments; the reference also lists them among the body parameters, but the appliance takes them from the path,
 // so they are not repeated as flags.
 package virtomize
@@ -63,6 +65,27 @@ func Find(root *request.Group, path ...string) *request.Op {
 		}
 	})
 	return found
+}
+
+// Operations lists the operations of the table as the appliance reference writes them ("METHOD /path/:key"), in
+// table order. Coverage tests read this list: the catalog's, the simulator's and the command suite's.
+func Operations() []string {
+	var out []string
+	Root().Walk(func(_ []string, op *request.Op) {
+		out = append(out, op.Method+" "+referencePath(op.Path))
+	})
+	return out
+}
+
+// referencePath writes the path parameters the reference's way: /virtualmachines/{vmkey} becomes /virtualmachines/:vmkey.
+func referencePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
+			segs[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // decorate adds what the reference implies but its tables do not say: examples, notes on units and keys.

@@ -10,8 +10,10 @@
 package virtomize
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/infractl/infra/pkg/api/request"
 )
@@ -33,7 +35,7 @@ func Root() *request.Group {
 	root := &request.Group{
 		Name:  "virtomize",
 		Short: "Virtomize appliance: virtual machines, clusters, networks, profiles, users and appliance settings",
-		Ops:   opsRoot(),
+		Ops:   withoutSecrets(opsRoot()),
 	}
 	names := make([]string, 0, len(groupOps))
 	for n := range groupOps {
@@ -44,7 +46,7 @@ func Root() *request.Group {
 	sort.Strings(names)
 	byPath := map[string]*request.Group{"": root}
 	for _, n := range names {
-		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: groupOps[n]()}
+		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: withoutSecrets(groupOps[n]())}
 		parent := ""
 		if i := strings.LastIndex(n, "/"); i >= 0 {
 			parent = n[:i]
@@ -160,9 +162,36 @@ func decorate(g map[string]*request.Group) {
 	})
 }
 
+// isSecret reports whether a parameter of the reference is a secret: a password is never a flag (secrets never go in
+// argv); the command layer reads it from stdin or a prompt and adds it to the body.
+func isSecret(f request.Field) bool { return f.Name == "password" }
+
+// withoutSecrets removes the secret parameters from the bodies of ops (see SecretField).
+func withoutSecrets(ops []*request.Op) []*request.Op {
+	for _, op := range ops {
+		op.Body = slices.DeleteFunc(op.Body, isSecret)
+	}
+	return ops
+}
+
+// secretFields are the secret parameters of the table, by "METHOD /path".
+var secretFields = sync.OnceValue(func() map[string]request.Field {
+	out := map[string]request.Field{}
+	for _, ops := range groupOps {
+		for _, op := range ops() {
+			for _, f := range op.Body {
+				if isSecret(f) {
+					out[op.Method+" "+op.Path] = f
+				}
+			}
+		}
+	}
+	return out
+})
+
 // SecretField returns the password parameter of op, if the reference gives it one. Such parameters have no flag:
 // the command layer reads them from stdin or a prompt and adds them to the body.
 func SecretField(op *request.Op) (request.Field, bool) {
-	f, ok := secretFields[op.Method+" "+op.Path]
+	f, ok := secretFields()[op.Method+" "+op.Path]
 	return f, ok
 }

@@ -240,6 +240,7 @@ func opsClusterCredentials() []*request.Op {
 			Body: []request.Field{
 				{Name: "name", Type: request.String, Required: true, Help: "credentials name"},
 				{Name: "username", Type: request.String, Required: true, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
 				{Name: "url", Type: request.String, Required: true, Help: "url used for authentication"},
 				{Name: "insecure", Type: request.Boolean, Help: "verify TLS if url is https"},
 				{Name: "http", Type: request.Boolean, Help: "use http instead of https protocol"},
@@ -273,6 +274,7 @@ func opsClusterCredentials() []*request.Op {
 			Body: []request.Field{
 				{Name: "name", Type: request.String, Required: true, Help: "credentials name"},
 				{Name: "username", Type: request.String, Required: true, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
 				{Name: "url", Type: request.String, Required: true, Help: "url used for authentication"},
 				{Name: "insecure", Type: request.Boolean, Help: "verify TLS if url is https"},
 				{Name: "http", Type: request.Boolean, Help: "use http instead of https protocol"},
@@ -811,6 +813,7 @@ func opsSettingsNotification() []*request.Op {
 				{Name: "mailserver", Type: request.String, Help: "mailserver used for sending notifications via e-mail"},
 				{Name: "mailport", Type: request.Integer, Help: "port number used for mailserver e.g. 465", Min: idMin, Max: portMax},
 				{Name: "username", Type: request.String, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Help: "password used for authentication (stored encrypted)"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"mailserver", "mailport", "username"},
@@ -853,6 +856,7 @@ func opsUser() []*request.Op {
 			Method:  "POST", Path: "/users",
 			Body: []request.Field{
 				{Name: "username", Type: request.String, Required: true, Help: "username"},
+				{Name: "password", Type: request.String, Required: true, Help: "password"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"key", "username", "permissions", "permissionsgroups"},
@@ -882,6 +886,7 @@ func opsUser() []*request.Op {
 			Args: []request.Arg{{Param: "key", Name: "USER_KEY", Integer: true}},
 			Body: []request.Field{
 				{Name: "username", Type: request.String, Required: true, Help: "username"},
+				{Name: "password", Type: request.String, Required: true, Help: "password"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"key", "username", "permissions", "permissionsgroups"},
@@ -1042,6 +1047,7 @@ func opsVm() []*request.Op {
 				{Name: "thickprovisioning", Type: request.Boolean, Help: "enable thick provisioning for hard discs, the default is thin provisioning"},
 				{Name: "locale", Type: request.String, Help: "set locale string"},
 				{Name: "keyboard", Type: request.String, Help: "set keymap string"},
+				{Name: "password", Type: request.String, Help: "set root password using a sha-512 hash for linux (e.g. mkpasswd -m sha-512)"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"msg", "statuscode"},
@@ -1246,17 +1252,6 @@ var groupAliases = map[string][]string{
 	"vm":                  {"vms", "virtualmachine"},
 	"vm-network":          {"vm-networks", "interface"},
 	"vm/snapshot":         {"snapshots", "snap"},
-}
-
-// secretFields are the password parameters of the reference. They are not flags (secrets never go in argv):
-// the command layer reads them from stdin or a prompt.
-var secretFields = map[string]request.Field{
-	"POST /clustercredentials":            {Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
-	"PUT /clustercredentials/{key}":       {Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
-	"PUT /setting/notification":           {Name: "password", Type: request.String, Help: "password used for authentication (stored encrypted)"},
-	"POST /users":                         {Name: "password", Type: request.String, Required: true, Help: "password"},
-	"PUT /users/{key}":                    {Name: "password", Type: request.String, Required: true, Help: "password"},
-	"POST /virtualmachines/{key}/install": {Name: "password", Type: request.String, Help: "set root password using a sha-512 hash for linux (e.g. mkpasswd -m sha-512)"},
 }
 
 var groupOps = map[string]func() []*request.Op{

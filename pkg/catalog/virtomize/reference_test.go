@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/infractl/infra/pkg/api/request"
 	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 )
 
@@ -96,5 +97,33 @@ func TestTableIsTheReference(t *testing.T) {
 		if why, ok := notOffered[op]; ok {
 			t.Errorf("%s is in the table, but is listed as not offered (%s)", op, why)
 		}
+	}
+}
+
+// TestSecretsAreNotFlags: the password parameters never become flags; SecretField hands each one the reference
+// lists to the command layer instead.
+func TestSecretsAreNotFlags(t *testing.T) {
+	var secret []string
+	vcat.Root().Walk(func(p []string, op *request.Op) {
+		for _, f := range append(append([]request.Field{}, op.Body...), op.Query...) {
+			if f.Name == "password" {
+				t.Errorf("%s: password is a flag", strings.Join(p, " "))
+			}
+		}
+		if f, ok := vcat.SecretField(op); ok && f.Name == "password" {
+			secret = append(secret, op.Method+" "+op.Path)
+		}
+	})
+	var want []string
+	for op, params := range readReference(t).params {
+		if _, ok := params["password"]; ok {
+			method, path, _ := strings.Cut(op, " ")
+			want = append(want, method+" "+keyParam.ReplaceAllString(path, "{$1}"))
+		}
+	}
+	slices.Sort(secret)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(secret, want) {
+		t.Errorf("secret parameters on %v, want %v", secret, want)
 	}
 }

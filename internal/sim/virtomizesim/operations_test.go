@@ -245,7 +245,7 @@ func TestEveryOperationRouted(t *testing.T) {
 	}
 	for op := range opCases {
 		if !seen[op] {
-			t.Errorf("test case for %q, which is not in the operation list", op)
+			t.Errorf("test case for %q, which is not in the operation table", op)
 		}
 	}
 }

@@ -1,5 +1,16 @@
-// The operations of the Virtomize appliance reference, one Op per "HTTP Request" section, with the reference parameter
-// names, types, descriptions and required markers. Edit together with the reference.
+// The operation table of the Virtomize appliance reference (testdata/virtomize-appliance-api.txt), one Op per
+// "HTTP Request" section, with the reference parameter names, types, descriptions and required markers (a password
+// parameter is declared like the others; the catalog keeps it out of the flags). It is the only list of operations:
+// the commands, and the coverage tests of this package, the simulator and the command suite, all read it.
+//
+// Adding an endpoint the reference documents (tests name each missing step):
+//  1. here: an Op in its group's function, transcribed from the section (a new group also needs its entry in groupOps,
+//     groupShort and groupAliases at the end of this file);
+//  2. internal/sim/virtomizesim: a routeSpecs line in routes.go and its handler (plus an opCases entry in
+//     operations_test.go when keys of 1 and no parameters are not a valid call);
+//  3. cmd/testdata/script/virtomize_ops.txtar: one exec line that runs the new command against the simulator.
+//
+// Then regenerate the docs (go run ./internal/gendocs -docs docs -completions completions).
 
 package virtomize
 

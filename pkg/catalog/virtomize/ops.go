@@ -3,7 +3,8 @@
 // parameter is declared like the others; the catalog keeps it out of the flags). It is the only list of operations:
 // the commands, and the coverage tests of this package, the simulator and the command suite, all read it.
 //
-// Adding an endpoint the reference documents (tests name each missing step):
+// Adding an endpoint (tests name each missing step). If the copy of the reference in testdata lacks its section,
+// replace the copy with the vendor's current document first: TestTableIsTheReference then names the new operation.
 //  1. here: an Op in its group's function, transcribed from the section (a new group also needs its entry in groupOps,
 //     groupShort and groupAliases at the end of this file);
 //  2. internal/sim/virtomizesim: a routeSpecs line in routes.go and its handler (plus an opCases entry in

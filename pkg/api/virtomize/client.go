@@ -580,13 +580,8 @@ func (c *Client) Download(ctx context.Context, call *request.Call, opts request.
 	return &request.Download{File: res.File, Bytes: res.Bytes}, nil
 }
 
-// Restore uploads a backup archive as the multipart field "backup" (curl -F 'backup=@file') to POST /backup.
-func (c *Client) Restore(ctx context.Context, path string) (any, error) {
-	return c.upload(ctx, "/backup", "backup", path)
-}
-
-// upload POSTs the file at path to target as the multipart form field field, streamed from disk. The appliance's one
-// upload is a backup restore, hence the wording of the errors.
+// upload POSTs the file at path to target as the multipart form field field, streamed from disk (curl -F
+// 'backup=@file' in the reference). The appliance's one upload is a backup restore, hence the wording of the errors.
 func (c *Client) upload(ctx context.Context, target, field, path string) (any, error) {
 	if path == "" {
 		return nil, &api.UsageError{Err: errors.New("backup restore: name the backup FILE to upload")}

@@ -70,11 +70,18 @@ func New(o Options) *Server {
 	if s.steps <= 0 {
 		s.steps = 3
 	}
+	builtin := table()
 	ops := o.Ops
 	if ops == nil {
-		ops = table()
+		ops = builtin
 	}
 	for _, op := range ops {
+		if op.handle == nil {
+			// An operation built by the caller is implemented when the built-in table has its id.
+			if i := slices.IndexFunc(builtin, func(b Op) bool { return strings.EqualFold(b.ID, op.ID) }); i >= 0 {
+				op.handle = builtin[i].handle
+			}
+		}
 		s.routes = append(s.routes, newRoute(op))
 	}
 	for id, mp := range o.PathOverrides {

@@ -16,7 +16,7 @@ type Op struct {
 	Documented bool   // the method and path were seen in a reference page
 	Query      []Field
 	Body       []Field // fields of the data object of a write request
-	handle     handler // nil: answered 501 (an operation the simulator does not implement)
+	handle     handler // nil: the built-in operation with the same id, or 501 when there is none
 }
 
 // Field is one query parameter or data field the simulator accepts.

@@ -1,7 +1,6 @@
 package cmd_test
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -17,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,10 +26,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/infractl/infra/internal/sim/virtomizesim"
+	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 )
-
-// opsList is the appliance's operation list (a copy of the vendor's catalog kept with the catalog package).
-const opsList = "../pkg/catalog/virtomize/testdata/virtomize-operations.txt"
 
 // virtomizeRecorder sits in front of the script's Virtomize simulator and records every request with its status, so a
 // script can prove that each operation of the list was served successfully through the binary.
@@ -96,21 +92,8 @@ func shadowed(list []string, method, pattern, p string) bool {
 	return false
 }
 
-func readOpsList() ([]string, error) {
-	fh, err := os.Open(opsList)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	var out []string
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out, sc.Err()
-}
+// readOpsList returns the lines of the catalog's operation table ("METHOD /path/:key").
+func readOpsList() ([]string, error) { return vcat.Operations(), nil }
 
 // selfSignedCert makes a self-signed certificate for 127.0.0.1 and returns it with its SHA-256 fingerprint.
 func selfSignedCert(cn string) (tls.Certificate, string, error) {
@@ -175,7 +158,7 @@ func init() {
 		env.Setenv("VIRTOMIZE_FP_B", fpB)
 		return nil
 	})
-	// virtomize-covered: every operation of the appliance's list was answered with success through the binary.
+	// virtomize-covered: every operation of the catalog's table was answered with success through the binary.
 	extraCmds["virtomize-covered"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		list, err := readOpsList()
 		ts.Check(err)

@@ -3,10 +3,11 @@
 //
 // # What is documented and what is not
 //
-// The simulator serves every operation of its table (by default
-// jotelulu.Ops()) at that operation's method and path. Only six of those
-// method and path pairs are documented; the rest are inferred, and the table
-// says which is which. Passing a modified table through Options.Ops, naming
+// The simulator serves every operation of its table (by default its own,
+// see Operations, written from the published evidence and independent of the
+// client's table, so that tests can compare the two) at that operation's
+// method and path. Only six of those method and path pairs are documented;
+// the rest are inferred, and the table says which is which. Passing a modified table through Options.Ops, naming
 // "METHOD /path" per operation id in Options.PathOverrides, or calling Move
 // at run time moves routes (the old route stops answering): that is how a
 // vendor OpenAPI document that moves an inferred path is simulated.

@@ -9,43 +9,7 @@ import (
 	"strings"
 )
 
-// handlers implement the operations, keyed by lower-case operation id. They
-// run with s.mu held.
-var handlers = map[string]handler{
-	"createcoreorganizationuser":                 createOrgUser,
-	"listcoreorganizationusers":                  listOrgUsers,
-	"listcoreuserorganizations":                  listOrgs,
-	"getinstanceprogress":                        getProgress,
-	"addapplicationtouser":                       grantApp,
-	"listapplicationusers":                       listAppUsers,
-	"removeapplicationfromuser":                  revokeApp,
-	"createinstanceapplication":                  createApp,
-	"listsubscriptionapplications":               listApps,
-	"updateinstanceapplication":                  updateApp,
-	"listapplications":                           listCatalog,
-	"listapplicationtags":                        listTags,
-	"listremotedesktopsubscriptioninstances":     listRDInstances,
-	"createremotedesktopsubscription":            createRDSub,
-	"listorganizationremotedesktopsubscriptions": listRDSubs,
-	"createinstanceusers":                        createRDUsers,
-	"deleteremotedesktopuser":                    deleteRDUser,
-	"listinstanceusers":                          listRDUsers,
-	"updateinstanceuser":                         updateRDUser,
-	"retryfailedinstance":                        retryInstance,
-	"createfirewallinboundrule":                  createRule,
-	"deletefirewallinboundruleicmp":              deleteRule("ICMP"),
-	"deletefirewallinboundruletcpudp":            deleteRule("TCP", "UDP"),
-	"getfirewallinboundrules":                    listRules,
-	"listserversubscriptioninstances":            listInstances,
-	"listprivatenetworkipfromnic":                listNICIPs,
-	"createserverinstancenics":                   createNIC,
-	"listserverinstancenics":                     listNICs,
-	"createisolatednetwork":                      createNetwork,
-	"listisolatednetworks":                       listNetworks,
-	"createsubscriptionpublicip":                 createPublicIP,
-	"getsubscriptionpublicips":                   listPublicIPs,
-	"listorganizationsubscriptions":              listServerSubs,
-}
+// Handlers implement the operations of the table; they run with s.mu held.
 
 // ---- lookups of path parameters ----
 

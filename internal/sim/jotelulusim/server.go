@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/infractl/infra/pkg/api/jotelulu"
 )
 
 // Options configure a simulator.
@@ -37,8 +35,8 @@ type Options struct {
 	// SecondOrg, together with Seed, adds a second organization with the same
 	// name as the first.
 	SecondOrg bool
-	// Ops is the operation table to serve; nil means jotelulu.Ops().
-	Ops []jotelulu.Op
+	// Ops is the operation table to serve; nil means the simulator's own table (see Operations).
+	Ops []Op
 	// PathOverrides moves operations: operation id (any case) -> "METHOD /path" with the table's parameter
 	// names, as a vendor OpenAPI document might place them. Applied on top of Ops.
 	PathOverrides map[string]string
@@ -58,7 +56,7 @@ type Server struct {
 }
 
 type route struct {
-	op   jotelulu.Op
+	op   Op
 	segs []string // literal segments, or "{name}" for parameters
 	lits int      // number of literal segments, to prefer the most specific match
 }
@@ -72,11 +70,18 @@ func New(o Options) *Server {
 	if s.steps <= 0 {
 		s.steps = 3
 	}
+	builtin := table()
 	ops := o.Ops
 	if ops == nil {
-		ops = jotelulu.Ops()
+		ops = builtin
 	}
 	for _, op := range ops {
+		if op.handle == nil {
+			// An operation built by the caller is implemented when the built-in table has its id.
+			if i := slices.IndexFunc(builtin, func(b Op) bool { return strings.EqualFold(b.ID, op.ID) }); i >= 0 {
+				op.handle = builtin[i].handle
+			}
+		}
 		s.routes = append(s.routes, newRoute(op))
 	}
 	for id, mp := range o.PathOverrides {
@@ -90,7 +95,7 @@ func New(o Options) *Server {
 	return s
 }
 
-func newRoute(op jotelulu.Op) route {
+func newRoute(op Op) route {
 	r := route{op: op, segs: strings.Split(strings.Trim(op.Path, "/"), "/")}
 	for _, seg := range r.segs {
 		if !isParam(seg) {
@@ -180,7 +185,7 @@ type meta struct {
 
 // call is one routed request.
 type call struct {
-	op     jotelulu.Op
+	op     Op
 	params map[string]string
 	query  url.Values
 	data   map[string]any // the data object of a write request, nil otherwise
@@ -240,8 +245,8 @@ func (s *Server) serve(r *http.Request) (int, []byte) {
 		}
 		c.data = data
 	}
-	h, ok := handlers[strings.ToLower(op.ID)]
-	if !ok {
+	h := op.handle
+	if h == nil {
 		return s.fail(m, errf(http.StatusNotImplemented, "not_implemented", "operation %s is not implemented by the simulator", op.ID))
 	}
 	code, data, e := h(s, c)
@@ -275,7 +280,7 @@ func (s *Server) stamp() string { return s.now().UTC().Format(time.RFC3339) }
 
 // match finds the operation for the request. It returns 404 when no path
 // matches and 405 when a path matches with another method.
-func (s *Server) match(r *http.Request) (jotelulu.Op, map[string]string, int) {
+func (s *Server) match(r *http.Request) (Op, map[string]string, int) {
 	segs := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
 	best, bestParams := -1, map[string]string(nil)
 	pathMatched := false
@@ -296,9 +301,9 @@ func (s *Server) match(r *http.Request) (jotelulu.Op, map[string]string, int) {
 		return s.routes[best].op, bestParams, http.StatusOK
 	}
 	if pathMatched {
-		return jotelulu.Op{}, nil, http.StatusMethodNotAllowed
+		return Op{}, nil, http.StatusMethodNotAllowed
 	}
-	return jotelulu.Op{}, nil, http.StatusNotFound
+	return Op{}, nil, http.StatusNotFound
 }
 
 func (s *Server) allowed(r *http.Request) string {
@@ -396,7 +401,7 @@ func readEnvelope(raw []byte) (map[string]any, *apiErr) {
 }
 
 // checkQuery validates query parameters that the table declares with an enum.
-func checkQuery(op jotelulu.Op, q url.Values) *apiErr {
+func checkQuery(op Op, q url.Values) *apiErr {
 	for _, f := range op.Query {
 		v := q.Get(f.Name)
 		if v == "" {
@@ -414,14 +419,14 @@ func checkQuery(op jotelulu.Op, q url.Values) *apiErr {
 
 // checkBody validates the data object against the Body fields of the
 // operation, reporting every problem at once.
-func checkBody(op jotelulu.Op, data map[string]any) *apiErr {
+func checkBody(op Op, data map[string]any) *apiErr {
 	var items []errItem
 	add := func(code, field, format string, args ...any) {
 		items = append(items, errItem{Code: code, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	var unknown []string
 	for k := range data {
-		if _, ok := op.BodyField(k); !ok {
+		if _, ok := op.bodyField(k); !ok {
 			unknown = append(unknown, k)
 		}
 	}

@@ -898,16 +898,17 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestModifiedTableMovesRoutes(t *testing.T) {
-	ops := jotelulu.Ops()
+	ops := Operations()
 	for i := range ops {
 		if ops[i].ID == "listisolatednetworks" {
 			ops[i].Path = "/custom/v2/subs/{subscriptionId}/private-networks"
 		}
 		if ops[i].ID == "createisolatednetwork" {
-			ops[i].Body = append(ops[i].Body, jotelulu.Field{Name: "description", Type: "string", Help: "free text"})
+			ops[i].Body = append(ops[i].Body, Field{Name: "description", Type: "string"})
 		}
 	}
-	ops = append(ops, jotelulu.Op{ID: "futureop", Method: "GET", Path: "/api-gateway/core/v1/future"})
+	ops = append(ops, Op{ID: "futureop", Method: "GET", Path: "/api-gateway/core/v1/future"},
+		Op{ID: "LISTCOREUSERORGANIZATIONS", Method: "GET", Path: "/custom/v2/my-organizations"})
 	f := newFixture(t, func(o *Options) { o.Ops = ops })
 
 	moved := must(t, f.do("GET", "/custom/v2/subs/"+SeedServerSubID+"/private-networks", nil), 200)
@@ -921,6 +922,10 @@ func TestModifiedTableMovesRoutes(t *testing.T) {
 	// Body validation follows the table too.
 	must(t, f.op("createisolatednetwork", pServer, map[string]any{"name": "d", "network": "10.50.0.0",
 		"netmask": "255.255.255.0", "gateway": "10.50.0.1", "description": "extra"}), 201)
+	// An operation written by the caller with a known id is implemented.
+	if orgs := must(t, f.do("GET", "/custom/v2/my-organizations", nil), 200); len(orgs.list()) == 0 {
+		t.Errorf("caller-built operation: %s", orgs.raw)
+	}
 	un := must(t, f.do("GET", "/api-gateway/core/v1/future", nil), 501)
 	if un.errorCode() != "not_implemented" {
 		t.Errorf("unimplemented op: %s", un.raw)

@@ -1,41 +1,24 @@
 package virtomizesim_test
 
 import (
-	"bufio"
 	"bytes"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/infractl/infra/internal/sim/virtomizesim"
+	vcat "github.com/infractl/infra/pkg/catalog/virtomize"
 )
 
-// operationsFile is the reference's operation list (the copy kept with the command catalog), relative to this package.
-const operationsFile = "../../catalog/virtomize/testdata/virtomize-operations.txt"
-
+// readOperations returns the lines of the catalog's operation table ("METHOD /path/:key"): the simulator must serve
+// every one of them from its own routes.
 func readOperations(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(operationsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var ops []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
-			ops = append(ops, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ops
+	return vcat.Operations()
 }
 
 func TestOperationsMatchReference(t *testing.T) {
@@ -46,7 +29,7 @@ func TestOperationsMatchReference(t *testing.T) {
 	sort.Strings(sorted)
 	if strings.Join(sorted, "\n") != strings.Join(want, "\n") {
 		missing, extra := diff(want, sorted), diff(sorted, want)
-		t.Fatalf("operations differ from %s\nmissing: %v\nextra: %v", operationsFile, missing, extra)
+		t.Fatalf("the simulator's operations differ from the catalog's table\nmissing: %v\nextra: %v", missing, extra)
 	}
 }
 
@@ -262,7 +245,7 @@ func TestEveryOperationRouted(t *testing.T) {
 	}
 	for op := range opCases {
 		if !seen[op] {
-			t.Errorf("test case for %q, which is not in the operation list", op)
+			t.Errorf("test case for %q, which is not in the operation table", op)
 		}
 	}
 }

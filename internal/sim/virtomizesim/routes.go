@@ -37,171 +37,188 @@ const (
 	optSelf // any authenticated user, no permission needed
 )
 
-func buildRoutes() ([]*route, []*template) {
-	var routes []*route
-	add := func(method, pattern string, h handler, opts int) *route {
-		rt := &route{method: method, pattern: pattern, h: h,
-			public: opts&optPublic != 0, query: opts&optQuery != 0, form: opts&optForm != 0,
-			unlisted: opts&optUnlisted != 0}
-		if pattern != "/" {
-			for _, seg := range strings.Split(pattern[1:], "/") {
-				if name, ok := strings.CutPrefix(seg, ":"); ok {
-					rt.segs = append(rt.segs, "")
-					rt.params = append(rt.params, name)
-				} else {
-					rt.segs = append(rt.segs, seg)
-				}
-			}
-		}
-		if !rt.public && opts&optSelf == 0 {
-			access := "write"
-			if method == http.MethodGet || (method == http.MethodPost && pattern == "/logs") {
-				access = "read"
-			}
-			rt.perm = rt.segs[0] + ":" + access
-		}
-		routes = append(routes, rt)
-		return rt
-	}
+// routeSpec declares one route: its method and path pattern as the reference writes them, its handler, its options
+// (opt*) and, for an upload, the parameter that receives the raw body.
+type routeSpec struct {
+	method, pattern string
+	h               handler
+	opts            int
+	raw             string
+}
+
+// routeSpecs is the simulator's own route table, written from the appliance reference.
+func routeSpecs() []routeSpec {
 	const (
 		get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 		F                   = optForm
 	)
+	return []routeSpec{
+		{get, "/", hOverview, optPublic, ""},
+		{post, "/token", hToken, optPublic | F, ""},
+		{get, "/token", hToken, optPublic | F | optQuery | optUnlisted, ""},
+		{post, "/destroy", hDestroy, optPublic | F, ""},
+		{get, "/version", hVersion, optSelf, ""},
 
-	add(get, "/", hOverview, optPublic)
-	add(post, "/token", hToken, optPublic|F)
-	add(get, "/token", hToken, optPublic|F|optQuery|optUnlisted)
-	add(post, "/destroy", hDestroy, optPublic|F)
-	add(get, "/version", hVersion, optSelf)
+		{get, "/backup", hBackupGet, 0, ""},
+		{post, "/backup", hBackupRestore, F, "backup"},
 
-	add(get, "/backup", hBackupGet, 0)
-	add(post, "/backup", hBackupRestore, F).raw = "backup"
+		{get, "/callbacks", hCallbackList, 0, ""},
+		{post, "/callbacks", hCallbackCreate, F, ""},
+		{get, "/callbacks/:key", hCallbackGet, 0, ""},
+		{put, "/callbacks/:key", hCallbackUpdate, F, ""},
+		{del, "/callbacks/:key", hCallbackDelete, 0, ""},
 
-	add(get, "/callbacks", hCallbackList, 0)
-	add(post, "/callbacks", hCallbackCreate, F)
-	add(get, "/callbacks/:key", hCallbackGet, 0)
-	add(put, "/callbacks/:key", hCallbackUpdate, F)
-	add(del, "/callbacks/:key", hCallbackDelete, 0)
+		{get, "/clustercredentials", hCredList, 0, ""},
+		{post, "/clustercredentials", hCredCreate, F, ""},
+		{get, "/clustercredentials/:key", hCredGet, 0, ""},
+		{put, "/clustercredentials/:key", hCredUpdate, F, ""},
+		{del, "/clustercredentials/:key", hCredDelete, 0, ""},
+		{post, "/clustercredentials/:key/test", hCredTest, F, ""},
 
-	add(get, "/clustercredentials", hCredList, 0)
-	add(post, "/clustercredentials", hCredCreate, F)
-	add(get, "/clustercredentials/:key", hCredGet, 0)
-	add(put, "/clustercredentials/:key", hCredUpdate, F)
-	add(del, "/clustercredentials/:key", hCredDelete, 0)
-	add(post, "/clustercredentials/:key/test", hCredTest, F)
+		{get, "/clusterdefaults", hDefaultsList, 0, ""},
+		{post, "/clusterdefaults", hDefaultsCreate, F, ""},
+		{get, "/clusterdefaults/:key", hDefaultsGet, 0, ""},
+		{put, "/clusterdefaults/:key", hDefaultsUpdate, F, ""},
+		{del, "/clusterdefaults/:key", hDefaultsDelete, 0, ""},
 
-	add(get, "/clusterdefaults", hDefaultsList, 0)
-	add(post, "/clusterdefaults", hDefaultsCreate, F)
-	add(get, "/clusterdefaults/:key", hDefaultsGet, 0)
-	add(put, "/clusterdefaults/:key", hDefaultsUpdate, F)
-	add(del, "/clusterdefaults/:key", hDefaultsDelete, 0)
+		{get, "/clusters", hClusterList, 0, ""},
+		{post, "/clusters", hClusterCreate, F, ""},
+		{get, "/clusters/:key", hClusterGet, 0, ""},
+		{put, "/clusters/:key", hClusterUpdate, F, ""},
+		{del, "/clusters/:key", hClusterDelete, 0, ""},
+		{get, "/clusters/:key/datastores", hClusterDatastores, 0, ""},
+		{post, "/clusters/:key/imagesync", hClusterImageSync, 0, ""},
+		{get, "/clusters/:key/import", hClusterImportList, 0, ""},
+		{post, "/clusters/:key/import", hClusterImport, F, ""},
+		{post, "/clusters/:key/networksync", hClusterNetworkSync, 0, ""},
+		{post, "/clusters/:key/synchronize", hClusterSynchronize, 0, ""},
 
-	add(get, "/clusters", hClusterList, 0)
-	add(post, "/clusters", hClusterCreate, F)
-	add(get, "/clusters/:key", hClusterGet, 0)
-	add(put, "/clusters/:key", hClusterUpdate, F)
-	add(del, "/clusters/:key", hClusterDelete, 0)
-	add(get, "/clusters/:key/datastores", hClusterDatastores, 0)
-	add(post, "/clusters/:key/imagesync", hClusterImageSync, 0)
-	add(get, "/clusters/:key/import", hClusterImportList, 0)
-	add(post, "/clusters/:key/import", hClusterImport, F)
-	add(post, "/clusters/:key/networksync", hClusterNetworkSync, 0)
-	add(post, "/clusters/:key/synchronize", hClusterSynchronize, 0)
+		{get, "/eula", hEula, optSelf, ""},
+		{post, "/eula/accept", hEulaAccept, 0, ""},
 
-	add(get, "/eula", hEula, optSelf)
-	add(post, "/eula/accept", hEulaAccept, 0)
+		{get, "/license", hLicenseGet, 0, ""},
+		{put, "/license", hLicensePut, F, ""},
+		{del, "/license", hLicenseDelete, 0, ""},
 
-	add(get, "/license", hLicenseGet, 0)
-	add(put, "/license", hLicensePut, F)
-	add(del, "/license", hLicenseDelete, 0)
+		{post, "/logs", hLogs, F, ""},
 
-	add(post, "/logs", hLogs, F)
+		{get, "/networks", hNetworkList, 0, ""},
+		{post, "/networks", hNetworkCreate, F, ""},
+		{get, "/networks/:key", hNetworkGet, 0, ""},
+		{put, "/networks/:key", hNetworkUpdate, F, ""},
+		{del, "/networks/:key", hNetworkDelete, 0, ""},
+		{get, "/networks/:key/getfreeip", hNetworkFreeIP, 0, ""},
 
-	add(get, "/networks", hNetworkList, 0)
-	add(post, "/networks", hNetworkCreate, F)
-	add(get, "/networks/:key", hNetworkGet, 0)
-	add(put, "/networks/:key", hNetworkUpdate, F)
-	add(del, "/networks/:key", hNetworkDelete, 0)
-	add(get, "/networks/:key/getfreeip", hNetworkFreeIP, 0)
+		{get, "/notificationfilter", hFilterList, 0, ""},
+		{post, "/notificationfilter", hFilterCreate, F, ""},
+		{get, "/notificationfilter/:key", hFilterGet, 0, ""},
+		{put, "/notificationfilter/:key", hFilterUpdate, F, ""},
+		{del, "/notificationfilter/:key", hFilterDelete, 0, ""},
 
-	add(get, "/notificationfilter", hFilterList, 0)
-	add(post, "/notificationfilter", hFilterCreate, F)
-	add(get, "/notificationfilter/:key", hFilterGet, 0)
-	add(put, "/notificationfilter/:key", hFilterUpdate, F)
-	add(del, "/notificationfilter/:key", hFilterDelete, 0)
+		{get, "/operatingsystems", hOSList, 0, ""},
+		{get, "/operatingsystems/:key", hOSGet, 0, ""},
 
-	add(get, "/operatingsystems", hOSList, 0)
-	add(get, "/operatingsystems/:key", hOSGet, 0)
+		{get, "/permissiongroups", hPermissionGroups, 0, ""},
 
-	add(get, "/permissiongroups", hPermissionGroups, 0)
+		{get, "/profiles", hProfileList, 0, ""},
+		{post, "/profiles", hProfileCreate, F, ""},
+		{get, "/profiles/:key", hProfileGet, 0, ""},
+		{put, "/profiles/:key", hProfileUpdate, F, ""},
+		{del, "/profiles/:key", hProfileDelete, 0, ""},
+		{post, "/profiles/:key/createvirtualmachine", hProfileCreateVM, F, ""},
 
-	add(get, "/profiles", hProfileList, 0)
-	add(post, "/profiles", hProfileCreate, F)
-	add(get, "/profiles/:key", hProfileGet, 0)
-	add(put, "/profiles/:key", hProfileUpdate, F)
-	add(del, "/profiles/:key", hProfileDelete, 0)
-	add(post, "/profiles/:key/createvirtualmachine", hProfileCreateVM, F)
+		{get, "/resourcecontingents", hContingentList, 0, ""},
+		{post, "/resourcecontingents", hContingentCreate, F, ""},
+		{get, "/resourcecontingents/:key", hContingentGet, 0, ""},
+		{put, "/resourcecontingents/:key", hContingentUpdate, F, ""},
+		{del, "/resourcecontingents/:key", hContingentDelete, 0, ""},
 
-	add(get, "/resourcecontingents", hContingentList, 0)
-	add(post, "/resourcecontingents", hContingentCreate, F)
-	add(get, "/resourcecontingents/:key", hContingentGet, 0)
-	add(put, "/resourcecontingents/:key", hContingentUpdate, F)
-	add(del, "/resourcecontingents/:key", hContingentDelete, 0)
+		{get, "/servicesettings", hServiceSettingsGet, 0, ""},
+		{put, "/servicesettings", hServiceSettingsPut, F, ""},
 
-	add(get, "/servicesettings", hServiceSettingsGet, 0)
-	add(put, "/servicesettings", hServiceSettingsPut, F)
+		{get, "/setting", hSettingGet, 0, ""},
+		{put, "/setting", hSettingPut, F, ""},
+		{del, "/setting", hSettingDelete, 0, ""},
+		{get, "/setting/notification", hNotificationGet, 0, ""},
+		{put, "/setting/notification", hNotificationPut, F, ""},
+		{del, "/setting/notification", hNotificationDelete, 0, ""},
 
-	add(get, "/setting", hSettingGet, 0)
-	add(put, "/setting", hSettingPut, F)
-	add(del, "/setting", hSettingDelete, 0)
-	add(get, "/setting/notification", hNotificationGet, 0)
-	add(put, "/setting/notification", hNotificationPut, F)
-	add(del, "/setting/notification", hNotificationDelete, 0)
+		{get, "/update", hUpdateGet, 0, ""},
+		{post, "/update", hUpdateRun, 0, ""},
 
-	add(get, "/update", hUpdateGet, 0)
-	add(post, "/update", hUpdateRun, 0)
+		{get, "/usergroups", hGroupList, 0, ""},
+		{post, "/usergroups", hGroupCreate, F, ""},
+		{get, "/usergroups/:key", hGroupGet, 0, ""},
+		{put, "/usergroups/:key", hGroupUpdate, F, ""},
+		{del, "/usergroups/:key", hGroupDelete, 0, ""},
 
-	add(get, "/usergroups", hGroupList, 0)
-	add(post, "/usergroups", hGroupCreate, F)
-	add(get, "/usergroups/:key", hGroupGet, 0)
-	add(put, "/usergroups/:key", hGroupUpdate, F)
-	add(del, "/usergroups/:key", hGroupDelete, 0)
+		{get, "/users", hUserList, 0, ""},
+		{post, "/users", hUserCreate, F, ""},
+		{get, "/users/current", hUserCurrent, optSelf, ""},
+		{get, "/users/:key", hUserGet, 0, ""},
+		{put, "/users/:key", hUserUpdate, F, ""},
+		{del, "/users/:key", hUserDelete, 0, ""},
+		{put, "/users/:key/permissions", hUserPermissions, F, ""},
 
-	add(get, "/users", hUserList, 0)
-	add(post, "/users", hUserCreate, F)
-	add(get, "/users/current", hUserCurrent, optSelf)
-	add(get, "/users/:key", hUserGet, 0)
-	add(put, "/users/:key", hUserUpdate, F)
-	add(del, "/users/:key", hUserDelete, 0)
-	add(put, "/users/:key/permissions", hUserPermissions, F)
+		{get, "/virtualmachinenetworks", hVMNetList, 0, ""},
+		{post, "/virtualmachinenetworks", hVMNetCreate, F, ""},
+		{get, "/virtualmachinenetworks/:key", hVMNetGet, 0, ""},
+		{put, "/virtualmachinenetworks/:key", hVMNetUpdate, F, ""},
+		{del, "/virtualmachinenetworks/:key", hVMNetDelete, F, ""},
 
-	add(get, "/virtualmachinenetworks", hVMNetList, 0)
-	add(post, "/virtualmachinenetworks", hVMNetCreate, F)
-	add(get, "/virtualmachinenetworks/:key", hVMNetGet, 0)
-	add(put, "/virtualmachinenetworks/:key", hVMNetUpdate, F)
-	add(del, "/virtualmachinenetworks/:key", hVMNetDelete, F)
+		{get, "/virtualmachines", hVMList, 0, ""},
+		{post, "/virtualmachines", hVMCreate, F, ""},
+		{get, "/virtualmachines/:key", hVMGet, 0, ""},
+		{put, "/virtualmachines/:key", hVMUpdate, F, ""},
+		{del, "/virtualmachines/:key", hVMDelete, 0, ""},
+		{get, "/virtualmachines/:key/info", hVMInfo, 0, ""},
+		{post, "/virtualmachines/:key/install", hVMInstall, F, ""},
+		{post, "/virtualmachines/:key/poweron", hVMPowerOn, 0, ""},
+		{post, "/virtualmachines/:key/poweroff", hVMPowerOff, 0, ""},
+		{get, "/virtualmachines/parameter/:key", hVMParameter, 0, ""},
+		{get, "/virtualmachines/:key/snapshots", hSnapList, 0, ""},
+		{post, "/virtualmachines/:vmkey/snapshots", hSnapCreate, F, ""},
+		{get, "/virtualmachines/:vmkey/snapshots/:key", hSnapGet, 0, ""},
+		{put, "/virtualmachines/:vmkey/snapshots/:key", hSnapUpdate, F, ""},
+		{del, "/virtualmachines/:vmkey/snapshots/:key", hSnapDelete, 0, ""},
+		{post, "/virtualmachines/:vmkey/snapshots/:key/restore", hSnapRestore, 0, ""},
+		{post, "/virtualmachines/:vmkey/snapshots/updatehardware", hSnapUpdateHardware, F, ""},
+	}
+}
 
-	add(get, "/virtualmachines", hVMList, 0)
-	add(post, "/virtualmachines", hVMCreate, F)
-	add(get, "/virtualmachines/:key", hVMGet, 0)
-	add(put, "/virtualmachines/:key", hVMUpdate, F)
-	add(del, "/virtualmachines/:key", hVMDelete, 0)
-	add(get, "/virtualmachines/:key/info", hVMInfo, 0)
-	add(post, "/virtualmachines/:key/install", hVMInstall, F)
-	add(post, "/virtualmachines/:key/poweron", hVMPowerOn, 0)
-	add(post, "/virtualmachines/:key/poweroff", hVMPowerOff, 0)
-	add(get, "/virtualmachines/parameter/:key", hVMParameter, 0)
-	add(get, "/virtualmachines/:key/snapshots", hSnapList, 0)
-	add(post, "/virtualmachines/:vmkey/snapshots", hSnapCreate, F)
-	add(get, "/virtualmachines/:vmkey/snapshots/:key", hSnapGet, 0)
-	add(put, "/virtualmachines/:vmkey/snapshots/:key", hSnapUpdate, F)
-	add(del, "/virtualmachines/:vmkey/snapshots/:key", hSnapDelete, 0)
-	add(post, "/virtualmachines/:vmkey/snapshots/:key/restore", hSnapRestore, 0)
-	add(post, "/virtualmachines/:vmkey/snapshots/updatehardware", hSnapUpdateHardware, F)
+// newRoute builds a route from its declaration: the pattern's segments and keys, and the permission it needs
+// ("<collection>:read" or ":write" by method; POST /logs only reads).
+func newRoute(sp routeSpec) *route {
+	rt := &route{method: sp.method, pattern: sp.pattern, h: sp.h, raw: sp.raw,
+		public: sp.opts&optPublic != 0, query: sp.opts&optQuery != 0, form: sp.opts&optForm != 0,
+		unlisted: sp.opts&optUnlisted != 0}
+	if sp.pattern != "/" {
+		for _, seg := range strings.Split(sp.pattern[1:], "/") {
+			if name, ok := strings.CutPrefix(seg, ":"); ok {
+				rt.segs = append(rt.segs, "")
+				rt.params = append(rt.params, name)
+			} else {
+				rt.segs = append(rt.segs, seg)
+			}
+		}
+	}
+	if !rt.public && sp.opts&optSelf == 0 {
+		access := "write"
+		if sp.method == http.MethodGet || (sp.method == http.MethodPost && sp.pattern == "/logs") {
+			access = "read"
+		}
+		rt.perm = rt.segs[0] + ":" + access
+	}
+	return rt
+}
 
+func buildRoutes() ([]*route, []*template) {
+	var routes []*route
 	byShape := map[string]*template{}
 	var tmpls []*template
-	for _, rt := range routes {
+	for _, sp := range routeSpecs() {
+		rt := newRoute(sp)
+		routes = append(routes, rt)
 		shape := strings.Join(rt.segs, "/")
 		t := byShape[shape]
 		if t == nil {

@@ -101,7 +101,29 @@ type Op struct {
 	MultiID bool
 	// Hidden hides the command from help (aliases for compatibility).
 	Hidden bool
+	// Public: the operation needs no authentication (the client sends it without credentials).
+	Public bool
+	// Upload, when set, sends a local file as the request body instead of the fields.
+	Upload *Upload
+	// Session, when set, makes the operation act on the client's own session token rather than send a plain request.
+	Session Session
 }
+
+// Upload declares an operation whose body is one local file, streamed as a multipart form field.
+type Upload struct {
+	Arg   string // the positional argument (Arg.Param) that names the local file
+	Field string // the multipart form field that carries it, e.g. "backup"
+}
+
+// Session says what an operation does with the client's own session token.
+type Session int
+
+// Session operations.
+const (
+	SessionNone   Session = iota
+	SessionToken          // answer a valid token: the cached one, or a new one minted at the operation's path
+	SessionRevoke         // revoke the cached token at the operation's path and forget it
+)
 
 // Group is a command group (a resource or a family of resources).
 type Group struct {

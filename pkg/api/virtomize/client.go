@@ -417,8 +417,13 @@ func scalar(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Do sends METHOD path with an optional form body and decodes the JSON answer.
+// Do sends METHOD path with an optional form body, authenticated, and decodes the JSON answer.
 func (c *Client) Do(ctx context.Context, method, path string, form map[string]any) (any, error) {
+	return c.send(ctx, false, method, path, form)
+}
+
+// send sends METHOD path with an optional form body and decodes the JSON answer; public requests carry no token.
+func (c *Client) send(ctx context.Context, public bool, method, path string, form map[string]any) (any, error) {
 	var body any
 	if form != nil {
 		body = form
@@ -428,7 +433,7 @@ func (c *Client) Do(ctx context.Context, method, path string, form map[string]an
 		return nil, err
 	}
 	core := c.core
-	if method == http.MethodGet && (path == "/" || path == "") {
+	if public {
 		core = c.public
 	}
 	var out any
@@ -454,26 +459,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, form any) 
 	return req, nil
 }
 
-// RestoreFileParam is the positional argument of `backup restore` that names the file to upload.
-const RestoreFileParam = "file"
-
-// Invoke implements request.Backend.
+// Invoke implements request.Backend. What the operation declares decides how it is carried out: an upload streams
+// its file, a session operation prints or revokes the token, anything else is sent with its fields form-encoded.
 func (c *Client) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	op := call.Op
-	switch op.Method + " " + op.Path {
-	case "POST /backup":
-		return c.Restore(ctx, call.PathParams[RestoreFileParam])
-	case "POST /token":
-		t, err := c.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]any{"access_token": t.AccessToken, "token_type": "Bearer", "expires_in": 0}
-		if !t.Expiry.IsZero() {
-			out["expires_in"] = int64(time.Until(t.Expiry).Seconds())
-		}
-		return out, nil
-	case "POST /destroy":
+	switch {
+	case op.Upload != nil:
+		return c.upload(ctx, call.Path(), op.Upload.Field, call.PathParams[op.Upload.Arg])
+	case op.Session == request.SessionToken:
+		return c.tokenAnswer(ctx)
+	case op.Session == request.SessionRevoke:
 		return c.Logout(ctx)
 	}
 	var form map[string]any
@@ -502,7 +497,20 @@ func (c *Client) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	if len(call.Query) > 0 {
 		p += "?" + call.Query.Encode()
 	}
-	return c.Do(ctx, op.Method, p, form)
+	return c.send(ctx, op.Public, op.Method, p, form)
+}
+
+// tokenAnswer returns a valid token (the cached one, or a new one) in the shape of the appliance's /token answer.
+func (c *Client) tokenAnswer(ctx context.Context) (any, error) {
+	t, err := c.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"access_token": t.AccessToken, "token_type": "Bearer", "expires_in": 0}
+	if !t.Expiry.IsZero() {
+		out["expires_in"] = int64(time.Until(t.Expiry).Seconds())
+	}
+	return out, nil
 }
 
 // wireBody converts typed values to the appliance's wire forms: date-times become Unix nanoseconds.
@@ -572,8 +580,9 @@ func (c *Client) Download(ctx context.Context, call *request.Call, opts request.
 	return &request.Download{File: res.File, Bytes: res.Bytes}, nil
 }
 
-// Restore uploads a backup archive as the multipart field "backup" (curl -F 'backup=@file'), streamed from disk.
-func (c *Client) Restore(ctx context.Context, path string) (any, error) {
+// upload POSTs the file at path to target as the multipart form field field, streamed from disk (curl -F
+// 'backup=@file' in the reference). The appliance's one upload is a backup restore, hence the wording of the errors.
+func (c *Client) upload(ctx context.Context, target, field, path string) (any, error) {
 	if path == "" {
 		return nil, &api.UsageError{Err: errors.New("backup restore: name the backup FILE to upload")}
 	}
@@ -593,7 +602,7 @@ func (c *Client) Restore(ctx context.Context, path string) (any, error) {
 	var head strings.Builder
 	mw := multipart.NewWriter(&head)
 	hdr := textproto.MIMEHeader{}
-	hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name="backup"; filename=%q`, filepath.Base(path)))
+	hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filepath.Base(path)))
 	hdr.Set("Content-Type", "application/octet-stream")
 	if _, err := mw.CreatePart(hdr); err != nil {
 		return nil, err
@@ -601,7 +610,7 @@ func (c *Client) Restore(ctx context.Context, path string) (any, error) {
 	headStr := head.String()
 	tail := "\r\n--" + mw.Boundary() + "--\r\n"
 	size := st.Size()
-	req, err := c.core.NewRequest(api.Streaming(ctx), http.MethodPost, "/backup", nil)
+	req, err := c.core.NewRequest(api.Streaming(ctx), http.MethodPost, target, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 func TestEncodeForm(t *testing.T) {
@@ -109,5 +112,54 @@ func TestTokenRefusedIsAuthErrorWithoutPassword(t *testing.T) {
 	var ae *api.AuthError
 	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "invalid credentials") || strings.Contains(err.Error(), "s3cr3t") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestInvokeFollowsTheOperation: how a call is carried out comes from what the operation declares, never from its
+// path: a public operation carries no token, an upload streams its file under the declared field, a token operation
+// answers the session token.
+func TestInvokeFollowsTheOperation(t *testing.T) {
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/rest/v1/token" {
+			_, _ = io.WriteString(w, `{"access_token":"tok-9","expires_in":3600}`)
+			return
+		}
+		line := r.Method + " " + r.URL.Path + " auth=" + r.Header.Get("Authorization")
+		if f, h, err := r.FormFile("archive"); err == nil {
+			b, _ := io.ReadAll(f)
+			line += " " + h.Filename + "=" + string(b)
+		}
+		seen = append(seen, line)
+		_, _ = io.WriteString(w, `{"msg":"ok"}`)
+	}))
+	defer srv.Close()
+	cl, err := New(api.Options{}, Settings{Host: srv.URL, Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "a.bin")
+	if err := os.WriteFile(file, []byte("data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	calls := []*request.Call{
+		{Op: &request.Op{Method: "GET", Path: "/anything", Public: true}},
+		{Op: &request.Op{Method: "POST", Path: "/store", Upload: &request.Upload{Arg: "src", Field: "archive"},
+			Args: []request.Arg{{Param: "src"}}}, PathParams: map[string]string{"src": file}},
+		{Op: &request.Op{Method: "GET", Path: "/anything"}},
+	}
+	for _, c := range calls {
+		if _, err := cl.Invoke(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"GET /rest/v1/anything auth=", "POST /rest/v1/store auth=Bearer tok-9 a.bin=data", "GET /rest/v1/anything auth=Bearer tok-9"}
+	if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sent\n%s\nwant\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
+	}
+	tok, err := cl.Invoke(ctx, &request.Call{Op: &request.Op{Method: "POST", Path: "/elsewhere", Session: request.SessionToken}})
+	if err != nil || tok.(map[string]any)["access_token"] != "tok-9" {
+		t.Errorf("token: %v, %v", tok, err)
 	}
 }

@@ -8,6 +8,7 @@
 package jotelulu
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -252,85 +253,97 @@ type Catalog struct {
 func New() *Catalog {
 	c := &Catalog{Meta: map[string]Meta{}}
 	byName := map[string]*request.Group{}
-	var group func(path []string) *request.Group
-	group = func(path []string) *request.Group {
-		key := strings.Join(path, "/")
-		if g, ok := byName[key]; ok {
-			return g
-		}
-		g := &request.Group{Name: path[len(path)-1], Short: groupShort[key]}
-		byName[key] = g
-		if len(path) == 1 {
-			c.Groups = append(c.Groups, g)
-		} else {
-			parent := group(path[:len(path)-1])
-			parent.Groups = append(parent.Groups, g)
-		}
-		return g
-	}
 	for _, s := range specs() {
-		g := group(s.path[:len(s.path)-1])
-		m := Meta{Product: s.product, Wait: s.wait}
-		var api jot.Op
-		dispatch := s.opID == DeleteFirewallRule
-		if dispatch {
-			api, _ = jot.Lookup("deletefirewallinboundruletcpudp")
-			m.Dispatch = map[string]string{"ICMP": "deletefirewallinboundruleicmp", "TCP": "deletefirewallinboundruletcpudp", "UDP": "deletefirewallinboundruletcpudp"}
-			m.APIOps = []string{"deletefirewallinboundruleicmp", "deletefirewallinboundruletcpudp"}
-		} else {
-			var ok bool
-			api, ok = jot.Lookup(s.opID)
-			if !ok {
-				panic("jotelulu catalog: unknown operation " + s.opID)
-			}
-			m.APIOps = []string{api.ID}
-		}
-		for _, p := range api.PathParams() {
-			positional := false
-			for _, a := range s.args {
-				positional = positional || a.Param == p
-			}
-			if !positional {
-				m.Context = append(m.Context, p)
-			}
-		}
-		op := &request.Op{
-			Name:    s.path[len(s.path)-1],
-			ID:      s.opID,
-			Method:  api.Method,
-			Path:    displayPath(api.Path),
-			Args:    s.args,
-			Query:   fields(api.Query, nil, nil),
-			Columns: s.columns,
-			Short:   s.short,
-			Example: s.example,
-		}
-		if s.short == "" {
-			op.Short = strings.TrimSuffix(api.Summary, ".")
-		}
-		if dispatch {
-			op.Path = strings.Replace(op.Path, "/tcp-udp/", "/(icmp|tcp-udp)/", 1)
-		}
-		switch {
-		case api.Method == "GET" && op.Name != "progress":
-			op.Kind = request.KindList
-		case api.Method == "DELETE":
-			op.Kind = request.KindNone
-		default:
-			op.Kind = request.KindObject
-		}
-		if api.Method != "GET" && api.Method != "DELETE" {
-			op.Body = fields(api.Body, s.flags, s.omit)
-			op.BodyRequired = true
-		}
-		if s.confirm {
-			op.Confirm = request.ConfirmIrreversible
-		}
-		op.Long = longHelp(op.Short, api, s.opID == DeleteFirewallRule)
+		g := c.group(byName, s.path[:len(s.path)-1])
+		op, m := build(s)
 		g.Ops = append(g.Ops, op)
 		c.Meta[s.opID] = m
 	}
 	return c
+}
+
+// group returns the group at path, creating it and its parents in the order they are first named.
+func (c *Catalog) group(byName map[string]*request.Group, path []string) *request.Group {
+	key := strings.Join(path, "/")
+	if g, ok := byName[key]; ok {
+		return g
+	}
+	g := &request.Group{Name: path[len(path)-1], Short: groupShort[key]}
+	byName[key] = g
+	if len(path) == 1 {
+		c.Groups = append(c.Groups, g)
+	} else {
+		parent := c.group(byName, path[:len(path)-1])
+		parent.Groups = append(parent.Groups, g)
+	}
+	return g
+}
+
+// apiOp returns the table operation a command sends (for the dispatching delete, the TCP/UDP one, whose path shape
+// both share) and the command's Meta without its context parameters.
+func apiOp(s cmdSpec) (jot.Op, Meta) {
+	m := Meta{Product: s.product, Wait: s.wait}
+	if s.opID == DeleteFirewallRule {
+		api, _ := jot.Lookup("deletefirewallinboundruletcpudp")
+		m.Dispatch = map[string]string{"ICMP": "deletefirewallinboundruleicmp", "TCP": "deletefirewallinboundruletcpudp", "UDP": "deletefirewallinboundruletcpudp"}
+		m.APIOps = []string{"deletefirewallinboundruleicmp", "deletefirewallinboundruletcpudp"}
+		return api, m
+	}
+	api, ok := jot.Lookup(s.opID)
+	if !ok {
+		panic("jotelulu catalog: unknown operation " + s.opID)
+	}
+	m.APIOps = []string{api.ID}
+	return api, m
+}
+
+// build turns a command spec into its engine operation and Meta.
+func build(s cmdSpec) (*request.Op, Meta) {
+	api, m := apiOp(s)
+	for _, p := range api.PathParams() {
+		if !slices.ContainsFunc(s.args, func(a request.Arg) bool { return a.Param == p }) {
+			m.Context = append(m.Context, p)
+		}
+	}
+	dispatch := s.opID == DeleteFirewallRule
+	op := &request.Op{
+		Name:    s.path[len(s.path)-1],
+		ID:      s.opID,
+		Method:  api.Method,
+		Path:    displayPath(api.Path),
+		Args:    s.args,
+		Query:   fields(api.Query, nil, nil),
+		Columns: s.columns,
+		Short:   s.short,
+		Example: s.example,
+		Kind:    kind(api.Method, s.path[len(s.path)-1]),
+	}
+	if s.short == "" {
+		op.Short = strings.TrimSuffix(api.Summary, ".")
+	}
+	if dispatch {
+		op.Path = strings.Replace(op.Path, "/tcp-udp/", "/(icmp|tcp-udp)/", 1)
+	}
+	if api.Method != "GET" && api.Method != "DELETE" {
+		op.Body = fields(api.Body, s.flags, s.omit)
+		op.BodyRequired = true
+	}
+	if s.confirm {
+		op.Confirm = request.ConfirmIrreversible
+	}
+	op.Long = longHelp(op.Short, api, dispatch)
+	return op, m
+}
+
+// kind says what a command answers: GETs list (but progress shows one object), DELETEs answer nothing.
+func kind(method, name string) request.Kind {
+	switch {
+	case method == "GET" && name != "progress":
+		return request.KindList
+	case method == "DELETE":
+		return request.KindNone
+	}
+	return request.KindObject
 }
 
 func longHelp(short string, api jot.Op, dispatch bool) string {

@@ -1,15 +1,19 @@
 // Package virtomize declares every operation of the Virtomize appliance REST API (/rest/v1) as data for the command
 // engine: one command per operation, typed flags with the reference's parameter names, help and required markers.
 //
-// ops.go holds the operations, transcribed from the appliance reference (one Op per "HTTP Request" section); this
-// file arranges them into the command tree. Path keys of the reference (":key", ":vmkey") become positional
+// ops.go holds the operation table, transcribed once from the appliance reference: one Op per "HTTP Request" section,
+// with the parameters of its table. The commands and the coverage tests of the catalog, the simulator and the command
+// suite all read it (see Operations); a test checks it against the reference document itself (testdata). This file
+// arranges the operations into the command tree. Path keys of the reference (":key", ":vmkey") become positional
 // arguments; the reference also lists them among the body parameters, but the appliance takes them from the path,
 // so they are not repeated as flags.
 package virtomize
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/infractl/infra/pkg/api/request"
 )
@@ -31,7 +35,7 @@ func Root() *request.Group {
 	root := &request.Group{
 		Name:  "virtomize",
 		Short: "Virtomize appliance: virtual machines, clusters, networks, profiles, users and appliance settings",
-		Ops:   opsRoot(),
+		Ops:   withoutSecrets(opsRoot()),
 	}
 	names := make([]string, 0, len(groupOps))
 	for n := range groupOps {
@@ -42,7 +46,7 @@ func Root() *request.Group {
 	sort.Strings(names)
 	byPath := map[string]*request.Group{"": root}
 	for _, n := range names {
-		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: groupOps[n]()}
+		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: withoutSecrets(groupOps[n]())}
 		parent := ""
 		if i := strings.LastIndex(n, "/"); i >= 0 {
 			parent = n[:i]
@@ -63,6 +67,27 @@ func Find(root *request.Group, path ...string) *request.Op {
 		}
 	})
 	return found
+}
+
+// Operations lists the operations of the table as the appliance reference writes them ("METHOD /path/:key"), in
+// table order. Coverage tests read this list: the catalog's, the simulator's and the command suite's.
+func Operations() []string {
+	var out []string
+	Root().Walk(func(_ []string, op *request.Op) {
+		out = append(out, op.Method+" "+referencePath(op.Path))
+	})
+	return out
+}
+
+// referencePath writes the path parameters the reference's way: /virtualmachines/{vmkey} becomes /virtualmachines/:vmkey.
+func referencePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
+			segs[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // decorate adds what the reference implies but its tables do not say: examples, notes on units and keys.
@@ -137,9 +162,36 @@ func decorate(g map[string]*request.Group) {
 	})
 }
 
+// isSecret reports whether a parameter of the reference is a secret: a password is never a flag (secrets never go in
+// argv); the command layer reads it from stdin or a prompt and adds it to the body.
+func isSecret(f request.Field) bool { return f.Name == "password" }
+
+// withoutSecrets removes the secret parameters from the bodies of ops (see SecretField).
+func withoutSecrets(ops []*request.Op) []*request.Op {
+	for _, op := range ops {
+		op.Body = slices.DeleteFunc(op.Body, isSecret)
+	}
+	return ops
+}
+
+// secretFields are the secret parameters of the table, by "METHOD /path".
+var secretFields = sync.OnceValue(func() map[string]request.Field {
+	out := map[string]request.Field{}
+	for _, ops := range groupOps {
+		for _, op := range ops() {
+			for _, f := range op.Body {
+				if isSecret(f) {
+					out[op.Method+" "+op.Path] = f
+				}
+			}
+		}
+	}
+	return out
+})
+
 // SecretField returns the password parameter of op, if the reference gives it one. Such parameters have no flag:
 // the command layer reads them from stdin or a prompt and adds them to the body.
 func SecretField(op *request.Op) (request.Field, bool) {
-	f, ok := secretFields[op.Method+" "+op.Path]
+	f, ok := secretFields()[op.Method+" "+op.Path]
 	return f, ok
 }

@@ -1,7 +1,6 @@
 package virtomize_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -32,30 +31,13 @@ type wireRequest struct {
 	contentType  string
 }
 
-func readList(t *testing.T) []string {
-	t.Helper()
-	fh, err := os.Open("testdata/virtomize-operations.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	var out []string
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 var keyParam = regexp.MustCompile(`:([a-z]+)`)
 
-// TestEveryOperationHasACommand runs, for each line of the appliance's operation list, the command declared for it
+// TestEveryOperationHasACommand runs, for each line of the operation table, the command declared for it
 // (with its required flags filled) through the engine and the real client, and checks that exactly that method and
 // path reached a recording server, with a form body for POST and PUT.
 func TestEveryOperationHasACommand(t *testing.T) {
-	list := readList(t)
+	list := vcat.Operations()
 	root := vcat.Root()
 	byLine := map[string][]string{}
 	ops := map[string]*request.Op{}
@@ -135,7 +117,7 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			c := env.OpCommand(op, "x")
 			args := []string{}
 			for _, a := range op.Args {
-				if a.Param == vapi.RestoreFileParam {
+				if op.Upload != nil && a.Param == op.Upload.Arg {
 					args = append(args, backupFile)
 				} else {
 					args = append(args, "7")
@@ -282,25 +264,14 @@ func TestTreeNames(t *testing.T) {
 }
 
 // TestParametersAsTheReference: each operation's flags (plus its path keys and the password read from stdin) are
-// exactly the parameters the reference lists, with its types and required markers. POST /token and POST /destroy are
+// exactly the parameters the reference document lists, with its types and required markers. POST /token and POST /destroy are
 // handled by the client (credentials from the configuration, the cached token), POST /backup takes the file as an
 // argument.
 func TestParametersAsTheReference(t *testing.T) {
-	data, err := os.ReadFile("testdata/virtomize-parameters.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]map[string]string{} // "METHOD /path" -> name -> "type required"
-	for _, l := range strings.Split(string(data), "\n") {
-		f := strings.Fields(l)
-		if len(f) != 5 || strings.HasPrefix(l, "#") {
-			continue
-		}
-		k := f[0] + " " + keyParam.ReplaceAllString(f[1], "{$1}")
-		if want[k] == nil {
-			want[k] = map[string]string{}
-		}
-		want[k][f[2]] = f[3] + " " + f[4]
+	for op, params := range readReference(t).params {
+		method, path, _ := strings.Cut(op, " ")
+		want[method+" "+keyParam.ReplaceAllString(path, "{$1}")] = params
 	}
 	typeOf := func(f request.Field) string {
 		switch f.Type {

@@ -1,5 +1,17 @@
-// The operations of the Virtomize appliance reference, one Op per "HTTP Request" section, with the reference parameter
-// names, types, descriptions and required markers. Edit together with the reference.
+// The operation table of the Virtomize appliance reference (testdata/virtomize-appliance-api.txt), one Op per
+// "HTTP Request" section, with the reference parameter names, types, descriptions and required markers (a password
+// parameter is declared like the others; the catalog keeps it out of the flags). It is the only list of operations:
+// the commands, and the coverage tests of this package, the simulator and the command suite, all read it.
+//
+// Adding an endpoint (tests name each missing step). If the copy of the reference in testdata lacks its section,
+// replace the copy with the vendor's current document first: TestTableIsTheReference then names the new operation.
+//  1. here: an Op in its group's function, transcribed from the section (a new group also needs its entry in groupOps,
+//     groupShort and groupAliases at the end of this file);
+//  2. internal/sim/virtomizesim: a routeSpecs line in routes.go and its handler (plus an opCases entry in
+//     operations_test.go when keys of 1 and no parameters are not a valid call);
+//  3. cmd/testdata/script/virtomize_ops.txtar: one exec line that runs the new command against the simulator.
+//
+// Then regenerate the docs (go run ./internal/gendocs -docs docs -completions completions).
 
 package virtomize
 
@@ -11,11 +23,13 @@ func opsRoot() []*request.Op {
 		{Name: "api-paths",
 			ID:     "Help",
 			Method: "GET", Path: "/",
-			Kind:  request.KindRaw,
-			Short: "List the API paths the appliance serves (no login needed)"},
+			Public: true,
+			Kind:   request.KindRaw,
+			Short:  "List the API paths the appliance serves (no login needed)"},
 		{Name: "logout",
 			ID:     "destroy oauth token",
 			Method: "POST", Path: "/destroy",
+			Session: request.SessionRevoke,
 			Kind:    request.KindObject,
 			Columns: []string{"message"},
 			Short:   "Revoke the cached token at the appliance (POST /destroy) and forget it"},
@@ -40,6 +54,7 @@ func opsRoot() []*request.Op {
 		{Name: "token",
 			ID:     "request oauth token",
 			Method: "POST", Path: "/token",
+			Session: request.SessionToken,
 			Kind:    request.KindObject,
 			Columns: []string{"access_token", "expires_in", "token_type"},
 			Short:   "Print a bearer token for scripts (POST /token; cached and reused)"},
@@ -64,6 +79,7 @@ func opsBackup() []*request.Op {
 			ID:     "Recover",
 			Method: "POST", Path: "/backup",
 			Args:    []request.Arg{{Param: "file", Name: "FILE", Integer: false}},
+			Upload:  &request.Upload{Arg: "file", Field: "backup"},
 			Kind:    request.KindObject,
 			Columns: []string{"msg"},
 			Short:   "Replace the whole appliance configuration with a backup file",
@@ -236,6 +252,7 @@ func opsClusterCredentials() []*request.Op {
 			Body: []request.Field{
 				{Name: "name", Type: request.String, Required: true, Help: "credentials name"},
 				{Name: "username", Type: request.String, Required: true, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
 				{Name: "url", Type: request.String, Required: true, Help: "url used for authentication"},
 				{Name: "insecure", Type: request.Boolean, Help: "verify TLS if url is https"},
 				{Name: "http", Type: request.Boolean, Help: "use http instead of https protocol"},
@@ -269,6 +286,7 @@ func opsClusterCredentials() []*request.Op {
 			Body: []request.Field{
 				{Name: "name", Type: request.String, Required: true, Help: "credentials name"},
 				{Name: "username", Type: request.String, Required: true, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
 				{Name: "url", Type: request.String, Required: true, Help: "url used for authentication"},
 				{Name: "insecure", Type: request.Boolean, Help: "verify TLS if url is https"},
 				{Name: "http", Type: request.Boolean, Help: "use http instead of https protocol"},
@@ -807,6 +825,7 @@ func opsSettingsNotification() []*request.Op {
 				{Name: "mailserver", Type: request.String, Help: "mailserver used for sending notifications via e-mail"},
 				{Name: "mailport", Type: request.Integer, Help: "port number used for mailserver e.g. 465", Min: idMin, Max: portMax},
 				{Name: "username", Type: request.String, Help: "username used for authentication"},
+				{Name: "password", Type: request.String, Help: "password used for authentication (stored encrypted)"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"mailserver", "mailport", "username"},
@@ -849,6 +868,7 @@ func opsUser() []*request.Op {
 			Method:  "POST", Path: "/users",
 			Body: []request.Field{
 				{Name: "username", Type: request.String, Required: true, Help: "username"},
+				{Name: "password", Type: request.String, Required: true, Help: "password"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"key", "username", "permissions", "permissionsgroups"},
@@ -878,6 +898,7 @@ func opsUser() []*request.Op {
 			Args: []request.Arg{{Param: "key", Name: "USER_KEY", Integer: true}},
 			Body: []request.Field{
 				{Name: "username", Type: request.String, Required: true, Help: "username"},
+				{Name: "password", Type: request.String, Required: true, Help: "password"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"key", "username", "permissions", "permissionsgroups"},
@@ -1038,6 +1059,7 @@ func opsVm() []*request.Op {
 				{Name: "thickprovisioning", Type: request.Boolean, Help: "enable thick provisioning for hard discs, the default is thin provisioning"},
 				{Name: "locale", Type: request.String, Help: "set locale string"},
 				{Name: "keyboard", Type: request.String, Help: "set keymap string"},
+				{Name: "password", Type: request.String, Help: "set root password using a sha-512 hash for linux (e.g. mkpasswd -m sha-512)"},
 			},
 			Kind:    request.KindObject,
 			Columns: []string{"msg", "statuscode"},
@@ -1242,17 +1264,6 @@ var groupAliases = map[string][]string{
 	"vm":                  {"vms", "virtualmachine"},
 	"vm-network":          {"vm-networks", "interface"},
 	"vm/snapshot":         {"snapshots", "snap"},
-}
-
-// secretFields are the password parameters of the reference. They are not flags (secrets never go in argv):
-// the command layer reads them from stdin or a prompt.
-var secretFields = map[string]request.Field{
-	"POST /clustercredentials":            {Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
-	"PUT /clustercredentials/{key}":       {Name: "password", Type: request.String, Required: true, Help: "password used for authentication"},
-	"PUT /setting/notification":           {Name: "password", Type: request.String, Help: "password used for authentication (stored encrypted)"},
-	"POST /users":                         {Name: "password", Type: request.String, Required: true, Help: "password"},
-	"PUT /users/{key}":                    {Name: "password", Type: request.String, Required: true, Help: "password"},
-	"POST /virtualmachines/{key}/install": {Name: "password", Type: request.String, Help: "set root password using a sha-512 hash for linux (e.g. mkpasswd -m sha-512)"},
 }
 
 var groupOps = map[string]func() []*request.Op{

@@ -21,24 +21,14 @@ Precedence, highest first: flag, environment (INFRA_…, BT_API_HOST/BT_CLIENT_I
 config file, default. Secrets never go in the file: use infra auth login, the environment or --env-file.`,
 		Args: cobra.NoArgs,
 	}
-	set := &cobra.Command{
-		Use:               "set KEY VALUE",
-		Short:             "Save a setting in the configuration file (in the selected profile for vendor settings)",
-		Args:              exactArgs(2, "KEY VALUE"),
-		ValidArgsFunction: configKeys,
-		RunE: configEdit(f, "set", func(cfg *config.Config, args []string) error {
+	set := newConfigEditCmd(f, "set KEY VALUE", "Save a setting in the configuration file (in the selected profile for vendor settings)",
+		exactArgs(2, "KEY VALUE"), "set", func(cfg *config.Config, args []string) error {
 			return cfg.Set(args[0], args[1])
-		}),
-	}
-	unset := &cobra.Command{
-		Use:               "unset KEY",
-		Short:             "Remove a setting from the configuration file",
-		Args:              exactArgs(1, "KEY"),
-		ValidArgsFunction: configKeys,
-		RunE: configEdit(f, "unset", func(cfg *config.Config, args []string) error {
+		})
+	unset := newConfigEditCmd(f, "unset KEY", "Remove a setting from the configuration file",
+		exactArgs(1, "KEY"), "unset", func(cfg *config.Config, args []string) error {
 			return cfg.Unset(args[0])
-		}),
-	}
+		})
 	path := &cobra.Command{
 		Use:   "path",
 		Short: "Print the configuration file path",
@@ -63,15 +53,22 @@ func configKeys(*cobra.Command, []string, string) ([]string, cobra.ShellCompDire
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// configEdit runs edit on the loaded configuration (a refusal is a usage error) and reports the change as verb.
-func configEdit(f *cmdutil.Factory, verb string, edit func(cfg *config.Config, args []string) error) func(*cobra.Command, []string) error {
-	return configRun(f, func(cfg *config.Config, args []string) error {
-		if err := edit(cfg, args); err != nil {
-			return usageErrorf("%v", err)
-		}
-		f.Infof("%s %s in %s (profile %s)", verb, args[0], cfg.Path(), cfg.Profile())
-		return nil
-	})
+// newConfigEditCmd is a command that changes the configuration file: edit runs on the loaded configuration (a
+// refusal is a usage error) and the change is reported as verb.
+func newConfigEditCmd(f *cmdutil.Factory, use, short string, args cobra.PositionalArgs, verb string, edit func(cfg *config.Config, args []string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:               use,
+		Short:             short,
+		Args:              args,
+		ValidArgsFunction: configKeys,
+		RunE: configRun(f, func(cfg *config.Config, args []string) error {
+			if err := edit(cfg, args); err != nil {
+				return usageErrorf("%v", err)
+			}
+			f.Infof("%s %s in %s (profile %s)", verb, args[0], cfg.Path(), cfg.Profile())
+			return nil
+		}),
+	}
 }
 
 // configRun loads the configuration, then runs the command body with it.

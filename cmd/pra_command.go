@@ -229,7 +229,15 @@ func newPRASessionCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:  noArgs,
 	}
 	attrs := &cobra.Command{Use: "attributes", Aliases: []string{"attrs"}, Short: "Custom attributes of an active session", Args: cobra.NoArgs}
-	attrs.AddCommand(&cobra.Command{
+	attrs.AddCommand(newPRASessionAttrsGetCmd(f), newPRASessionAttrsSetCmd(f))
+	cmd.AddCommand(attrs)
+	cmd.AddCommand(newPRASessionTerminateCmd(f))
+	return cmd
+}
+
+// newPRASessionAttrsGetCmd is "pra session attributes get LSID".
+func newPRASessionAttrsGetCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
 		Use:     "get LSID",
 		Short:   "Show the custom attributes of an active session (get_session_attributes)",
 		Example: "  infra pra session attributes get c69a8e10bea9428f816cfababe9815fe",
@@ -241,7 +249,11 @@ func newPRASessionCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			return f.Print(rows, []string{"code_name", "display_name", "value"})
 		}),
-	})
+	}
+}
+
+// newPRASessionAttrsSetCmd is "pra session attributes set LSID": the parameters are checked before the client is built.
+func newPRASessionAttrsSetCmd(f *cmdutil.Factory) *cobra.Command {
 	var extKey string
 	var custom []string
 	set := &cobra.Command{
@@ -277,10 +289,12 @@ Configuration. Each value may have 1024 characters, all of them together 10KB.`,
 	}
 	set.Flags().StringVar(&extKey, "external-key", "", "external key linking the session to another system, e.g. a ticket id (empty to clear)")
 	set.Flags().StringArrayVar(&custom, "custom", nil, "custom attribute `CODE=VALUE` (repeatable)")
-	attrs.AddCommand(set)
-	cmd.AddCommand(attrs)
+	return set
+}
 
-	cmd.AddCommand(&cobra.Command{
+// newPRASessionTerminateCmd is "pra session terminate LSID…", confirmed first.
+func newPRASessionTerminateCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
 		Use:   "terminate LSID…",
 		Short: "Terminate active sessions (terminate_session)",
 		Long: `Terminate sessions in progress. This disconnects everyone in the session and cannot be undone: it asks for
@@ -300,34 +314,39 @@ confirmation on a terminal and needs --yes otherwise.`,
 				return err
 			}
 			return praRun(f, func(ctx context.Context, c *pra.Client, _ *cobra.Command, _ []string) error {
-				var errs []error
-				var rows []any
-				for _, id := range args {
-					res, err := c.TerminateSession(ctx, id)
-					if err != nil {
-						if len(args) == 1 {
-							return err
-						}
-						errs = append(errs, fmt.Errorf("%s: %w", id, err))
-						continue
-					}
-					res["lsid"] = id
-					rows = append(rows, res)
-				}
-				if len(args) == 1 {
-					if err := f.Print(rows[0], []string{"lsid", "success"}); err != nil {
-						return err
-					}
-				} else if len(rows) > 0 {
-					if err := f.Print(rows, []string{"lsid", "success"}); err != nil {
-						return err
-					}
-				}
-				return errors.Join(errs...)
+				return terminateSessions(ctx, f, c, args)
 			})(cmd, args)
 		},
-	})
-	return cmd
+	}
+}
+
+// terminateSessions terminates each session in turn. One session's failure is the command's error; with several,
+// the others are still tried, the results printed and the failures joined.
+func terminateSessions(ctx context.Context, f *cmdutil.Factory, c *pra.Client, ids []string) error {
+	var errs []error
+	var rows []any
+	for _, id := range ids {
+		res, err := c.TerminateSession(ctx, id)
+		if err != nil {
+			if len(ids) == 1 {
+				return err
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
+		res["lsid"] = id
+		rows = append(rows, res)
+	}
+	if len(ids) == 1 {
+		if err := f.Print(rows[0], []string{"lsid", "success"}); err != nil {
+			return err
+		}
+	} else if len(rows) > 0 {
+		if err := f.Print(rows, []string{"lsid", "success"}); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func exactLSID(_ *cobra.Command, args []string) error {

@@ -51,10 +51,22 @@ func newPRAJumpShortcutCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Import Jump shortcuts (command API import_jump_shortcut)",
 		Args:  noArgs,
 	}
-	var typ, csvFile string
-	var dryRun bool
-	names, help, boolFlag := shortcutFlags()
-	values := map[string]*string{}
+	cmd.AddCommand(newPRAJumpShortcutImportCmd(f))
+	return cmd
+}
+
+// shortcutOptions holds what "jump-shortcut import" parses from its flags.
+type shortcutOptions struct {
+	typ, csvFile string
+	dryRun       bool
+	names        []string           // parameter flags, in declaration order
+	help         map[string]string  // by flag name
+	boolFlag     map[string]bool    // flags that alone mean 1
+	values       map[string]*string // by flag name
+}
+
+// shortcutTypesHelp lists each shortcut type with its required and optional flags, for the long help.
+func shortcutTypesHelp() string {
 	var lines []string
 	for _, t := range pra.ShortcutTypes {
 		var req, opt []string
@@ -67,6 +79,14 @@ func newPRAJumpShortcutCmd(f *cmdutil.Factory) *cobra.Command {
 		}
 		lines = append(lines, fmt.Sprintf("  %-16s required: %s\n  %-16s optional: %s", t.Name, strings.Join(req, " "), "", strings.Join(opt, " ")))
 	}
+	return strings.Join(lines, "\n")
+}
+
+// newPRAJumpShortcutImportCmd is "pra jump-shortcut import": one shortcut from flags or many from a CSV file, every
+// one checked before anything is sent.
+func newPRAJumpShortcutImportCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &shortcutOptions{values: map[string]*string{}}
+	opts.names, opts.help, opts.boolFlag = shortcutFlags()
 	imp := &cobra.Command{
 		Use:   "import --type TYPE [flags] | --csv FILE",
 		Short: "Create Jump shortcuts, one from flags or many from a CSV file",
@@ -74,7 +94,7 @@ func newPRAJumpShortcutCmd(f *cmdutil.Factory) *cobra.Command {
 parameters before anything is sent. A shortcut cannot be put in a personal list of Jump Items: --group is the code
 name of a shared Jump Group.
 
-` + strings.Join(lines, "\n") + `
+` + shortcutTypesHelp() + `
 
 Bulk import: --csv FILE (- for stdin) reads a header row naming the columns, either flag names (hostname,
 jump-policy) or the API's parameter names (local_jump_hostname, jump_policy), plus a "type" column unless --type
@@ -89,90 +109,107 @@ Rows are then imported in order; failures are reported per row and make the exit
 			if err := f.ValidateOutput(); err != nil {
 				return err
 			}
-			var jobs []shortcutJob
-			if csvFile != "" {
-				var given []string
-				for _, n := range names {
-					if c.Flags().Changed(n) {
-						given = append(given, "--"+n)
-					}
-				}
-				if len(given) > 0 {
-					return usageErrorf("with --csv the parameters come from the file; remove %s", strings.Join(given, ", "))
-				}
-				var err error
-				jobs, err = readShortcutCSV(f, csvFile, typ)
-				if err != nil {
-					return err
-				}
-			} else {
-				if typ == "" {
-					return usageErrorf("--type is required: one of %s (or use --csv FILE)", strings.Join(pra.ShortcutTypeNames(), ", "))
-				}
-				t, ok := pra.FindShortcutType(typ)
-				if !ok {
-					return usageErrorf("--type %q: use one of %s", typ, strings.Join(pra.ShortcutTypeNames(), ", "))
-				}
-				vals := map[string]string{}
-				var problems []string
-				for _, n := range names {
-					if !c.Flags().Changed(n) {
-						continue
-					}
-					if _, ok := t.Param(n); !ok {
-						problems = append(problems, fmt.Sprintf("--%s: does not apply to %s shortcuts", n, t.Name))
-						continue
-					}
-					vals[n] = *values[n]
-				}
-				q, more := pra.JumpShortcutParams(t, vals)
-				problems = append(problems, more...)
-				if len(problems) > 0 {
-					return &api.UsageError{Err: fmt.Errorf("invalid %s shortcut:\n  %s", t.Name, strings.Join(problems, "\n  "))}
-				}
-				jobs = []shortcutJob{{row: 0, typ: t.Name, params: q}}
+			jobs, err := opts.jobs(f, c)
+			if err != nil {
+				return err
 			}
-			if dryRun {
-				var rows []any
-				for _, j := range jobs {
-					r := map[string]any{"type": j.typ, "name": jobName(j)}
-					if j.row > 0 {
-						r["row"] = j.row
-					}
-					ps := map[string]any{}
-					for k := range j.params {
-						ps[k] = j.params.Get(k)
-					}
-					r["params"] = ps
-					rows = append(rows, r)
-				}
-				f.Infof("dry run: %d shortcut(s) valid, nothing sent", len(jobs))
-				if csvFile == "" {
-					return f.Print(rows[0], []string{"type", "name", "params"})
-				}
-				return f.Print(rows, []string{"row", "type", "name", "params"})
+			if opts.dryRun {
+				return printShortcutDryRun(f, jobs, opts.csvFile != "")
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
-				return importShortcuts(ctx, f, cl, jobs, csvFile != "")
+				return importShortcuts(ctx, f, cl, jobs, opts.csvFile != "")
 			})(c, nil)
 		},
 	}
+	opts.registerFlags(imp)
+	return imp
+}
+
+// registerFlags declares --type, --csv and --dry-run, then every parameter flag (in declaration order).
+func (o *shortcutOptions) registerFlags(imp *cobra.Command) {
 	fs := imp.Flags()
-	fs.StringVar(&typ, "type", "", "shortcut type: "+strings.Join(pra.ShortcutTypeNames(), ", "))
-	fs.StringVar(&csvFile, "csv", "", "import every row of a CSV `FILE` (- for stdin)")
-	fs.BoolVar(&dryRun, "dry-run", false, "check the input and show what would be sent, without sending")
-	for _, n := range names {
+	fs.StringVar(&o.typ, "type", "", "shortcut type: "+strings.Join(pra.ShortcutTypeNames(), ", "))
+	fs.StringVar(&o.csvFile, "csv", "", "import every row of a CSV `FILE` (- for stdin)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "check the input and show what would be sent, without sending")
+	for _, n := range o.names {
 		v := new(string)
-		values[n] = v
-		fs.StringVar(v, n, "", help[n])
-		if boolFlag[n] {
+		o.values[n] = v
+		fs.StringVar(v, n, "", o.help[n])
+		if o.boolFlag[n] {
 			fs.Lookup(n).NoOptDefVal = "1"
 		}
 	}
 	fs.SortFlags = false
 	_ = imp.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(pra.ShortcutTypeNames(), cobra.ShellCompDirectiveNoFileComp))
-	cmd.AddCommand(imp)
-	return cmd
+}
+
+// jobs reads the checked shortcuts: every row of --csv (no parameter flag may be given then), or the one the flags
+// describe.
+func (o *shortcutOptions) jobs(f *cmdutil.Factory, c *cobra.Command) ([]shortcutJob, error) {
+	if o.csvFile == "" {
+		return o.flagJob(c)
+	}
+	var given []string
+	for _, n := range o.names {
+		if c.Flags().Changed(n) {
+			given = append(given, "--"+n)
+		}
+	}
+	if len(given) > 0 {
+		return nil, usageErrorf("with --csv the parameters come from the file; remove %s", strings.Join(given, ", "))
+	}
+	return readShortcutCSV(f, o.csvFile, o.typ)
+}
+
+// flagJob checks the shortcut given by --type and the parameter flags, reporting every problem at once.
+func (o *shortcutOptions) flagJob(c *cobra.Command) ([]shortcutJob, error) {
+	if o.typ == "" {
+		return nil, usageErrorf("--type is required: one of %s (or use --csv FILE)", strings.Join(pra.ShortcutTypeNames(), ", "))
+	}
+	t, ok := pra.FindShortcutType(o.typ)
+	if !ok {
+		return nil, usageErrorf("--type %q: use one of %s", o.typ, strings.Join(pra.ShortcutTypeNames(), ", "))
+	}
+	vals := map[string]string{}
+	var problems []string
+	for _, n := range o.names {
+		if !c.Flags().Changed(n) {
+			continue
+		}
+		if _, ok := t.Param(n); !ok {
+			problems = append(problems, fmt.Sprintf("--%s: does not apply to %s shortcuts", n, t.Name))
+			continue
+		}
+		vals[n] = *o.values[n]
+	}
+	q, more := pra.JumpShortcutParams(t, vals)
+	problems = append(problems, more...)
+	if len(problems) > 0 {
+		return nil, &api.UsageError{Err: fmt.Errorf("invalid %s shortcut:\n  %s", t.Name, strings.Join(problems, "\n  "))}
+	}
+	return []shortcutJob{{row: 0, typ: t.Name, params: q}}, nil
+}
+
+// printShortcutDryRun shows what would be sent: one record for a shortcut from flags, a list for a CSV import.
+func printShortcutDryRun(f *cmdutil.Factory, jobs []shortcutJob, bulk bool) error {
+	var rows []any
+	for _, j := range jobs {
+		r := map[string]any{"type": j.typ, "name": jobName(j)}
+		if j.row > 0 {
+			r["row"] = j.row
+		}
+		ps := map[string]any{}
+		for k := range j.params {
+			ps[k] = j.params.Get(k)
+		}
+		r["params"] = ps
+		rows = append(rows, r)
+	}
+	f.Infof("dry run: %d shortcut(s) valid, nothing sent", len(jobs))
+	if !bulk {
+		return f.Print(rows[0], []string{"type", "name", "params"})
+	}
+	return f.Print(rows, []string{"row", "type", "name", "params"})
 }
 
 type shortcutJob struct {

@@ -50,16 +50,12 @@ var rangeFlags = []string{"since", "days", "from", "to", "ended"}
 
 func newPRAReportCmd(f *cmdutil.Factory) *cobra.Command {
 	var rf reportFlags
-	var lines []string
-	for _, r := range pra.Reports {
-		lines = append(lines, fmt.Sprintf("  %-24s %s", r.Name, r.Short))
-	}
 	cmd := &cobra.Command{
 		Use:   "report TYPE [flags]",
 		Short: "Run a report of the reporting API (sessions, recordings, teams, Vault activity, license usage, syslog)",
 		Long: `Run one of the reporting API's reports:
 
-` + strings.Join(lines, "\n") + `
+` + reportsHelp() + `
 
 Time range (AccessSession, AccessSessionListing, AccessSessionSummary, Team, VaultAccountActivity):
   --since DATE [--days N]      sessions that began on or after DATE (YYYY-MM-DD), for N days (0 or none: until now)
@@ -86,15 +82,10 @@ sim_sessions=N, which adds N generated sessions to a report).`,
   infra pra report CommandShellRecording --lsid c69a8e10bea9428f816cfababe9815fe --instance 0 --format txt -f -
   infra pra report EndpointLicenseUsage -f usage.zip`,
 		ValidArgs: pra.ReportNames(),
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("expected one report type: %s", strings.Join(pra.ReportNames(), ", "))
-			}
-			if _, ok := pra.FindReport(args[0]); !ok {
-				return usageErrorf("unknown report type %q: use one of %s", args[0], strings.Join(pra.ReportNames(), ", "))
-			}
-			return nil
-		},
+		Args: oneNamedArg("report type", pra.ReportNames, func(name string) bool {
+			_, ok := pra.FindReport(name)
+			return ok
+		}),
 		RunE: func(c *cobra.Command, args []string) error {
 			spec, _ := pra.FindReport(args[0])
 			q, err := rf.query(c, spec, time.Now)
@@ -110,23 +101,56 @@ sim_sessions=N, which adds N generated sessions to a report).`,
 				}
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
-				if spec.Kind == pra.ReportFile {
-					file, err := cl.ReportFile(ctx, spec, q)
-					if err != nil {
-						return err
-					}
-					_, err = rf.file.save(ctx, f, file, spec.Name)
-					return err
-				}
-				rr, err := cl.Report(ctx, spec, q)
-				if err != nil {
-					return err
-				}
-				defer rr.Close()
-				return streamReport(f, spec, rr)
+				return runReport(ctx, f, cl, &rf, spec, q)
 			})(c, args)
 		},
 	}
+	rf.registerFlags(cmd)
+	return cmd
+}
+
+// reportsHelp lists each report with its short help, for the long help of "pra report".
+func reportsHelp() string {
+	var lines []string
+	for _, r := range pra.Reports {
+		lines = append(lines, fmt.Sprintf("  %-24s %s", r.Name, r.Short))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// oneNamedArg accepts exactly one argument that known accepts; what names the argument and names lists the choices.
+func oneNamedArg(what string, names func() []string, known func(name string) bool) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usageErrorf("expected one %s: %s", what, strings.Join(names(), ", "))
+		}
+		if !known(args[0]) {
+			return usageErrorf("unknown %s %q: use one of %s", what, args[0], strings.Join(names(), ", "))
+		}
+		return nil
+	}
+}
+
+// runReport saves a file report, or streams a list report to the output.
+func runReport(ctx context.Context, f *cmdutil.Factory, cl *pra.Client, rf *reportFlags, spec *pra.ReportSpec, q url.Values) error {
+	if spec.Kind == pra.ReportFile {
+		file, err := cl.ReportFile(ctx, spec, q)
+		if err != nil {
+			return err
+		}
+		_, err = rf.file.save(ctx, f, file, spec.Name)
+		return err
+	}
+	rr, err := cl.Report(ctx, spec, q)
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	return streamReport(f, spec, rr)
+}
+
+// registerFlags declares the range, report-specific and raw parameter flags, then the file target's.
+func (rf *reportFlags) registerFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&rf.since, "since", "", "start `DATE` (YYYY-MM-DD) of the range")
 	fs.IntVar(&rf.days, "days", 0, "length of the range in days from --since (0: until now)")
@@ -142,7 +166,6 @@ sim_sessions=N, which adds N generated sessions to a report).`,
 	fs.StringVar(&rf.format, "format", "", "txt: command shell output as text (CommandShellRecording)")
 	fs.StringArrayVar(&rf.params, "param", nil, "extra raw query parameter `KEY=VALUE` (repeatable)")
 	rf.file.flags(cmd, "a recording or ZIP report")
-	return cmd
 }
 
 // parseLocalTime reads a --from/--to value: local wall time, RFC 3339, or @UNIX seconds.
@@ -166,116 +189,146 @@ func parseLocalTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time: use 2006-01-02T15:04[:05] (local time), RFC 3339 with a zone, or @UNIX", s)
 }
 
+// reportQuery gathers a report's parameters and every problem found while building them.
+type reportQuery struct {
+	q        url.Values
+	problems []string
+	changed  func(flag string) bool
+}
+
+// add records one problem.
+func (r *reportQuery) add(format string, a ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, a...))
+}
+
 // query builds and checks the report's parameters; every problem is reported at once, before anything is sent.
 func (rf *reportFlags) query(c *cobra.Command, spec *pra.ReportSpec, now func() time.Time) (url.Values, error) {
-	q := url.Values{}
-	var problems []string
-	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
-	changed := c.Flags().Changed
+	r := &reportQuery{q: url.Values{}, changed: c.Flags().Changed}
 	for flag, reports := range reportFlagUse {
-		if changed(flag) && !contains(reports, spec.Name) {
-			add("--%s does not apply to %s (only to %s)", flag, spec.Name, strings.Join(reports, ", "))
+		if r.changed(flag) && !contains(reports, spec.Name) {
+			r.add("--%s does not apply to %s (only to %s)", flag, spec.Name, strings.Join(reports, ", "))
 		}
 	}
 	for _, flag := range rangeFlags {
-		if changed(flag) && !spec.Range {
-			add("--%s: %s takes no time range", flag, spec.Name)
+		if r.changed(flag) && !spec.Range {
+			r.add("--%s: %s takes no time range", flag, spec.Name)
 		}
 	}
 	if spec.Range {
-		prefix := "start_"
-		if rf.ended {
-			prefix = "end_"
+		rf.timeRange(r, now)
+	}
+	rf.reportParams(r, spec)
+	if err := pra.CheckReportParams(spec, r.q); err != nil {
+		r.problems = append(r.problems, strings.Split(err.Error(), "\n  ")...)
+	}
+	rf.rawParams(r)
+	if len(r.problems) > 0 {
+		return nil, &api.UsageError{Err: fmt.Errorf("invalid %s report request:\n  %s", spec.Name, strings.Join(dedupe(r.problems), "\n  "))}
+	}
+	return r.q, nil
+}
+
+// timeRange sets the range parameters of a report that takes one: a date range (--since/--days) or a time range
+// (--from/--to), by start or, with --ended, by end.
+func (rf *reportFlags) timeRange(r *reportQuery, now func() time.Time) {
+	prefix := "start_"
+	if rf.ended {
+		prefix = "end_"
+	}
+	switch {
+	case r.changed("since") && r.changed("from"):
+		r.add("--since and --from cannot be combined: use a date range (--since/--days) or a time range (--from/--to)")
+	case r.changed("since"):
+		if _, err := time.Parse("2006-01-02", rf.since); err != nil {
+			r.add("--since %q: use a date YYYY-MM-DD", rf.since)
 		}
-		switch {
-		case changed("since") && changed("from"):
-			add("--since and --from cannot be combined: use a date range (--since/--days) or a time range (--from/--to)")
-		case changed("since"):
-			if _, err := time.Parse("2006-01-02", rf.since); err != nil {
-				add("--since %q: use a date YYYY-MM-DD", rf.since)
-			}
-			if changed("to") {
-				add("--to goes with --from; with --since use --days")
-			}
-			if rf.days < 0 {
-				add("--days must be 0 (until now) or more")
-			}
-			q.Set(prefix+"date", rf.since)
-			q.Set("duration", strconv.Itoa(rf.days))
-		case changed("from"):
-			if changed("days") {
-				add("--days goes with --since; with --from use --to")
-			}
-			from, err := parseLocalTime(rf.from)
-			if err != nil {
-				add("--from: %v", err)
-				break
-			}
-			q.Set(prefix+"time", strconv.FormatInt(from.Unix(), 10))
-			dur := int64(0)
-			if changed("to") {
-				to, err := parseLocalTime(rf.to)
-				if err != nil {
-					add("--to: %v", err)
-					break
-				}
-				if !to.After(from) {
-					add("--to %s is not after --from %s", to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339))
-					break
-				}
-				dur = int64(to.Sub(from) / time.Second)
-			}
-			if from.After(now()) {
-				add("--from %s is in the future", from.Format(time.RFC3339))
-			}
-			q.Set("duration", strconv.FormatInt(dur, 10))
-		default:
-			if changed("days") {
-				add("--days needs --since")
-			}
-			if changed("to") {
-				add("--to needs --from")
-			}
-			if changed("ended") {
-				add("--ended needs --since or --from")
-			}
+		if r.changed("to") {
+			r.add("--to goes with --from; with --since use --days")
+		}
+		if rf.days < 0 {
+			r.add("--days must be 0 (until now) or more")
+		}
+		r.q.Set(prefix+"date", rf.since)
+		r.q.Set("duration", strconv.Itoa(rf.days))
+	case r.changed("from"):
+		rf.fromRange(r, prefix, now)
+	default:
+		if r.changed("days") {
+			r.add("--days needs --since")
+		}
+		if r.changed("to") {
+			r.add("--to needs --from")
+		}
+		if r.changed("ended") {
+			r.add("--ended needs --since or --from")
 		}
 	}
-	if changed("lsid") {
-		q.Set("lsid", rf.lsid)
+}
+
+// fromRange sets a time range from --from and optionally --to, sent as a UNIX timestamp and a duration in seconds.
+func (rf *reportFlags) fromRange(r *reportQuery, prefix string, now func() time.Time) {
+	if r.changed("days") {
+		r.add("--days goes with --since; with --from use --to")
 	}
-	if changed("lsids") {
-		q.Set("lsids", strings.Join(splitList(rf.lsids), ","))
+	from, err := parseLocalTime(rf.from)
+	if err != nil {
+		r.add("--from: %v", err)
+		return
+	}
+	r.q.Set(prefix+"time", strconv.FormatInt(from.Unix(), 10))
+	dur := int64(0)
+	if r.changed("to") {
+		to, err := parseLocalTime(rf.to)
+		if err != nil {
+			r.add("--to: %v", err)
+			return
+		}
+		if !to.After(from) {
+			r.add("--to %s is not after --from %s", to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339))
+			return
+		}
+		dur = int64(to.Sub(from) / time.Second)
+	}
+	if from.After(now()) {
+		r.add("--from %s is in the future", from.Format(time.RFC3339))
+	}
+	r.q.Set("duration", strconv.FormatInt(dur, 10))
+}
+
+// reportParams sets the session ids, the summary grouping and the report-specific flags given.
+func (rf *reportFlags) reportParams(r *reportQuery, spec *pra.ReportSpec) {
+	if r.changed("lsid") {
+		r.q.Set("lsid", rf.lsid)
+	}
+	if r.changed("lsids") {
+		r.q.Set("lsids", strings.Join(splitList(rf.lsids), ","))
 	}
 	if spec.Name == "AccessSessionSummary" {
-		q.Set("report_type", rf.reportType)
+		r.q.Set("report_type", rf.reportType)
 	}
 	for flag, val := range map[string]string{"team-id": rf.teamID, "filter": rf.filter, "instance": rf.instance, "format": rf.format} {
-		if changed(flag) {
+		if r.changed(flag) {
 			if p, ok := spec.Param(flag); ok {
-				q.Set(p.Name, val)
+				r.q.Set(p.Name, val)
 			}
 		}
 	}
-	if err := pra.CheckReportParams(spec, q); err != nil {
-		problems = append(problems, strings.Split(err.Error(), "\n  ")...)
-	}
+}
+
+// rawParams adds each --param KEY=VALUE as it is (never generate_report, which the TYPE argument sets).
+func (rf *reportFlags) rawParams(r *reportQuery) {
 	for _, p := range rf.params {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			add("--param %q: use KEY=VALUE", p)
+			r.add("--param %q: use KEY=VALUE", p)
 			continue
 		}
 		if k == "generate_report" {
-			add("--param generate_report: the report type is the TYPE argument")
+			r.add("--param generate_report: the report type is the TYPE argument")
 			continue
 		}
-		q.Set(k, v)
+		r.q.Set(k, v)
 	}
-	if len(problems) > 0 {
-		return nil, &api.UsageError{Err: fmt.Errorf("invalid %s report request:\n  %s", spec.Name, strings.Join(dedupe(problems), "\n  "))}
-	}
-	return q, nil
 }
 
 func contains(l []string, s string) bool {

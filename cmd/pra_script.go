@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,15 +111,34 @@ func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Generate access console scripts (client scripting API, .brcs files)",
 		Args:  noArgs,
 	}
-	var t fileTarget
-	var custom []string
-	var open, pwStdin, web bool
-	values := map[string]*string{}
-	type flagInfo struct {
-		help    string
-		actions []string
-	}
-	infos := map[string]*flagInfo{}
+	cmd.AddCommand(newPRAScriptGenerateCmd(f))
+	return cmd
+}
+
+// scriptFlag is one value flag of "script generate": the help of the first action that declares it and every action
+// it applies to.
+type scriptFlag struct {
+	help    string
+	actions []string
+}
+
+// scriptOptions holds what "script generate" parses from its flags.
+type scriptOptions struct {
+	target             fileTarget
+	custom             []string
+	open, pwStdin, web bool
+	values             map[string]*string     // by flag name
+	flags              map[string]*scriptFlag // by flag name
+	order              []string               // flag names in declaration order
+	needPW             bool                   // login with --username: the password is read before the request
+	query              url.Values             // the request parameters, once validated
+	action             *pra.ScriptAction
+}
+
+// scriptFlags gathers the value flags of every script action except the password (which is never a flag), in the
+// order the actions declare them.
+func scriptFlags() (map[string]*scriptFlag, []string) {
+	infos := map[string]*scriptFlag{}
 	var order []string
 	for _, a := range pra.ScriptActions {
 		for _, p := range a.Params {
@@ -127,13 +147,18 @@ func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			fi, ok := infos[p.Flag]
 			if !ok {
-				fi = &flagInfo{help: p.Help}
+				fi = &scriptFlag{help: p.Help}
 				infos[p.Flag] = fi
 				order = append(order, p.Flag)
 			}
 			fi.actions = append(fi.actions, a.Name)
 		}
 	}
+	return infos, order
+}
+
+// scriptActionsHelp lists each action with its short help and its flags, for the long help of "script generate".
+func scriptActionsHelp() string {
 	var lines []string
 	for _, a := range pra.ScriptActions {
 		var fl []string
@@ -152,6 +177,14 @@ func newPRAScriptCmd(f *cmdutil.Factory) *cobra.Command {
 		}
 		lines = append(lines, fmt.Sprintf("  %-25s %s\n  %-25s %s", a.Name, a.Short, "", strings.Join(fl, " ")))
 	}
+	return strings.Join(lines, "\n")
+}
+
+// newPRAScriptGenerateCmd is "pra script generate ACTION": it checks the flags against the action, reads a login
+// password if one is needed, then saves (or opens) the script or prints the web console URL.
+func newPRAScriptGenerateCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &scriptOptions{values: map[string]*string{}}
+	opts.flags, opts.order = scriptFlags()
 	gen := &cobra.Command{
 		Use:   "generate ACTION [flags]",
 		Short: "Generate a BeyondTrust Console Script (BRCS) for the access console",
@@ -160,7 +193,7 @@ bomgar-acc --run-script-file FILE). The appliance adds a login command first and
 
 Actions and their parameters:
 
-` + strings.Join(lines, "\n") + `
+` + scriptActionsHelp() + `
 
 The script is saved under the appliance's file name (brcs-<site> extension) in the current directory, or -f PATH;
 -f - writes it to stdout. --open hands the saved file to the desktop (xdg-open, open, or the Windows file handler) so
@@ -176,129 +209,159 @@ file contains the password in plain text (the guide's warning): keep it private.
   infra pra script generate start_shell_jump_session --target 10.0.0.1 --username jsmith --protocol telnet --port 40 -f - 
   printf '%s\n' "$PW" | infra pra script generate login --username admin --password-stdin -f login.brcs`,
 		ValidArgs: pra.ScriptActionNames(),
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("expected one action: %s", strings.Join(pra.ScriptActionNames(), ", "))
-			}
-			if _, ok := pra.FindScriptAction(args[0]); !ok {
-				return usageErrorf("unknown action %q: use one of %s", args[0], strings.Join(pra.ScriptActionNames(), ", "))
-			}
-			return nil
-		},
+		Args: oneNamedArg("action", pra.ScriptActionNames, func(name string) bool {
+			_, ok := pra.FindScriptAction(name)
+			return ok
+		}),
 		RunE: func(c *cobra.Command, args []string) error {
-			a, _ := pra.FindScriptAction(args[0])
-			var problems []string
-			vals := map[string]string{}
-			for _, fl := range order {
-				if !c.Flags().Changed(fl) {
-					continue
-				}
-				var p *pra.Param
-				for i := range a.Params {
-					if a.Params[i].Flag == fl {
-						p = &a.Params[i]
-					}
-				}
-				if p == nil {
-					problems = append(problems, fmt.Sprintf("--%s does not apply to %s (only to %s)", fl, a.Name, strings.Join(infos[fl].actions, ", ")))
-					continue
-				}
-				vals[p.Name] = *values[fl]
-			}
-			if pwStdin && a.Name != "login" {
-				problems = append(problems, "--password-stdin applies only to login")
-			}
-			if web && a.Name != "start_jump_item_session" {
-				problems = append(problems, "--web-console supports only start_jump_item_session")
-			}
-			if web && c.Flags().Changed("file") {
-				problems = append(problems, "--web-console prints a URL; -f does not apply")
-			}
-			if open && t.path == "-" {
-				problems = append(problems, "--open needs a file: it cannot open stdout")
-			} else if open && !web && t.namesFile() && !brcsName(filepath.Base(t.path)) {
-				problems = append(problems, fmt.Sprintf("--open opens only BRCS scripts: name the file with a .brcs extension (not %s)", filepath.Base(t.path)))
-			}
-			cm, err := parseCustom(custom)
-			if err != nil {
-				problems = append(problems, err.Error())
-			}
-			if a.Name == "login" && (vals["username"] != "" || pwStdin) {
-				if vals["username"] == "" {
-					problems = append(problems, "--password-stdin needs --username")
-				} else {
-					vals["mechanism"] = "username_password"
-				}
-			}
-			needPW := a.Name == "login" && vals["username"] != ""
-			if needPW {
-				vals["password"] = "pending" // read below, once everything else is known to be valid
-			}
-			q, err := pra.ScriptParams(a, vals, cm)
-			if err != nil {
-				problems = append(problems, strings.Split(err.Error(), "\n  ")...)
-			}
-			if len(problems) == 0 && needPW {
-				pw, err := readScriptPassword(c.Context(), f, pwStdin)
-				if err != nil {
-					return err
-				}
-				q.Set("password", pw)
-			}
-			if len(problems) > 0 {
-				return &api.UsageError{Err: fmt.Errorf("invalid %s script:\n  %s", a.Name, strings.Join(problems, "\n  "))}
-			}
-			if err := f.ValidateOutput(); err != nil {
+			if err := opts.prepare(c.Context(), f, c, args[0]); err != nil {
 				return err
-			}
-			if err := t.precheck(); err != nil {
-				return err
-			}
-			if needPW {
-				f.Warnf("the generated script contains the password in plain text: keep it private and delete it after use")
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
-				if web {
-					u := cl.WebConsoleURL(q)
-					fmt.Fprintln(f.IO.Out, u)
-					if open {
-						return openURL(f, u)
-					}
-					return nil
-				}
-				file, err := cl.ClientScript(ctx, q)
-				if err != nil {
-					return err
-				}
-				file.Name = scriptFileName(f, file.Name, a.Name)
-				res, err := t.save(ctx, f, file, "script")
-				if err != nil {
-					return err
-				}
-				if open {
-					return openFile(f, res.File)
-				}
-				return nil
+				return runScriptGenerate(ctx, f, cl, opts)
 			})(c, args)
 		},
 	}
+	opts.registerFlags(gen)
+	return gen
+}
+
+// registerFlags declares the action value flags (in declaration order), then the command's own flags.
+func (o *scriptOptions) registerFlags(gen *cobra.Command) {
 	fs := gen.Flags()
-	for _, fl := range order {
+	for _, fl := range o.order {
 		v := new(string)
-		values[fl] = v
-		fs.StringVar(v, fl, "", infos[fl].help+" ["+strings.Join(infos[fl].actions, ", ")+"]")
+		o.values[fl] = v
+		fs.StringVar(v, fl, "", o.flags[fl].help+" ["+strings.Join(o.flags[fl].actions, ", ")+"]")
 		if fl == "console" {
 			fs.Lookup(fl).NoOptDefVal = "1"
 		}
 	}
-	fs.StringArrayVar(&custom, "custom", nil, "custom session attribute `CODE=VALUE` (repeatable)")
-	fs.BoolVar(&pwStdin, "password-stdin", false, "login: read the password from the first line of stdin")
-	fs.BoolVar(&open, "open", false, "open the saved script with the desktop's handler (the access console)")
-	fs.BoolVar(&web, "web-console", false, "print the web access console URL instead of generating a file (start_jump_item_session)")
-	t.flags(gen, "the script")
+	fs.StringArrayVar(&o.custom, "custom", nil, "custom session attribute `CODE=VALUE` (repeatable)")
+	fs.BoolVar(&o.pwStdin, "password-stdin", false, "login: read the password from the first line of stdin")
+	fs.BoolVar(&o.open, "open", false, "open the saved script with the desktop's handler (the access console)")
+	fs.BoolVar(&o.web, "web-console", false, "print the web access console URL instead of generating a file (start_jump_item_session)")
+	o.target.flags(gen, "the script")
 	fs.SortFlags = false
-	cmd.AddCommand(gen)
-	return cmd
+}
+
+// actionValues collects the changed value flags by vendor parameter name, with a problem for each flag that does
+// not apply to action a.
+func (o *scriptOptions) actionValues(c *cobra.Command, a *pra.ScriptAction) (map[string]string, []string) {
+	var problems []string
+	vals := map[string]string{}
+	for _, fl := range o.order {
+		if !c.Flags().Changed(fl) {
+			continue
+		}
+		var p *pra.Param
+		for i := range a.Params {
+			if a.Params[i].Flag == fl {
+				p = &a.Params[i]
+			}
+		}
+		if p == nil {
+			problems = append(problems, fmt.Sprintf("--%s does not apply to %s (only to %s)", fl, a.Name, strings.Join(o.flags[fl].actions, ", ")))
+			continue
+		}
+		vals[p.Name] = *o.values[fl]
+	}
+	return vals, problems
+}
+
+// flagProblems lists the command flags that do not fit action a or each other.
+func (o *scriptOptions) flagProblems(c *cobra.Command, a *pra.ScriptAction) []string {
+	var problems []string
+	if o.pwStdin && a.Name != "login" {
+		problems = append(problems, "--password-stdin applies only to login")
+	}
+	if o.web && a.Name != "start_jump_item_session" {
+		problems = append(problems, "--web-console supports only start_jump_item_session")
+	}
+	if o.web && c.Flags().Changed("file") {
+		problems = append(problems, "--web-console prints a URL; -f does not apply")
+	}
+	t := &o.target
+	if o.open && t.path == "-" {
+		problems = append(problems, "--open needs a file: it cannot open stdout")
+	} else if o.open && !o.web && t.namesFile() && !brcsName(filepath.Base(t.path)) {
+		problems = append(problems, fmt.Sprintf("--open opens only BRCS scripts: name the file with a .brcs extension (not %s)", filepath.Base(t.path)))
+	}
+	return problems
+}
+
+// prepare validates everything for action name and builds the request parameters, reading the login password (from
+// stdin or a prompt) only once everything else is known to be valid. Every problem is reported at once.
+func (o *scriptOptions) prepare(ctx context.Context, f *cmdutil.Factory, c *cobra.Command, name string) error {
+	a, _ := pra.FindScriptAction(name)
+	o.action = a
+	vals, problems := o.actionValues(c, a)
+	problems = append(problems, o.flagProblems(c, a)...)
+	cm, err := parseCustom(o.custom)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if a.Name == "login" && (vals["username"] != "" || o.pwStdin) {
+		if vals["username"] == "" {
+			problems = append(problems, "--password-stdin needs --username")
+		} else {
+			vals["mechanism"] = "username_password"
+		}
+	}
+	o.needPW = a.Name == "login" && vals["username"] != ""
+	if o.needPW {
+		vals["password"] = "pending" // read below, once everything else is known to be valid
+	}
+	q, err := pra.ScriptParams(a, vals, cm)
+	if err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n  ")...)
+	}
+	if len(problems) == 0 && o.needPW {
+		pw, err := readScriptPassword(ctx, f, o.pwStdin)
+		if err != nil {
+			return err
+		}
+		q.Set("password", pw)
+	}
+	if len(problems) > 0 {
+		return &api.UsageError{Err: fmt.Errorf("invalid %s script:\n  %s", a.Name, strings.Join(problems, "\n  "))}
+	}
+	o.query = q
+	if err := f.ValidateOutput(); err != nil {
+		return err
+	}
+	if err := o.target.precheck(); err != nil {
+		return err
+	}
+	if o.needPW {
+		f.Warnf("the generated script contains the password in plain text: keep it private and delete it after use")
+	}
+	return nil
+}
+
+// runScriptGenerate prints the web console URL, or generates the script and saves it, opening either on --open.
+func runScriptGenerate(ctx context.Context, f *cmdutil.Factory, cl *pra.Client, o *scriptOptions) error {
+	if o.web {
+		u := cl.WebConsoleURL(o.query)
+		fmt.Fprintln(f.IO.Out, u)
+		if o.open {
+			return openURL(f, u)
+		}
+		return nil
+	}
+	file, err := cl.ClientScript(ctx, o.query)
+	if err != nil {
+		return err
+	}
+	file.Name = scriptFileName(f, file.Name, o.action.Name)
+	res, err := o.target.save(ctx, f, file, "script")
+	if err != nil {
+		return err
+	}
+	if o.open {
+		return openFile(f, res.File)
+	}
+	return nil
 }
 
 func readScriptPassword(ctx context.Context, f *cmdutil.Factory, fromStdin bool) (string, error) {

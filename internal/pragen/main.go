@@ -238,120 +238,20 @@ func (g *gen) operations() ([]*op, error) {
 	return out, nil
 }
 
+// operation describes the command of one operation: what it answers, its name, arguments, filters, body fields
+// and help. resource says the path is a resource (it has other methods or sub-paths).
 func (g *gen) operation(path, method string, resource bool) (*op, error) {
 	oa := g.doc.Paths.Value(path).GetOperation(method)
 	o := &op{method: method, path: path, id: oa.OperationID}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	isParam := func(s string) bool { return strings.HasPrefix(s, "{") }
-	var lits []string
-	for _, s := range segs {
-		if !isParam(s) {
-			lits = append(lits, s)
-		}
+	respSchema, err := g.answer(o, oa)
+	if err != nil {
+		return nil, err
 	}
-	last := segs[len(segs)-1]
-
-	// What the operation answers.
-	o.kind = "request.KindObject"
-	var respSchema *openapi3.Schema
-	for _, code := range []string{"200", "201", "204"} {
-		r := oa.Responses.Value(code)
-		if r == nil || r.Value == nil {
-			continue
-		}
-		if code == "204" || len(r.Value.Content) == 0 {
-			o.kind = "request.KindNone"
-			break
-		}
-		if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			respSchema = mt.Schema.Value
-			if respSchema.Type.Is("array") {
-				o.kind = "request.KindList"
-			}
-		} else {
-			o.kind = "request.KindDownload"
-		}
-		break
+	if err := o.setName(segs, resource, respSchema); err != nil {
+		return nil, err
 	}
-	if name, ok := responseFixes[method+" "+path]; ok {
-		s := g.doc.Components.Schemas[name]
-		if s == nil || s.Value == nil {
-			return nil, fmt.Errorf("response fix: no schema %s", name)
-		}
-		respSchema, o.kind = s.Value, "request.KindObject"
-	}
-	// Paginated lists take per_page (some are documented with an object schema); an array answer without per_page is
-	// not paginated: it is shown as it comes and no paging parameters are sent.
-	switch {
-	case method == "GET" && hasParam(oa, "per_page"):
-		o.kind = "request.KindList"
-	case o.kind == "request.KindList":
-		o.kind = "request.KindRaw"
-	}
-	isList := o.kind == "request.KindList" || (o.kind == "request.KindRaw" && respSchema != nil && respSchema.Type.Is("array"))
-
-	// Command naming.
-	if rule, ok := naming[method+" "+path]; ok {
-		f := strings.Fields(rule)
-		o.group, o.name = f[:len(f)-1], f[len(f)-1]
-	} else if isParam(last) {
-		o.group = lits
-		switch method {
-		case "GET":
-			o.name = "get"
-		case "PATCH", "PUT":
-			o.name = "update"
-		case "DELETE":
-			o.name = "delete"
-		default:
-			return nil, fmt.Errorf("no verb for %s on an item: add a naming rule", method)
-		}
-	} else {
-		switch {
-		case method == "GET" && isList && (resource || len(lits) == 1):
-			o.group, o.name = lits, "list"
-		case resource && method == "GET":
-			o.group, o.name = lits, "get"
-		case resource && method == "POST":
-			o.group, o.name = lits, "create"
-		case resource && (method == "PATCH" || method == "PUT"):
-			o.group, o.name = lits, "update"
-		case resource && method == "DELETE":
-			o.group, o.name = lits, "delete"
-		default:
-			o.group, o.name = lits[:len(lits)-1], last
-		}
-	}
-	// Jump Items are named verb first, type second: `jump-item list shell-jump`, `jump-item copy remote-rdp 12`.
-	if len(o.group) == 2 && o.group[0] == "jump-item" {
-		o.group, o.name = []string{"jump-item", o.name}, o.group[1]
-	}
-	o.aliases = verbAliases[o.name]
-	if len(o.group) == 2 && o.group[0] == "jump-item" {
-		o.aliases = nil
-	}
-
-	// Positional arguments: every path parameter, in order.
-	for i, s := range segs {
-		if !isParam(s) {
-			continue
-		}
-		pname := strings.Trim(s, "{}")
-		p := findParam(oa, g.doc.Paths.Value(path), pname)
-		a := arg{Param: pname}
-		if p != nil && p.Schema != nil && p.Schema.Value != nil {
-			sv := p.Schema.Value
-			a.Integer = sv.Type.Is("integer")
-			if len(sv.Enum) > 0 {
-				a.Help = "one of: " + strings.Join(enumStrings(sv.Enum), ", ")
-			}
-		}
-		a.Name = argName(pname, segs[:i])
-		if n, ok := argNames[path+" "+s]; ok {
-			a.Name = n
-		}
-		o.args = append(o.args, a)
-	}
+	g.addArgs(o, oa, segs)
 
 	// Query filters (pagination is the engine's).
 	for _, pr := range oa.Parameters {
@@ -391,6 +291,135 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 		}
 		o.columns = g.columns(s)
 	}
+	g.describe(o)
+	return o, nil
+}
+
+func isParam(s string) bool { return strings.HasPrefix(s, "{") }
+
+// answer sets what the operation answers (o.kind: none, object, list, raw or download) and returns the answer's
+// JSON schema, after the response fixes. Paginated lists take per_page (some are documented with an object
+// schema); an array answer without per_page is not paginated: it is shown as it comes and no paging parameters are
+// sent.
+func (g *gen) answer(o *op, oa *openapi3.Operation) (*openapi3.Schema, error) {
+	o.kind = "request.KindObject"
+	var respSchema *openapi3.Schema
+	for _, code := range []string{"200", "201", "204"} {
+		r := oa.Responses.Value(code)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		if code == "204" || len(r.Value.Content) == 0 {
+			o.kind = "request.KindNone"
+			break
+		}
+		if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			respSchema = mt.Schema.Value
+			if respSchema.Type.Is("array") {
+				o.kind = "request.KindList"
+			}
+		} else {
+			o.kind = "request.KindDownload"
+		}
+		break
+	}
+	if name, ok := responseFixes[o.method+" "+o.path]; ok {
+		s := g.doc.Components.Schemas[name]
+		if s == nil || s.Value == nil {
+			return nil, fmt.Errorf("response fix: no schema %s", name)
+		}
+		respSchema, o.kind = s.Value, "request.KindObject"
+	}
+	switch {
+	case o.method == "GET" && hasParam(oa, "per_page"):
+		o.kind = "request.KindList"
+	case o.kind == "request.KindList":
+		o.kind = "request.KindRaw"
+	}
+	return respSchema, nil
+}
+
+// setName names the command (group words and verb) from a naming rule or the path's literal segments and the
+// method; Jump Items are named verb first, type second.
+func (o *op) setName(segs []string, resource bool, respSchema *openapi3.Schema) error {
+	var lits []string
+	for _, s := range segs {
+		if !isParam(s) {
+			lits = append(lits, s)
+		}
+	}
+	last := segs[len(segs)-1]
+	isList := o.kind == "request.KindList" || (o.kind == "request.KindRaw" && respSchema != nil && respSchema.Type.Is("array"))
+	if rule, ok := naming[o.method+" "+o.path]; ok {
+		f := strings.Fields(rule)
+		o.group, o.name = f[:len(f)-1], f[len(f)-1]
+	} else if isParam(last) {
+		o.group = lits
+		switch o.method {
+		case "GET":
+			o.name = "get"
+		case "PATCH", "PUT":
+			o.name = "update"
+		case "DELETE":
+			o.name = "delete"
+		default:
+			return fmt.Errorf("no verb for %s on an item: add a naming rule", o.method)
+		}
+	} else {
+		method := o.method
+		switch {
+		case method == "GET" && isList && (resource || len(lits) == 1):
+			o.group, o.name = lits, "list"
+		case resource && method == "GET":
+			o.group, o.name = lits, "get"
+		case resource && method == "POST":
+			o.group, o.name = lits, "create"
+		case resource && (method == "PATCH" || method == "PUT"):
+			o.group, o.name = lits, "update"
+		case resource && method == "DELETE":
+			o.group, o.name = lits, "delete"
+		default:
+			o.group, o.name = lits[:len(lits)-1], last
+		}
+	}
+	// Jump Items are named verb first, type second: `jump-item list shell-jump`, `jump-item copy remote-rdp 12`.
+	if len(o.group) == 2 && o.group[0] == "jump-item" {
+		o.group, o.name = []string{"jump-item", o.name}, o.group[1]
+	}
+	o.aliases = verbAliases[o.name]
+	if len(o.group) == 2 && o.group[0] == "jump-item" {
+		o.aliases = nil
+	}
+	return nil
+}
+
+// addArgs makes every path parameter a positional argument, in order.
+func (g *gen) addArgs(o *op, oa *openapi3.Operation, segs []string) {
+	for i, s := range segs {
+		if !isParam(s) {
+			continue
+		}
+		pname := strings.Trim(s, "{}")
+		p := findParam(oa, g.doc.Paths.Value(o.path), pname)
+		a := arg{Param: pname}
+		if p != nil && p.Schema != nil && p.Schema.Value != nil {
+			sv := p.Schema.Value
+			a.Integer = sv.Type.Is("integer")
+			if len(sv.Enum) > 0 {
+				a.Help = "one of: " + strings.Join(enumStrings(sv.Enum), ", ")
+			}
+		}
+		a.Name = argName(pname, segs[:i])
+		if n, ok := argNames[o.path+" "+s]; ok {
+			a.Name = n
+		}
+		o.args = append(o.args, a)
+	}
+}
+
+// describe writes the command's help: the short line, the example, and a long help naming the arguments' values
+// and the credentials that are never flags.
+func (g *gen) describe(o *op) {
 	o.short = g.short(o)
 	o.example = example(o)
 	for _, ar := range o.args {
@@ -411,7 +440,6 @@ func (g *gen) operation(path, method string, resource bool) (*op, error) {
 	if o.long != "" {
 		o.long = o.short + "." + "\n" + o.long
 	}
-	return o, nil
 }
 
 func hasParam(oa *openapi3.Operation, name string) bool {

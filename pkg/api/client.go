@@ -156,24 +156,7 @@ func New(o Options) (*Client, error) {
 		sleep:      o.Sleep,
 		jitter:     func(max time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(max) + 1)) },
 	}
-	switch {
-	case c.maxRetries == 0:
-		c.maxRetries = DefaultMaxRetries
-	case c.maxRetries < 0:
-		c.maxRetries = 0
-	}
-	if c.retryBase <= 0 {
-		c.retryBase = DefaultRetryBase
-	}
-	if c.maxWait <= 0 {
-		c.maxWait = DefaultMaxRetryWait
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	if c.sleep == nil {
-		c.sleep = sleepCtx
-	}
+	c.retryDefaults()
 
 	tlsCfg, err := buildTLSConfig(o, base.Hostname())
 	if err != nil {
@@ -182,19 +165,7 @@ func New(o Options) (*Client, error) {
 	if o.Insecure && o.PinSHA256 == "" {
 		fmt.Fprintln(o.Warn, "warning: TLS certificate verification disabled (--insecure)")
 	}
-	var rt http.RoundTripper
-	switch t := o.Transport.(type) {
-	case nil:
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		configureTransport(tr, tlsCfg, o.Timeout)
-		rt = tr
-	case *http.Transport:
-		tr := t.Clone()
-		configureTransport(tr, tlsCfg, o.Timeout)
-		rt = tr
-	default:
-		rt = t
-	}
+	rt := baseTransport(o, tlsCfg)
 	if o.Debug != nil {
 		c.trace = &tracer{w: o.Debug, red: c.red}
 		rt = &traceTransport{base: rt, t: c.trace}
@@ -213,6 +184,45 @@ func New(o Options) (*Client, error) {
 	}
 	c.adaptive = rate.NewLimiter(rate.Inf, 1)
 	return c, nil
+}
+
+// retryDefaults fills in the retry settings left at zero (a negative MaxRetries means none) and the clock.
+func (c *Client) retryDefaults() {
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.retryBase <= 0 {
+		c.retryBase = DefaultRetryBase
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = DefaultMaxRetryWait
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+}
+
+// baseTransport is a copy of Go's default transport (or of o.Transport when it is an *http.Transport) with the TLS
+// settings and timeouts; any other o.Transport (a test's) is used as it is.
+func baseTransport(o Options, tlsCfg *tls.Config) http.RoundTripper {
+	switch t := o.Transport.(type) {
+	case nil:
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		configureTransport(tr, tlsCfg, o.Timeout)
+		return tr
+	case *http.Transport:
+		tr := t.Clone()
+		configureTransport(tr, tlsCfg, o.Timeout)
+		return tr
+	default:
+		return t
+	}
 }
 
 func configureTransport(tr *http.Transport, cfg *tls.Config, timeout time.Duration) {
@@ -369,36 +379,18 @@ func setReaderBody(req *http.Request, r io.Reader) error {
 // once more with a fresh one.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	canRetry := idempotent(req)
-	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	reauthed := false
-	retries := 0
-	budgetEnd := time.Now().Add(c.budget())
+	st := &sendState{
+		canRetry:   idempotent(req),
+		replayable: req.Body == nil || req.Body == http.NoBody || req.GetBody != nil,
+		budgetEnd:  time.Now().Add(c.budget()),
+	}
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := req.Clone(ctx)
-		if attempt > 0 && req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, fmt.Errorf("replaying request body: %w", err)
-			}
-			r.Body = body
-		}
-		turn := time.Now()
-		if err := c.waitTurn(ctx); err != nil {
+		r, at, err := c.startSend(ctx, req, attempt, st)
+		if err != nil {
 			return nil, err
-		}
-		budgetEnd = budgetEnd.Add(time.Since(turn))
-		at := c.startAttempt(ctx, req, budgetEnd)
-		r = r.WithContext(at.ctx)
-		at.wrapUpload(r)
-		if c.opts.Auth != nil {
-			if err := c.opts.Auth.Authorize(ctx, r); err != nil {
-				at.stop()
-				return nil, err
-			}
 		}
 		resp, err := c.hc.Do(r)
 		if err != nil {
@@ -406,17 +398,14 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil {
 				return nil, scrubErr(err, c.red)
 			}
-			if canRetry && replayable && retries < c.maxRetries && retryableNetErr(err) && time.Until(budgetEnd) > c.opts.Timeout/10 {
-				retries++
-				// The retry gets at least half of what is left of the request's budget.
-				wait := min(c.backoff(retries), time.Until(budgetEnd)/2)
-				c.tracef("* %s %s failed (%s); retry %d/%d in %s\n", r.Method, c.red.url(r.URL), scrubErr(err, c.red), retries, c.maxRetries, wait)
-				if err := c.sleep(ctx, wait); err != nil {
-					return nil, err
-				}
-				continue
+			wait, retry := c.netRetry(r, err, st)
+			if !retry {
+				return nil, Unreachable(r.URL.Host, redirectErr(r, scrubErr(err, c.red)))
 			}
-			return nil, Unreachable(r.URL.Host, redirectErr(r, scrubErr(err, c.red)))
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		at.wrap(resp)
 		c.observe(resp.Header)
@@ -424,38 +413,107 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		if c.requestFault(resp) {
 			return nil, &UsageError{Err: c.newHTTPError(r, resp)}
 		}
-		if resp.StatusCode == http.StatusUnauthorized && c.opts.Auth != nil && !reauthed && replayable && refreshable(c.opts.Auth) {
-			reauthed = true
-			discard(resp)
-			c.tracef("* 401 from %s %s: dropping the token and retrying once with a fresh one\n", r.Method, c.red.url(r.URL))
-			c.opts.Auth.Invalidate(ctx, bearerValue(r.Header.Get("Authorization")))
+		if c.reauth(ctx, r, resp, st) {
 			continue
 		}
-
-		if retryableStatus(resp.StatusCode, canRetry) && replayable && retries < c.maxRetries {
-			wait, fromServer := c.retryDelay(resp, retries+1)
-			if fromServer && wait <= c.maxWait || !fromServer && wait < time.Until(budgetEnd) {
-				retries++
-				if fromServer {
-					budgetEnd = budgetEnd.Add(wait)
-				}
-				if fromServer && resp.StatusCode == http.StatusTooManyRequests {
-					c.pause(wait)
-				}
-				c.tracef("* %s %s: %s; retry %d/%d in %s\n", r.Method, c.red.url(r.URL), resp.Status, retries, c.maxRetries, wait)
-				discard(resp)
-				if err := c.sleep(ctx, wait); err != nil {
-					return nil, err
-				}
-				continue
+		if wait, retry := c.statusRetry(r, resp, st); retry {
+			if err := c.sleep(ctx, wait); err != nil {
+				return nil, err
 			}
-			c.tracef("* %s %s: %s; the server asks to wait %s, longer than %s: giving up\n", r.Method, c.red.url(r.URL), resp.Status, wait, c.maxWait)
+			continue
 		}
 		if resp.StatusCode >= 400 {
 			return nil, c.newHTTPError(r, resp)
 		}
 		return resp, nil
 	}
+}
+
+// sendState is what one Do carries from attempt to attempt.
+type sendState struct {
+	canRetry   bool      // the method is idempotent or the request has an Idempotency-Key
+	replayable bool      // the body can be sent again
+	reauthed   bool      // a 401 already made the authenticator drop its token
+	retries    int       // retries so far
+	budgetEnd  time.Time // when the request's time budget runs out (moved on by waits the client does not own)
+}
+
+// startSend prepares attempt n (from 0) of req: a clone with its body replayed, sent once the limiters allow,
+// under the attempt's deadline and authorised.
+func (c *Client) startSend(ctx context.Context, req *http.Request, n int, st *sendState) (*http.Request, *attempt, error) {
+	r := req.Clone(ctx)
+	if n > 0 && req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, nil, fmt.Errorf("replaying request body: %w", err)
+		}
+		r.Body = body
+	}
+	turn := time.Now()
+	if err := c.waitTurn(ctx); err != nil {
+		return nil, nil, err
+	}
+	st.budgetEnd = st.budgetEnd.Add(time.Since(turn))
+	at := c.startAttempt(ctx, req, st.budgetEnd)
+	r = r.WithContext(at.ctx)
+	at.wrapUpload(r)
+	if c.opts.Auth != nil {
+		if err := c.opts.Auth.Authorize(ctx, r); err != nil {
+			at.stop()
+			return nil, nil, err
+		}
+	}
+	return r, at, nil
+}
+
+// netRetry decides whether a connection failure is retried, and after how long: only a request that may be sent
+// again, while retries and at least a tenth of the timeout are left of the budget.
+func (c *Client) netRetry(r *http.Request, err error, st *sendState) (time.Duration, bool) {
+	if !st.canRetry || !st.replayable || st.retries >= c.maxRetries || !retryableNetErr(err) || time.Until(st.budgetEnd) <= c.opts.Timeout/10 {
+		return 0, false
+	}
+	st.retries++
+	// The retry gets at least half of what is left of the request's budget.
+	wait := min(c.backoff(st.retries), time.Until(st.budgetEnd)/2)
+	c.tracef("* %s %s failed (%s); retry %d/%d in %s\n", r.Method, c.red.url(r.URL), scrubErr(err, c.red), st.retries, c.maxRetries, wait)
+	return wait, true
+}
+
+// reauth handles a first 401 of a replayable request with a refreshable authenticator: the refused token is
+// dropped and the request is to be sent again at once.
+func (c *Client) reauth(ctx context.Context, r *http.Request, resp *http.Response, st *sendState) bool {
+	if resp.StatusCode != http.StatusUnauthorized || c.opts.Auth == nil || st.reauthed || !st.replayable || !refreshable(c.opts.Auth) {
+		return false
+	}
+	st.reauthed = true
+	discard(resp)
+	c.tracef("* 401 from %s %s: dropping the token and retrying once with a fresh one\n", r.Method, c.red.url(r.URL))
+	c.opts.Auth.Invalidate(ctx, bearerValue(r.Header.Get("Authorization")))
+	return true
+}
+
+// statusRetry decides whether a retryable status is retried, and after how long: a wait the server asks for is
+// honoured up to maxWait (and a 429's pauses every request), one of the client's own must fit in the budget. The
+// response is discarded when it is retried.
+func (c *Client) statusRetry(r *http.Request, resp *http.Response, st *sendState) (time.Duration, bool) {
+	if !retryableStatus(resp.StatusCode, st.canRetry) || !st.replayable || st.retries >= c.maxRetries {
+		return 0, false
+	}
+	wait, fromServer := c.retryDelay(resp, st.retries+1)
+	if !(fromServer && wait <= c.maxWait || !fromServer && wait < time.Until(st.budgetEnd)) {
+		c.tracef("* %s %s: %s; the server asks to wait %s, longer than %s: giving up\n", r.Method, c.red.url(r.URL), resp.Status, wait, c.maxWait)
+		return 0, false
+	}
+	st.retries++
+	if fromServer {
+		st.budgetEnd = st.budgetEnd.Add(wait)
+	}
+	if fromServer && resp.StatusCode == http.StatusTooManyRequests {
+		c.pause(wait)
+	}
+	c.tracef("* %s %s: %s; retry %d/%d in %s\n", r.Method, c.red.url(r.URL), resp.Status, st.retries, c.maxRetries, wait)
+	discard(resp)
+	return wait, true
 }
 
 // DoJSON sends req (asking for JSON unless Accept is set) and decodes a JSON answer into out using json.Number for

@@ -69,33 +69,9 @@ func Run(ctx context.Context, recs []Record, task Task, o Options) (Summary, err
 	}
 	taskCtx, release := draining(ctx, grace)
 	defer release()
-	sum := Summary{Total: len(recs), Failures: []Outcome{}}
+	r := &runner{ctx: ctx, taskCtx: taskCtx, task: task, o: o, sum: Summary{Total: len(recs), Failures: []Outcome{}}}
 	if o.Journal != nil {
-		sum.Journal = o.Journal.Path()
-	}
-	var mu sync.Mutex
-	var journalErr error
-	finish := func(out Outcome) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch out.State {
-		case StateDone:
-			sum.Done++
-		case "skipped":
-			sum.Skipped++
-		case "interrupted":
-			sum.Interrupted++
-		default:
-			sum.Failed++
-			sum.Failures = append(sum.Failures, out)
-		}
-		if o.Bar != nil {
-			o.Bar.Add(1)
-			o.Bar.Describe(fmt.Sprintf("done %d, failed %d", sum.Done+sum.Skipped, sum.Failed))
-		}
-		if o.OnOutcome != nil {
-			o.OnOutcome(out)
-		}
+		r.sum.Journal = o.Journal.Path()
 	}
 	jobs := make(chan Record)
 	var wg sync.WaitGroup
@@ -104,80 +80,137 @@ func Run(ctx context.Context, recs []Record, task Task, o Options) (Summary, err
 		go func() {
 			defer wg.Done()
 			for rec := range jobs {
-				out := Outcome{Index: rec.Index, Line: rec.Line}
-				resumed := false
-				if o.Journal != nil {
-					if e, ok := o.Journal.Get(rec.Key); ok {
-						resumed = e.State == StateStarted
-					}
-					if err := o.Journal.Write(Entry{Key: rec.Key, Index: rec.Index, State: StateStarted}); err != nil {
-						mu.Lock()
-						journalErr = err
-						mu.Unlock()
-						out.State, out.Error = "interrupted", err.Error()
-						finish(out)
-						continue
-					}
-				}
-				id, attempts, err := task(taskCtx, rec, resumed)
-				out.ID, out.Attempts = id, attempts
-				switch {
-				case err == nil:
-					out.State = StateDone
-				case ctx.Err() != nil:
-					// Leave the journal at "started": the next run resolves what happened.
-					out.State, out.Error = "interrupted", err.Error()
-					finish(out)
-					continue
-				default:
-					out.State, out.Error = StateFailed, err.Error()
-				}
-				if o.Journal != nil {
-					if jerr := o.Journal.Write(Entry{Key: rec.Key, Index: rec.Index, State: out.State, ID: id, Error: out.Error}); jerr != nil {
-						mu.Lock()
-						journalErr = jerr
-						mu.Unlock()
-					}
-				}
-				finish(out)
+				r.finish(r.process(rec))
 			}
 		}()
 	}
-dispatch:
+	r.dispatch(recs, jobs)
+	close(jobs)
+	wg.Wait()
+	return r.result(start)
+}
+
+// runner is the state one Run shares between its dispatcher and its workers; mu guards sum and journalErr while
+// workers run.
+type runner struct {
+	ctx        context.Context // the caller's: once cancelled, no new record starts
+	taskCtx    context.Context // given to tasks: outlives ctx by the grace period
+	task       Task
+	o          Options
+	mu         sync.Mutex
+	sum        Summary
+	journalErr error // the first journal write that failed stops dispatching
+}
+
+// finish counts one outcome, advances the progress bar and reports the outcome to o.OnOutcome.
+func (r *runner) finish(out Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum := &r.sum
+	switch out.State {
+	case StateDone:
+		sum.Done++
+	case "skipped":
+		sum.Skipped++
+	case "interrupted":
+		sum.Interrupted++
+	default:
+		sum.Failed++
+		sum.Failures = append(sum.Failures, out)
+	}
+	if r.o.Bar != nil {
+		r.o.Bar.Add(1)
+		r.o.Bar.Describe(fmt.Sprintf("done %d, failed %d", sum.Done+sum.Skipped, sum.Failed))
+	}
+	if r.o.OnOutcome != nil {
+		r.o.OnOutcome(out)
+	}
+}
+
+// setJournalErr records a failed journal write.
+func (r *runner) setJournalErr(err error) {
+	r.mu.Lock()
+	r.journalErr = err
+	r.mu.Unlock()
+}
+
+// process carries out one record: journalled as started, run, then journalled with its outcome. A record cut short
+// by the interrupt stays "started" in the journal, so the next run resolves what happened.
+func (r *runner) process(rec Record) Outcome {
+	out := Outcome{Index: rec.Index, Line: rec.Line}
+	j := r.o.Journal
+	resumed := false
+	if j != nil {
+		if e, ok := j.Get(rec.Key); ok {
+			resumed = e.State == StateStarted
+		}
+		if err := j.Write(Entry{Key: rec.Key, Index: rec.Index, State: StateStarted}); err != nil {
+			r.setJournalErr(err)
+			out.State, out.Error = "interrupted", err.Error()
+			return out
+		}
+	}
+	id, attempts, err := r.task(r.taskCtx, rec, resumed)
+	out.ID, out.Attempts = id, attempts
+	switch {
+	case err == nil:
+		out.State = StateDone
+	case r.ctx.Err() != nil:
+		// Leave the journal at "started": the next run resolves what happened.
+		out.State, out.Error = "interrupted", err.Error()
+		return out
+	default:
+		out.State, out.Error = StateFailed, err.Error()
+	}
+	if j != nil {
+		if jerr := j.Write(Entry{Key: rec.Key, Index: rec.Index, State: out.State, ID: id, Error: out.Error}); jerr != nil {
+			r.setJournalErr(jerr)
+		}
+	}
+	return out
+}
+
+// dispatch hands the records to the workers in order, skipping those the journal shows done, until every record is
+// sent, a journal write fails or ctx is cancelled.
+func (r *runner) dispatch(recs []Record, jobs chan<- Record) {
 	for _, rec := range recs {
-		if o.Journal != nil {
-			if e, ok := o.Journal.Get(rec.Key); ok && e.State == StateDone {
-				finish(Outcome{Index: rec.Index, Line: rec.Line, State: "skipped", ID: e.ID})
+		if r.o.Journal != nil {
+			if e, ok := r.o.Journal.Get(rec.Key); ok && e.State == StateDone {
+				r.finish(Outcome{Index: rec.Index, Line: rec.Line, State: "skipped", ID: e.ID})
 				continue
 			}
 		}
-		mu.Lock()
-		stop := journalErr != nil
-		mu.Unlock()
+		r.mu.Lock()
+		stop := r.journalErr != nil
+		r.mu.Unlock()
 		if stop {
-			break
+			return
 		}
 		select {
 		case jobs <- rec:
-		case <-ctx.Done():
-			break dispatch
+		case <-r.ctx.Done():
+			return
 		}
 	}
-	close(jobs)
-	wg.Wait()
+}
+
+// result completes the summary once every worker has stopped: the journal's error first, then the interrupt, then
+// ErrFailed when a record failed.
+func (r *runner) result(start time.Time) (Summary, error) {
+	sum := r.sum
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
 		sum.PerSecond = float64(sum.Done) / sum.Seconds
 	}
 	sort.Slice(sum.Failures, func(i, j int) bool { return sum.Failures[i].Index < sum.Failures[j].Index })
-	if o.Bar != nil {
-		o.Bar.Finish()
+	if r.o.Bar != nil {
+		r.o.Bar.Finish()
 	}
 	switch {
-	case journalErr != nil:
-		return sum, journalErr
-	case ctx.Err() != nil:
-		return sum, ctx.Err()
+	case r.journalErr != nil:
+		return sum, r.journalErr
+	case r.ctx.Err() != nil:
+		return sum, r.ctx.Err()
 	case sum.Failed > 0:
 		return sum, fmt.Errorf("%w: %d of %d", ErrFailed, sum.Failed, sum.Total)
 	}

@@ -83,20 +83,8 @@ func Load(o LoadOptions) (*Config, error) {
 		getenv = os.Getenv
 	}
 	c := &Config{flags: map[string]string{}, env: map[string]string{}}
-
-	for k, v := range o.Flags {
-		opt, err := lookup(k)
-		if err != nil {
-			return nil, fmt.Errorf("flag: %w", err)
-		}
-		if !opt.Sensitive {
-			nv, err := opt.normalize(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s (%s): %w", flagSource(opt), k, err)
-			}
-			v = nv
-		}
-		c.flags[k] = v
+	if err := c.setFlags(o.Flags); err != nil {
+		return nil, err
 	}
 
 	names := []string{"INFRA_PROFILE"}
@@ -117,26 +105,65 @@ func Load(o LoadOptions) (*Config, error) {
 		c.envFile = ef
 	}
 
-	if o.ConfigFile != "" {
-		c.path = expandHome(o.ConfigFile, getenv)
-	} else {
-		dir := configDir(getenv)
-		c.path = filepath.Join(dir, "config.yaml")
-		// The default config directory holds the settings that say where credentials are sent: another user must
-		// not be able to change it.
-		if _, err := os.Stat(dir); err == nil {
-			if err := fsutil.PrivateDir(dir); err != nil {
-				return nil, err
-			}
-		}
+	path, err := configPath(o.ConfigFile, getenv)
+	if err != nil {
+		return nil, err
 	}
+	c.path = path
 	fd, err := readConfigFile(c.path)
 	if err != nil {
 		return nil, err
 	}
 	c.file = fd
 
-	// Values from the environment and the env file are validated up front so that a typo fails early and clearly.
+	if err := c.checkEnv(); err != nil {
+		return nil, err
+	}
+	if err := c.selectProfile(o.Profile); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// setFlags keeps the flag values by setting key, each checked and in canonical form (a secret as it is).
+func (c *Config) setFlags(flags map[string]string) error {
+	for k, v := range flags {
+		opt, err := lookup(k)
+		if err != nil {
+			return fmt.Errorf("flag: %w", err)
+		}
+		if !opt.Sensitive {
+			nv, err := opt.normalize(v)
+			if err != nil {
+				return fmt.Errorf("%s (%s): %w", flagSource(opt), k, err)
+			}
+			v = nv
+		}
+		c.flags[k] = v
+	}
+	return nil
+}
+
+// configPath is the config file: the one given (~ expanded), or config.yaml in the default config directory, which
+// must then be private when it exists.
+func configPath(given string, getenv func(string) string) (string, error) {
+	if given != "" {
+		return expandHome(given, getenv), nil
+	}
+	dir := configDir(getenv)
+	// The default config directory holds the settings that say where credentials are sent: another user must
+	// not be able to change it.
+	if _, err := os.Stat(dir); err == nil {
+		if err := fsutil.PrivateDir(dir); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(dir, "config.yaml"), nil
+}
+
+// checkEnv validates the values from the environment and the env file up front, so that a typo fails early and
+// clearly.
+func (c *Config) checkEnv() error {
 	for _, opt := range registry {
 		if opt.Sensitive {
 			continue
@@ -144,23 +171,19 @@ func Load(o LoadOptions) (*Config, error) {
 		for _, n := range opt.Env {
 			if v, ok := c.env[n]; ok {
 				if _, err := opt.normalize(v); err != nil {
-					return nil, fmt.Errorf("env %s (%s): %w", n, opt.Key, err)
+					return fmt.Errorf("env %s (%s): %w", n, opt.Key, err)
 				}
 			}
 			if c.envFile != nil {
 				if v, ok := c.envFile.vars[n]; ok && v != "" {
 					if _, err := opt.normalize(v); err != nil {
-						return nil, fmt.Errorf("env file %s, %s (%s): %w", c.envFile.path, n, opt.Key, err)
+						return fmt.Errorf("env file %s, %s (%s): %w", c.envFile.path, n, opt.Key, err)
 					}
 				}
 			}
 		}
 	}
-
-	if err := c.selectProfile(o.Profile); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return nil
 }
 
 // selectProfile applies: --profile > INFRA_PROFILE > env-file INFRA_PROFILE > default_profile in the file > "default".

@@ -451,151 +451,38 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 		writeValidation(w, &qerrs)
 		return
 	}
-	ownerRes, ownerKeys := s.model.owner(rm)
-	var ownerRow Row
-	if ownerRes != nil {
+	a := &actionCall{op: op, rm: rm, action: lastLiteral(rm.rt), query: query}
+	a.ownerRes, a.ownerKeys = s.model.owner(rm)
+	if a.ownerRes != nil {
 		s.mu.Lock()
-		if missing, ok := s.db.parentsExist(ownerRes, ownerKeys[:len(ownerKeys)-1]); !ok {
+		if missing, ok := s.db.parentsExist(a.ownerRes, a.ownerKeys[:len(a.ownerKeys)-1]); !ok {
 			s.mu.Unlock()
 			notFound(w, missing.Label)
 			return
 		}
-		row, ok := s.db.get(ownerRes, scopeOf(ownerKeys[:len(ownerKeys)-1]), ownerKeys[len(ownerKeys)-1])
+		row, ok := s.db.get(a.ownerRes, scopeOf(a.ownerKeys[:len(a.ownerKeys)-1]), a.ownerKeys[len(a.ownerKeys)-1])
 		s.mu.Unlock()
 		if !ok {
-			notFound(w, ownerRes.Label)
+			notFound(w, a.ownerRes.Label)
 			return
 		}
-		ownerRow = row
+		a.ownerRow = row
 	}
-	body := map[string]any{}
+	a.body = map[string]any{}
 	if op.body != nil || r.ContentLength > 0 {
-		b, raw, ok := readBody(w, r)
+		body, ok := s.actionBody(w, r, op)
 		if !ok {
 			return
 		}
-		if !rejectUnknown(w, schemaFields(op.body), b) {
-			return
-		}
-		var errs errorBag
-		schema := op.body
-		if op.Method == http.MethodPatch {
-			schema = op.bodyPatch
-		}
-		checkSchema(schema, raw, &errs)
-		if errs.empty() {
-			s.mu.Lock()
-			s.checkRefsLocked(b, &errs)
-			s.mu.Unlock()
-		}
-		if !errs.empty() {
-			writeValidation(w, &errs)
-			return
-		}
-		// Actions read numbers as float64.
-		if err := json.Unmarshal(raw, &body); err != nil || body == nil {
-			body = map[string]any{}
-		}
+		a.body = body
 	}
-	action := lastLiteral(rm.rt)
-	var ownerKey int64
-	if len(ownerKeys) > 0 {
-		ownerKey = ownerKeys[len(ownerKeys)-1]
+	if len(a.ownerKeys) > 0 {
+		a.ownerKey = a.ownerKeys[len(a.ownerKeys)-1]
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case action == "copy" && ownerRes != nil:
-		s.copyLocked(w, r, op, ownerRes, ownerKeys, ownerRow, body)
-		return
-	case ownerRes != nil && ownerRes.Name == "vault-account" && (action == "check-out" || action == "check-in" || action == "force-check-in" || action == "rotate"):
-		s.vaultActionLocked(w, action, ownerKey, ownerRow)
-		return
-	case strings.Contains(rm.rt.template, "/jump-item-association"):
-		s.associationLocked(w, op, rm, ownerRes, ownerKey, action, body)
-		return
-	case action == "group-policies" && ownerRes != nil:
-		simutil.WriteJSON(w, http.StatusOK, s.userPoliciesLocked(ownerKey))
-		return
-	case action == "group-policy-changes" && ownerRes != nil:
-		s.policyChangesLocked(w, ownerKey, body)
-		return
-	case action == "node" && ownerRes != nil:
-		name, _ := ownerRow["name"].(string)
-		simutil.WriteJSON(w, http.StatusOK, []map[string]any{{
-			"id": 1, "hostname": deriveCodeName(name) + "-node1.example.com",
-			"public_ip": "203.0.113.10", "private_ip": "10.0.0.10",
-			"last_connect_timestamp":    s.now().UTC().Truncate(time.Second).Format(timeLayout),
-			"last_disconnect_timestamp": nil,
-		}})
-		return
-	case action == "schedule":
-		simutil.WriteJSON(w, http.StatusOK, map[string]any{"timezone": "UTC", "entries": []any{}})
-		return
-	case action == "remote-rdp-jump-item-candidates":
-		s.rdpCandidatesLocked(w, ownerKey)
-		return
-	case action == "remote-rdp-jump-item-association":
-		id, _ := body["id"].(float64)
-		res := s.reg.byName["jump-item-remote-rdp"]
-		row, ok := s.db.get(res, "", int64(id))
-		if !ok {
-			var errs errorBag
-			if id == 0 {
-				errs.add("id", "The id field is required.")
-			} else {
-				errs.add("id", "The selected id is invalid.")
-			}
-			writeValidation(w, &errs)
-			return
-		}
-		row["endpoint_id"] = ownerKey
-		simutil.WriteJSON(w, op.success, map[string]any{"id": int64(id)})
-		return
-	case strings.HasPrefix(rm.rt.template, "/jump-approval"):
-		s.approvalLocked(w, op, rm, action, ownerKey, body, query)
-		return
-	case action == "provision" && ownerRes == nil:
-		w.WriteHeader(op.success)
-		return
-	case action == "execution" && ownerRow != nil:
-		// One execution per target endpoint of the job, finished.
-		ids, _ := ownerRow["endpoint_ids"].([]any)
-		start := s.now().UTC().Truncate(time.Second)
-		if t, ok := ownerRow["start_at"].(time.Time); ok && t.Before(start) {
-			start = t
-		}
-		out := []map[string]any{}
-		for _, id := range ids {
-			out = append(out, map[string]any{
-				"endpoint_id": id, "state": "finished", "exit_code": 0,
-				"started_running_timestamp": start.Format(timeLayout),
-				"finished_timestamp":        start.Format(timeLayout),
-				"finished_type":             "success", "finished_error": nil,
-				"log_file_path": nil, "output_tail": "",
-			})
-		}
-		simutil.WriteJSON(w, http.StatusOK, out)
-		return
-	case action == "resource" && ownerRow != nil:
-		// The script's first resource, or 404 when it has none.
-		res := s.reg.byName["endpoint-automation-resource"]
-		ids, _ := ownerRow["resource_ids"].([]any)
-		for _, id := range ids {
-			n, _ := id.(int64)
-			if row, ok := s.db.get(res, "", n); ok {
-				writeRow(w, http.StatusOK, res, row, op.show)
-				return
-			}
-		}
-		notFound(w, "Endpoint Automation Resource")
-		return
-	case action == "reactivate" && ownerRow != nil:
-		if _, ok := ownerRow["enabled"]; ok {
-			ownerRow["enabled"] = true
-		}
-		w.WriteHeader(op.success)
+	if s.actionLocked(w, r, a) {
 		return
 	}
 	// Everything else (provision, job executions, script
@@ -606,6 +493,149 @@ func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *
 		return
 	}
 	simutil.WriteJSON(w, op.success, synth(op.successSchema, s.now(), 0))
+}
+
+// actionCall is one request to a custom operation: its route, the resource that owns it (when the path names
+// one) and its body.
+type actionCall struct {
+	op        *specOp
+	rm        *routeMatch
+	action    string // the last literal segment of the path
+	ownerRes  *resource
+	ownerKeys []int64
+	ownerKey  int64
+	ownerRow  Row
+	body      map[string]any // read by actions with numbers as float64
+	query     []simutil.QueryParam
+}
+
+// actionBody reads and checks an action's JSON body: no unknown fields, the schema (relaxed for PATCH) and the
+// references. Numbers come back as float64; a body that is not an object is empty.
+func (s *Server) actionBody(w http.ResponseWriter, r *http.Request, op *specOp) (map[string]any, bool) {
+	b, raw, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	if !rejectUnknown(w, schemaFields(op.body), b) {
+		return nil, false
+	}
+	var errs errorBag
+	schema := op.body
+	if op.Method == http.MethodPatch {
+		schema = op.bodyPatch
+	}
+	checkSchema(schema, raw, &errs)
+	if errs.empty() {
+		s.mu.Lock()
+		s.checkRefsLocked(b, &errs)
+		s.mu.Unlock()
+	}
+	if !errs.empty() {
+		writeValidation(w, &errs)
+		return nil, false
+	}
+	// Actions read numbers as float64.
+	body := map[string]any{}
+	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+		body = map[string]any{}
+	}
+	return body, true
+}
+
+// actionLocked answers the actions the simulator carries out; it reports false for the others.
+func (s *Server) actionLocked(w http.ResponseWriter, r *http.Request, a *actionCall) bool {
+	op, rm, action, ownerRes, ownerKey, ownerRow, body := a.op, a.rm, a.action, a.ownerRes, a.ownerKey, a.ownerRow, a.body
+	switch {
+	case action == "copy" && ownerRes != nil:
+		s.copyLocked(w, r, op, ownerRes, a.ownerKeys, ownerRow, body)
+	case ownerRes != nil && ownerRes.Name == "vault-account" && (action == "check-out" || action == "check-in" || action == "force-check-in" || action == "rotate"):
+		s.vaultActionLocked(w, action, ownerKey, ownerRow)
+	case strings.Contains(rm.rt.template, "/jump-item-association"):
+		s.associationLocked(w, op, rm, ownerRes, ownerKey, action, body)
+	case action == "group-policies" && ownerRes != nil:
+		simutil.WriteJSON(w, http.StatusOK, s.userPoliciesLocked(ownerKey))
+	case action == "group-policy-changes" && ownerRes != nil:
+		s.policyChangesLocked(w, ownerKey, body)
+	case action == "node" && ownerRes != nil:
+		name, _ := ownerRow["name"].(string)
+		simutil.WriteJSON(w, http.StatusOK, []map[string]any{{
+			"id": 1, "hostname": deriveCodeName(name) + "-node1.example.com",
+			"public_ip": "203.0.113.10", "private_ip": "10.0.0.10",
+			"last_connect_timestamp":    s.now().UTC().Truncate(time.Second).Format(timeLayout),
+			"last_disconnect_timestamp": nil,
+		}})
+	case action == "schedule":
+		simutil.WriteJSON(w, http.StatusOK, map[string]any{"timezone": "UTC", "entries": []any{}})
+	case action == "remote-rdp-jump-item-candidates":
+		s.rdpCandidatesLocked(w, ownerKey)
+	case action == "remote-rdp-jump-item-association":
+		s.rdpAssociateLocked(w, op, ownerKey, body)
+	case strings.HasPrefix(rm.rt.template, "/jump-approval"):
+		s.approvalLocked(w, op, rm, action, ownerKey, body, a.query)
+	case action == "provision" && ownerRes == nil:
+		w.WriteHeader(op.success)
+	case action == "execution" && ownerRow != nil:
+		s.executionsLocked(w, ownerRow)
+	case action == "resource" && ownerRow != nil:
+		// The script's first resource, or 404 when it has none.
+		res := s.reg.byName["endpoint-automation-resource"]
+		ids, _ := ownerRow["resource_ids"].([]any)
+		for _, id := range ids {
+			n, _ := id.(int64)
+			if row, ok := s.db.get(res, "", n); ok {
+				writeRow(w, http.StatusOK, res, row, op.show)
+				return true
+			}
+		}
+		notFound(w, "Endpoint Automation Resource")
+	case action == "reactivate" && ownerRow != nil:
+		if _, ok := ownerRow["enabled"]; ok {
+			ownerRow["enabled"] = true
+		}
+		w.WriteHeader(op.success)
+	default:
+		return false
+	}
+	return true
+}
+
+// rdpAssociateLocked attaches the remote RDP Jump Item named in the body to endpoint ownerKey.
+func (s *Server) rdpAssociateLocked(w http.ResponseWriter, op *specOp, ownerKey int64, body map[string]any) {
+	id, _ := body["id"].(float64)
+	res := s.reg.byName["jump-item-remote-rdp"]
+	row, ok := s.db.get(res, "", int64(id))
+	if !ok {
+		var errs errorBag
+		if id == 0 {
+			errs.add("id", "The id field is required.")
+		} else {
+			errs.add("id", "The selected id is invalid.")
+		}
+		writeValidation(w, &errs)
+		return
+	}
+	row["endpoint_id"] = ownerKey
+	simutil.WriteJSON(w, op.success, map[string]any{"id": int64(id)})
+}
+
+// executionsLocked lists one finished execution per target endpoint of the job in ownerRow.
+func (s *Server) executionsLocked(w http.ResponseWriter, ownerRow Row) {
+	ids, _ := ownerRow["endpoint_ids"].([]any)
+	start := s.now().UTC().Truncate(time.Second)
+	if t, ok := ownerRow["start_at"].(time.Time); ok && t.Before(start) {
+		start = t
+	}
+	out := []map[string]any{}
+	for _, id := range ids {
+		out = append(out, map[string]any{
+			"endpoint_id": id, "state": "finished", "exit_code": 0,
+			"started_running_timestamp": start.Format(timeLayout),
+			"finished_timestamp":        start.Format(timeLayout),
+			"finished_type":             "success", "finished_error": nil,
+			"log_file_path": nil, "output_tail": "",
+		})
+	}
+	simutil.WriteJSON(w, http.StatusOK, out)
 }
 
 // checkRefsLocked checks the reference fields of an action body.
@@ -795,67 +825,79 @@ func (s *Server) associationLocked(w http.ResponseWriter, op *specOp, rm *routeM
 		}
 		simutil.WriteJSON(w, op.success, a)
 	case "jump-item":
-		item := map[string]any{"id": body["id"], "type": body["type"]}
-		n, _ := body["id"].(float64)
-		target := s.reg.byName[jumpItemTypes[fmt.Sprint(body["type"])]]
-		if target != nil {
-			if _, ok := s.db.get(target, "", int64(n)); !ok {
-				notFound(w, target.Label)
-				return
-			}
-		}
-		items, _ := a["jump_items"].([]any)
-		idx := slices.IndexFunc(items, func(e any) bool {
-			m, _ := e.(map[string]any)
-			return m["id"] == item["id"] && m["type"] == item["type"]
-		})
-		if op.Method == http.MethodDelete {
-			if idx < 0 {
-				notFound(w, "Jump Item association")
-				return
-			}
-			a["jump_items"] = slices.Delete(items, idx, idx+1)
-			s.assoc[id] = a
-			w.WriteHeader(op.success)
-			return
-		}
-		if idx < 0 {
-			a["jump_items"] = append(items, item)
-		}
-		s.assoc[id] = a
-		simutil.WriteJSON(w, op.success, item)
+		s.associateItemLocked(w, op, id, a, body)
 	case "shared-jump-group":
-		g, _ := body["shared_jump_group_id"].(float64)
-		if g == 0 {
-			var errs errorBag
-			errs.add("shared_jump_group_id", "The shared jump group id field is required.")
-			writeValidation(w, &errs)
-			return
-		}
-		groups, _ := criteria["shared_jump_groups"].([]any)
-		idx := slices.IndexFunc(groups, func(e any) bool { return e == g || e == int64(g) })
-		if op.Method == http.MethodDelete {
-			if idx < 0 {
-				notFound(w, "Jump Group association")
-				return
-			}
-			criteria["shared_jump_groups"] = slices.Delete(groups, idx, idx+1)
-			s.assoc[id] = a
-			w.WriteHeader(op.success)
-			return
-		}
-		if idx < 0 {
-			criteria["shared_jump_groups"] = append(groups, int64(g))
-		}
-		s.assoc[id] = a
-		if op.successSchema == nil {
-			w.WriteHeader(op.success)
-			return
-		}
-		simutil.WriteJSON(w, op.success, map[string]any{"account_group_id": key, "shared_jump_group_id": int64(g)})
+		s.associateGroupLocked(w, op, id, a, criteria, key, body)
 	default:
 		w.WriteHeader(op.success)
 	}
+}
+
+// associateItemLocked adds (or, for DELETE, removes) the Jump Item named in the body to association a (stored as
+// id); the item must exist.
+func (s *Server) associateItemLocked(w http.ResponseWriter, op *specOp, id string, a, body map[string]any) {
+	item := map[string]any{"id": body["id"], "type": body["type"]}
+	n, _ := body["id"].(float64)
+	target := s.reg.byName[jumpItemTypes[fmt.Sprint(body["type"])]]
+	if target != nil {
+		if _, ok := s.db.get(target, "", int64(n)); !ok {
+			notFound(w, target.Label)
+			return
+		}
+	}
+	items, _ := a["jump_items"].([]any)
+	idx := slices.IndexFunc(items, func(e any) bool {
+		m, _ := e.(map[string]any)
+		return m["id"] == item["id"] && m["type"] == item["type"]
+	})
+	if op.Method == http.MethodDelete {
+		if idx < 0 {
+			notFound(w, "Jump Item association")
+			return
+		}
+		a["jump_items"] = slices.Delete(items, idx, idx+1)
+		s.assoc[id] = a
+		w.WriteHeader(op.success)
+		return
+	}
+	if idx < 0 {
+		a["jump_items"] = append(items, item)
+	}
+	s.assoc[id] = a
+	simutil.WriteJSON(w, op.success, item)
+}
+
+// associateGroupLocked adds (or, for DELETE, removes) the shared Jump Group named in the body to the criteria of
+// association a (stored as id) of account group key.
+func (s *Server) associateGroupLocked(w http.ResponseWriter, op *specOp, id string, a, criteria map[string]any, key int64, body map[string]any) {
+	g, _ := body["shared_jump_group_id"].(float64)
+	if g == 0 {
+		var errs errorBag
+		errs.add("shared_jump_group_id", "The shared jump group id field is required.")
+		writeValidation(w, &errs)
+		return
+	}
+	groups, _ := criteria["shared_jump_groups"].([]any)
+	idx := slices.IndexFunc(groups, func(e any) bool { return e == g || e == int64(g) })
+	if op.Method == http.MethodDelete {
+		if idx < 0 {
+			notFound(w, "Jump Group association")
+			return
+		}
+		criteria["shared_jump_groups"] = slices.Delete(groups, idx, idx+1)
+		s.assoc[id] = a
+		w.WriteHeader(op.success)
+		return
+	}
+	if idx < 0 {
+		criteria["shared_jump_groups"] = append(groups, int64(g))
+	}
+	s.assoc[id] = a
+	if op.successSchema == nil {
+		w.WriteHeader(op.success)
+		return
+	}
+	simutil.WriteJSON(w, op.success, map[string]any{"account_group_id": key, "shared_jump_group_id": int64(g)})
 }
 
 // userPoliciesLocked lists the Group Policies naming the user as a member.

@@ -252,6 +252,8 @@ func (x *exampler) body(op *specOp, scope string) (map[string]any, error) {
 	return m, nil
 }
 
+// value is an example value of schema s for the property name ("" at the top of a body) of op's request: the
+// first alternative, the merged parts, an object, a reference to an existing row, or a scalar.
 func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope string, full bool) (any, error) {
 	if len(s.AnyOf) > 0 {
 		return x.value(s.AnyOf[0].Value, name, op, scope, full)
@@ -272,49 +274,7 @@ func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope stri
 		return out, nil
 	}
 	if len(s.Properties) > 0 || (s.Type != nil && s.Type.Is("object")) {
-		out := map[string]any{}
-		settable := func(n string) bool {
-			f := exampleField(op, n)
-			// Keys are in the path; immutable fields keep their value.
-			return !(op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)))
-		}
-		var change string // a PATCH changes at least one property
-		for _, n := range propertyOrder(s) {
-			ps := s.Properties[n].Value
-			if !settable(n) {
-				continue
-			}
-			required := slices.Contains(s.Required, n)
-			if ps.ReadOnly && !required {
-				continue
-			}
-			if change == "" && !ps.ReadOnly {
-				change = n
-			}
-			if !required && op.kind != kindCustom && !(full && slices.Contains([]string{"name", "username", "hostname", "protocol"}, n)) {
-				continue
-			}
-			v, err := x.value(ps, n, op, scope, full)
-			if err != nil {
-				return nil, err
-			}
-			out[n] = v
-		}
-		if len(out) == 0 && name == "" && op.Method == http.MethodPatch && change != "" {
-			v, err := x.value(s.Properties[change].Value, change, op, scope, full)
-			if err != nil {
-				return nil, err
-			}
-			out[change] = v
-		}
-		if op.res != nil && op.res.ClientKey && op.kind == kindCreate {
-			k, err := x.unusedKey(op.res, scope)
-			if err != nil {
-				return nil, err
-			}
-			out[op.res.key()] = k
-		}
-		return out, nil
+		return x.object(s, name, op, scope, full)
 	}
 	if target, ok := refTargets[name]; ok && s.Type != nil && s.Type.Is("integer") {
 		if res := x.s.reg.byName[target]; res != nil {
@@ -329,6 +289,61 @@ func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope stri
 	if len(s.Enum) > 0 {
 		return s.Enum[0], nil
 	}
+	return x.scalar(s, name, op, scope, full)
+}
+
+// object is an example object: its required properties (all of a custom operation's, and the naming ones of a full
+// body), never a key or immutable field of an update; a PATCH changes at least one property, and a create gives a
+// client-chosen key that is not used yet.
+func (x *exampler) object(s *openapi3.Schema, name string, op *specOp, scope string, full bool) (any, error) {
+	out := map[string]any{}
+	settable := func(n string) bool {
+		f := exampleField(op, n)
+		// Keys are in the path; immutable fields keep their value.
+		return !(op.kind == kindUpdate && (n == op.res.key() || f != nil && (f.FromParent || f.Immutable)))
+	}
+	var change string // a PATCH changes at least one property
+	for _, n := range propertyOrder(s) {
+		ps := s.Properties[n].Value
+		if !settable(n) {
+			continue
+		}
+		required := slices.Contains(s.Required, n)
+		if ps.ReadOnly && !required {
+			continue
+		}
+		if change == "" && !ps.ReadOnly {
+			change = n
+		}
+		if !required && op.kind != kindCustom && !(full && slices.Contains([]string{"name", "username", "hostname", "protocol"}, n)) {
+			continue
+		}
+		v, err := x.value(ps, n, op, scope, full)
+		if err != nil {
+			return nil, err
+		}
+		out[n] = v
+	}
+	if len(out) == 0 && name == "" && op.Method == http.MethodPatch && change != "" {
+		v, err := x.value(s.Properties[change].Value, change, op, scope, full)
+		if err != nil {
+			return nil, err
+		}
+		out[change] = v
+	}
+	if op.res != nil && op.res.ClientKey && op.kind == kindCreate {
+		k, err := x.unusedKey(op.res, scope)
+		if err != nil {
+			return nil, err
+		}
+		out[op.res.key()] = k
+	}
+	return out, nil
+}
+
+// scalar is an example of a typed value: the minimum (or 1) for an integer, true, one element for a required
+// array, a fixed date-time or a numbered string within the length limit.
+func (x *exampler) scalar(s *openapi3.Schema, name string, op *specOp, scope string, full bool) (any, error) {
 	switch {
 	case s.Type == nil:
 		return nil, nil

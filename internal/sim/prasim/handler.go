@@ -72,26 +72,8 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 		simutil.WriteMessage(w, http.StatusForbidden, "This API account does not have permission to use the Vault APIs.")
 		return
 	}
-	switch {
-	case op.kind == kindDownload:
-		if !acceptsType(r.Header.Values("Accept"), op.successType) {
-			simutil.WriteMessage(w, http.StatusNotAcceptable,
-				"The Accept header must allow "+op.successType+" for this download.")
-			return
-		}
-	case method == http.MethodGet || method == http.MethodDelete:
-		if !acceptsJSON(r.Header.Values("Accept")) {
-			simutil.WriteMessage(w, http.StatusNotAcceptable,
-				"The Accept header must include application/json for "+r.Method+" requests.")
-			return
-		}
-	}
-	if op.kind == kindCreate || op.kind == kindUpdate || (op.body != nil && (op.bodyRequired || r.ContentLength != 0)) {
-		if !isJSONContent(r.Header.Get("Content-Type")) {
-			simutil.WriteMessage(w, http.StatusUnsupportedMediaType,
-				"The Content-Type header must be application/json for requests with a body.")
-			return
-		}
+	if !mediaTypesOK(w, r, op, method) {
+		return
 	}
 	// "Common HTTP Status Codes" in the Configuration API overview: a 401
 	// means unrecognized query string parameters (GET) or unrecognized body
@@ -120,6 +102,33 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, rel string)
 	default:
 		s.custom(w, r, op, rm, query)
 	}
+}
+
+// mediaTypesOK checks the Accept header (a download's own type; JSON for GET and DELETE) and a body's Content-Type
+// (JSON), answering 406 or 415 when one does not fit.
+func mediaTypesOK(w http.ResponseWriter, r *http.Request, op *specOp, method string) bool {
+	switch {
+	case op.kind == kindDownload:
+		if !acceptsType(r.Header.Values("Accept"), op.successType) {
+			simutil.WriteMessage(w, http.StatusNotAcceptable,
+				"The Accept header must allow "+op.successType+" for this download.")
+			return false
+		}
+	case method == http.MethodGet || method == http.MethodDelete:
+		if !acceptsJSON(r.Header.Values("Accept")) {
+			simutil.WriteMessage(w, http.StatusNotAcceptable,
+				"The Accept header must include application/json for "+r.Method+" requests.")
+			return false
+		}
+	}
+	if op.kind == kindCreate || op.kind == kindUpdate || (op.body != nil && (op.bodyRequired || r.ContentLength != 0)) {
+		if !isJSONContent(r.Header.Get("Content-Type")) {
+			simutil.WriteMessage(w, http.StatusUnsupportedMediaType,
+				"The Content-Type header must be application/json for requests with a body.")
+			return false
+		}
+	}
+	return true
 }
 
 // acceptsJSON reports whether an Accept header lists application/json.
@@ -219,60 +228,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, op *spec
 	var errs errorBag
 	perPage := pageParam(query, "per_page", defaultPerPage, minPerPage, maxPerPage, &errs)
 	current := pageParam(query, "current_page", 1, 1, 0, &errs)
-	type filter struct {
-		name   string
-		values []any // any of them matches
-		inList bool  // the field is an array holding the value
-	}
-	var filters []filter
-	for i := range m.res.Filters {
-		f := &m.res.Filters[i]
-		raw, ok := firstValue(query, f.Name)
-		if !ok {
-			continue
-		}
-		// A filter matches the field of the same name; a plural filter
-		// ("names", "tags") takes a comma-separated list for the singular
-		// field. Documented filters on something the simulator does not
-		// store (e.g. include_personal) are validated and then ignored.
-		// An array field (an endpoint's "names") matches when it holds one
-		// of the values.
-		target, list := f.Name, false
-		if tf := m.res.field(target); tf == nil {
-			if sing := strings.TrimSuffix(f.Name, "s"); sing != f.Name && m.res.field(sing) != nil {
-				target, list = sing, true
-			} else {
-				target = ""
-			}
-		} else if tf.Type == Array {
-			list = true
-		}
-		parts := []string{raw}
-		if list {
-			parts = strings.Split(raw, ",")
-		}
-		var vals []any
-		for _, part := range parts {
-			var v any = part
-			switch f.Type {
-			case Integer:
-				v = json.Number(strings.TrimSpace(part))
-			case Boolean:
-				switch strings.ToLower(strings.TrimSpace(part)) {
-				case "true", "1":
-					v = true
-				case "false", "0":
-					v = false
-				}
-			}
-			if c, good := convert(f, f.Name, v, &errs); good {
-				vals = append(vals, c)
-			}
-		}
-		if target != "" && len(vals) > 0 {
-			filters = append(filters, filter{target, vals, m.res.field(target).Type == Array})
-		}
-	}
+	filters := listFilters(m.res, query, &errs)
 	if !errs.empty() {
 		writeValidation(w, &errs)
 		return
@@ -288,15 +244,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, op *spec
 	var rows []Row
 	if t := s.db.table(m.res, scopeOf(parents), false); t != nil {
 		for _, row := range t.list() {
-			if slices.ContainsFunc(filters, func(f filter) bool {
-				return !slices.ContainsFunc(f.values, func(v any) bool {
-					if f.inList {
-						list, _ := row[f.name].([]any)
-						return slices.ContainsFunc(list, func(e any) bool { return sameValue(e, v) })
-					}
-					return sameValue(row[f.name], v)
-				})
-			}) {
+			if slices.ContainsFunc(filters, func(f listFilter) bool { return !f.matches(row) }) {
 				continue
 			}
 			rows = append(rows, row)
@@ -322,6 +270,84 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, m *match, op *spec
 	h.Set("X-BT-Pagination-Last-Page", strconv.Itoa(p.Last))
 	h.Set("X-BT-Pagination-Total", strconv.Itoa(p.Total))
 	simutil.WriteRawJSON(w, http.StatusOK, b.Bytes())
+}
+
+// listFilter is one filter of a list request.
+type listFilter struct {
+	name   string
+	values []any // any of them matches
+	inList bool  // the field is an array holding the value
+}
+
+// matches reports whether row passes the filter.
+func (f listFilter) matches(row Row) bool {
+	return slices.ContainsFunc(f.values, func(v any) bool {
+		if f.inList {
+			list, _ := row[f.name].([]any)
+			return slices.ContainsFunc(list, func(e any) bool { return sameValue(e, v) })
+		}
+		return sameValue(row[f.name], v)
+	})
+}
+
+// listFilters reads the filters of res given in query, converting their values; a value that does not convert is
+// an error in errs.
+func listFilters(res *resource, query []simutil.QueryParam, errs *errorBag) []listFilter {
+	var filters []listFilter
+	for i := range res.Filters {
+		f := &res.Filters[i]
+		raw, ok := firstValue(query, f.Name)
+		if !ok {
+			continue
+		}
+		// A filter matches the field of the same name; a plural filter
+		// ("names", "tags") takes a comma-separated list for the singular
+		// field. Documented filters on something the simulator does not
+		// store (e.g. include_personal) are validated and then ignored.
+		// An array field (an endpoint's "names") matches when it holds one
+		// of the values.
+		target, list := f.Name, false
+		if tf := res.field(target); tf == nil {
+			if sing := strings.TrimSuffix(f.Name, "s"); sing != f.Name && res.field(sing) != nil {
+				target, list = sing, true
+			} else {
+				target = ""
+			}
+		} else if tf.Type == Array {
+			list = true
+		}
+		parts := []string{raw}
+		if list {
+			parts = strings.Split(raw, ",")
+		}
+		if vals := filterValues(f, parts, errs); target != "" && len(vals) > 0 {
+			filters = append(filters, listFilter{target, vals, res.field(target).Type == Array})
+		}
+	}
+	return filters
+}
+
+// filterValues converts the query values of filter f to its type (integers, booleans as true/1 and false/0).
+func filterValues(f *Field, parts []string, errs *errorBag) []any {
+	var vals []any
+	for _, part := range parts {
+		var v any = part
+		switch f.Type {
+		case Integer:
+			v = json.Number(strings.TrimSpace(part))
+		case Boolean:
+			switch strings.ToLower(strings.TrimSpace(part)) {
+			case "true", "1":
+				v = true
+			case "false", "0":
+				v = false
+			}
+		}
+		if c, good := convert(f, f.Name, v, errs); good {
+			vals = append(vals, c)
+		}
+	}
+	return vals
 }
 
 // lookupLocked finds the item addressed by m, or writes a 404.

@@ -123,50 +123,15 @@ func applyOverlay(doc *openapi3.T) {
 
 // applyResourceOverlay adds relations and behaviour to a derived resource.
 func applyResourceOverlay(d *Resource, all []Resource) {
-	exists := func(name string) bool {
-		for i := range all {
-			if all[i].Name == name && all[i].Parent == "" {
-				return true
-			}
-		}
-		return false
-	}
-	parentField := ""
-	if d.Parent != "" {
-		lits := strings.Split(d.Parent, "-")
-		// "vault-account-group" → "account_group_id"; "team" → "team_id"
-		switch d.Parent {
-		case "vault-account-group":
-			parentField = "account_group_id"
-		case "vault-account":
-			parentField = "account_id"
-		default:
-			parentField = strings.Join(lits, "_") + "_id"
-		}
-	}
+	parentField := parentFieldName(d.Parent)
 	for i := range d.Fields {
 		f := &d.Fields[i]
 		if f.Name == parentField && f.Name != d.key() {
 			f.FromParent = true
 			continue
 		}
-		if target, ok := refTargets[f.Name]; ok && f.Type == Integer && !f.ReadOnly && exists(target) && target != d.Name {
-			f.Ref = target
-			switch {
-			case d.Parent != "" && f.Name == d.key():
-				f.OnDelete = Cascade
-			case d.Parent != "":
-				f.OnDelete = SetNull
-				f.Nullable = true
-			case f.Nullable:
-				f.OnDelete = SetNull
-			default:
-				f.OnDelete = Restrict
-			}
-			if f.Name == "jump_group_id" && fieldIndex(d.Fields, "jump_group_type") >= 0 {
-				// A personal Jump Item's jump_group_id is the owning user.
-				f.AltRef, f.AltWhenField, f.AltWhenValue = "user", "jump_group_type", "personal"
-			}
+		if target, ok := refTargets[f.Name]; ok && f.Type == Integer && !f.ReadOnly && topLevel(all, target) && target != d.Name {
+			setRef(d, f, target)
 		}
 		if f.ReadOnly && f.Type == DateTime && strings.HasPrefix(f.Name, "created") {
 			f.AutoNow = true
@@ -186,6 +151,59 @@ func applyResourceOverlay(d *Resource, all []Resource) {
 			}
 		}
 	}
+	applyResourceQuirks(d)
+}
+
+// topLevel reports whether name is a resource of all without a parent.
+func topLevel(all []Resource, name string) bool {
+	for i := range all {
+		if all[i].Name == name && all[i].Parent == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// parentFieldName is the field of a nested resource that holds its parent's id ("" without a parent):
+// "vault-account-group" → "account_group_id"; "team" → "team_id".
+func parentFieldName(parent string) string {
+	if parent == "" {
+		return ""
+	}
+	switch parent {
+	case "vault-account-group":
+		return "account_group_id"
+	case "vault-account":
+		return "account_id"
+	default:
+		return strings.Join(strings.Split(parent, "-"), "_") + "_id"
+	}
+}
+
+// setRef makes field f of d a reference to resource target, with what deleting the target does to d's rows:
+// cascade for a nested resource's key, set null for a nested or nullable field, otherwise restrict.
+func setRef(d *Resource, f *Field, target string) {
+	f.Ref = target
+	switch {
+	case d.Parent != "" && f.Name == d.key():
+		f.OnDelete = Cascade
+	case d.Parent != "":
+		f.OnDelete = SetNull
+		f.Nullable = true
+	case f.Nullable:
+		f.OnDelete = SetNull
+	default:
+		f.OnDelete = Restrict
+	}
+	if f.Name == "jump_group_id" && fieldIndex(d.Fields, "jump_group_type") >= 0 {
+		// A personal Jump Item's jump_group_id is the owning user.
+		f.AltRef, f.AltWhenField, f.AltWhenValue = "user", "jump_group_type", "personal"
+	}
+}
+
+// applyResourceQuirks adds the rules of single resources the document does not state: a vault account's type is
+// fixed at creation, users are local and administrators cannot be deleted.
+func applyResourceQuirks(d *Resource) {
 	switch d.Name {
 	case "vault-account":
 		// An account's type is chosen when it is created.

@@ -107,6 +107,7 @@ func Operations() []string {
 
 var methodOrder = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
+// buildModel parses the document, derives its routes, operations and resources, and classifies every operation.
 func buildModel(data []byte) (*apiModel, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
@@ -115,108 +116,17 @@ func buildModel(data []byte) (*apiModel, error) {
 	}
 	m := &apiModel{doc: doc}
 	applyOverlay(doc)
-	var generic map[string]any
-	if err := json.Unmarshal(data, &generic); err != nil {
+	if m.yaml, err = servedYAML(data); err != nil {
 		return nil, err
 	}
-	dropKey(generic, "x-order")
-	var yb bytes.Buffer
-	enc := yaml.NewEncoder(&yb)
-	enc.SetIndent(2)
-	if err := enc.Encode(generic); err != nil {
-		return nil, err
-	}
-	m.yaml = yb.Bytes()
 
 	paths := doc.Paths.InMatchingOrder()
 	sort.Strings(paths)
 	byTemplate := map[string]*route{}
 	for _, p := range paths {
-		item := doc.Paths.Value(p)
-		rt := &route{template: p, ops: map[string]*specOp{}}
-		for _, seg := range splitPath(p) {
-			if isPlaceholder(seg) {
-				rt.segs = append(rt.segs, "")
-				continue
-			}
-			rt.segs = append(rt.segs, seg)
-			rt.literals++
-		}
-		pathParams := map[string]*openapi3.Parameter{}
-		for method, o := range item.Operations() {
-			op := &specOp{Method: method, Path: p, ID: o.OperationID, route: rt, query: map[string]*openapi3.Schema{}}
-			for _, pr := range append(slices.Clone(item.Parameters), o.Parameters...) {
-				if pr == nil || pr.Value == nil {
-					continue
-				}
-				switch pr.Value.In {
-				case "query":
-					var s *openapi3.Schema
-					if pr.Value.Schema != nil {
-						s = pr.Value.Schema.Value
-					}
-					if pr.Value.Name == "per_page" || pr.Value.Name == "current_page" {
-						op.paginated = true
-						continue
-					}
-					op.query[pr.Value.Name] = s
-				case "path":
-					if pathParams[pr.Value.Name] == nil {
-						pathParams[pr.Value.Name] = pr.Value
-					}
-				}
-			}
-			if rb := o.RequestBody; rb != nil && rb.Value != nil {
-				if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-					op.body = mt.Schema.Value
-					op.bodyPatch = relaxed(op.body, map[*openapi3.Schema]*openapi3.Schema{})
-					op.bodyRequired = rb.Value.Required
-				}
-			}
-			for code, resp := range o.Responses.Map() {
-				var n int
-				if _, err := fmt.Sscanf(code, "%d", &n); err != nil {
-					continue
-				}
-				op.statuses = append(op.statuses, n)
-				if n < 200 || n > 299 || (op.success != 0 && n > op.success) {
-					continue
-				}
-				op.success = n
-				op.successSchema, op.successType = nil, ""
-				if resp.Value == nil {
-					continue
-				}
-				for ct, mt := range resp.Value.Content {
-					op.successType = ct
-					if ct == "application/json" && mt.Schema != nil {
-						op.successSchema = mt.Schema.Value
-					}
-				}
-			}
-			sort.Ints(op.statuses)
-			rt.ops[method] = op
+		rt := newRoute(p, doc.Paths.Value(p))
+		for _, op := range rt.ops {
 			m.ops = append(m.ops, op)
-		}
-		// Path parameters in template order; one the document does not
-		// declare is taken as a plain string.
-		for _, seg := range splitPath(p) {
-			if isPlaceholder(seg) {
-				name := seg[1 : len(seg)-1]
-				pr := pathParams[name]
-				if pr == nil {
-					pr = &openapi3.Parameter{Name: name, In: "path"}
-				}
-				rt.params = append(rt.params, pr)
-			}
-		}
-		for _, meth := range methodOrder {
-			if _, ok := rt.ops[meth]; ok {
-				rt.allow = append(rt.allow, meth)
-			}
-			if meth == "HEAD" && rt.ops["GET"] != nil {
-				rt.allow = append(rt.allow, "HEAD")
-			}
 		}
 		byTemplate[normTemplate(p)] = rt
 		m.routes = append(m.routes, rt)
@@ -241,7 +151,131 @@ func buildModel(data []byte) (*apiModel, error) {
 	for _, r := range reg.list {
 		m.collByNorm[normTemplate(r.Path)] = r
 	}
-	// Attach the compiled resources to the CRUD operations.
+	attachResources(reg, byTemplate)
+	for _, op := range m.ops {
+		op.classify()
+	}
+	return m, nil
+}
+
+// servedYAML is the document as GET /openapi.yaml serves it: YAML, without the x-order annotations.
+func servedYAML(data []byte) ([]byte, error) {
+	var generic map[string]any
+	if err := json.Unmarshal(data, &generic); err != nil {
+		return nil, err
+	}
+	dropKey(generic, "x-order")
+	var yb bytes.Buffer
+	enc := yaml.NewEncoder(&yb)
+	enc.SetIndent(2)
+	if err := enc.Encode(generic); err != nil {
+		return nil, err
+	}
+	return yb.Bytes(), nil
+}
+
+// newRoute builds the route of path template p with its operations, path parameters and allowed methods.
+func newRoute(p string, item *openapi3.PathItem) *route {
+	rt := &route{template: p, ops: map[string]*specOp{}}
+	for _, seg := range splitPath(p) {
+		if isPlaceholder(seg) {
+			rt.segs = append(rt.segs, "")
+			continue
+		}
+		rt.segs = append(rt.segs, seg)
+		rt.literals++
+	}
+	pathParams := map[string]*openapi3.Parameter{}
+	for method, o := range item.Operations() {
+		op := &specOp{Method: method, Path: p, ID: o.OperationID, route: rt, query: map[string]*openapi3.Schema{}}
+		op.addParams(append(slices.Clone(item.Parameters), o.Parameters...), pathParams)
+		if rb := o.RequestBody; rb != nil && rb.Value != nil {
+			if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+				op.body = mt.Schema.Value
+				op.bodyPatch = relaxed(op.body, map[*openapi3.Schema]*openapi3.Schema{})
+				op.bodyRequired = rb.Value.Required
+			}
+		}
+		op.addResponses(o.Responses)
+		rt.ops[method] = op
+	}
+	// Path parameters in template order; one the document does not
+	// declare is taken as a plain string.
+	for _, seg := range splitPath(p) {
+		if isPlaceholder(seg) {
+			name := seg[1 : len(seg)-1]
+			pr := pathParams[name]
+			if pr == nil {
+				pr = &openapi3.Parameter{Name: name, In: "path"}
+			}
+			rt.params = append(rt.params, pr)
+		}
+	}
+	for _, meth := range methodOrder {
+		if _, ok := rt.ops[meth]; ok {
+			rt.allow = append(rt.allow, meth)
+		}
+		if meth == "HEAD" && rt.ops["GET"] != nil {
+			rt.allow = append(rt.allow, "HEAD")
+		}
+	}
+	return rt
+}
+
+// addParams records the operation's query parameters (per_page and current_page mark it paginated) and the first
+// declaration of each path parameter in pathParams.
+func (op *specOp) addParams(params openapi3.Parameters, pathParams map[string]*openapi3.Parameter) {
+	for _, pr := range params {
+		if pr == nil || pr.Value == nil {
+			continue
+		}
+		switch pr.Value.In {
+		case "query":
+			var s *openapi3.Schema
+			if pr.Value.Schema != nil {
+				s = pr.Value.Schema.Value
+			}
+			if pr.Value.Name == "per_page" || pr.Value.Name == "current_page" {
+				op.paginated = true
+				continue
+			}
+			op.query[pr.Value.Name] = s
+		case "path":
+			if pathParams[pr.Value.Name] == nil {
+				pathParams[pr.Value.Name] = pr.Value
+			}
+		}
+	}
+}
+
+// addResponses records every documented status and the first 2xx one with its content type and JSON schema.
+func (op *specOp) addResponses(responses *openapi3.Responses) {
+	for code, resp := range responses.Map() {
+		var n int
+		if _, err := fmt.Sscanf(code, "%d", &n); err != nil {
+			continue
+		}
+		op.statuses = append(op.statuses, n)
+		if n < 200 || n > 299 || (op.success != 0 && n > op.success) {
+			continue
+		}
+		op.success = n
+		op.successSchema, op.successType = nil, ""
+		if resp.Value == nil {
+			continue
+		}
+		for ct, mt := range resp.Value.Content {
+			op.successType = ct
+			if ct == "application/json" && mt.Schema != nil {
+				op.successSchema = mt.Schema.Value
+			}
+		}
+	}
+	sort.Ints(op.statuses)
+}
+
+// attachResources gives the CRUD operations of each resource's collection and item routes their kind and resource.
+func attachResources(reg *registry, byTemplate map[string]*route) {
 	for _, r := range reg.list {
 		coll := byTemplate[normTemplate(r.Path)]
 		for _, op := range coll.ops {
@@ -269,23 +303,25 @@ func buildModel(data []byte) (*apiModel, error) {
 			}
 		}
 	}
-	for _, op := range m.ops {
-		if op.res != nil {
-			if objs := objectSchemas(op.successSchema, nil); len(objs) == 1 {
-				op.show = map[string]bool{op.res.key(): true}
-				for n := range objs[0].Properties {
-					op.show[n] = true
-				}
+}
+
+// classify sets the fields a CRUD response shows, and the kind of an operation no resource claimed: a download
+// when it answers with something other than JSON, otherwise custom.
+func (op *specOp) classify() {
+	if op.res != nil {
+		if objs := objectSchemas(op.successSchema, nil); len(objs) == 1 {
+			op.show = map[string]bool{op.res.key(): true}
+			for n := range objs[0].Properties {
+				op.show[n] = true
 			}
 		}
-		if op.kind == 0 && op.Method == "GET" && op.successType != "" && op.successType != "application/json" {
-			op.kind = kindDownload
-		}
-		if op.kind == 0 {
-			op.kind = kindCustom
-		}
 	}
-	return m, nil
+	if op.kind == 0 && op.Method == "GET" && op.successType != "" && op.successType != "application/json" {
+		op.kind = kindDownload
+	}
+	if op.kind == 0 {
+		op.kind = kindCustom
+	}
 }
 
 // dropKey removes key from every object of a decoded JSON value.
@@ -377,30 +413,7 @@ func objectSchemas(s *openapi3.Schema, out []*openapi3.Schema) []*openapi3.Schem
 // deriveResources turns the collections of the document into resource
 // declarations: every path that lists resources or has item paths below it.
 func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, error) {
-	isColl := map[string]bool{}
-	for norm, rt := range byTemplate {
-		segs := rt.segs
-		if len(segs) == 0 || segs[len(segs)-1] == "" {
-			continue // a collection path ends with a literal
-		}
-		item := byTemplate[norm+"/{}"]
-		if rt.ops["GET"].isListLike() {
-			// A nested listing with neither create nor items (a user's
-			// Group Policies, an endpoint's RDP candidates) is a computed
-			// view, not a collection.
-			if strings.Contains(norm, "{}") && rt.ops["POST"] == nil && item == nil {
-				continue
-			}
-			isColl[norm] = true
-			continue
-		}
-		if item != nil && item.params[len(item.params)-1].Schema != nil &&
-			isIntegerParam(item.params[len(item.params)-1]) {
-			if item.ops["GET"] != nil || item.ops["PATCH"] != nil || item.ops["DELETE"] != nil {
-				isColl[norm] = true
-			}
-		}
-	}
+	isColl := collections(byTemplate)
 	var norms []string
 	for n := range isColl {
 		norms = append(norms, n)
@@ -429,78 +442,9 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		if strings.Count(norm, "{}") > 0 && d.Parent == "" {
 			return nil, fmt.Errorf("collection %s has no parent collection", rt.template)
 		}
-		if rt.ops["GET"].isListLike() {
-			d.Ops |= OpList
-		}
-		if rt.ops["POST"] != nil {
-			d.Ops |= OpCreate
-		}
-		if item != nil {
-			if item.ops["GET"] != nil {
-				d.Ops |= OpGet
-			}
-			if item.ops["PATCH"] != nil {
-				d.Ops |= OpUpdate
-			}
-			if item.ops["DELETE"] != nil {
-				d.Ops |= OpDelete
-			}
-		}
-		// Fields: the union of every schema the collection's operations
-		// send or accept. Request schemas come first so that a property
-		// written by clients is not taken for a read-only one.
-		var sources []*openapi3.Schema
-		var required []string
-		if op := rt.ops["POST"]; op != nil {
-			sources = objectSchemas(op.body, sources)
-			if op.body != nil && len(op.body.AnyOf) == 0 {
-				required = op.body.Required
-			}
-		}
-		if item != nil {
-			if op := item.ops["PATCH"]; op != nil {
-				sources = objectSchemas(op.body, sources)
-				sources = objectSchemas(op.successSchema, sources)
-			}
-			if op := item.ops["GET"]; op != nil {
-				sources = objectSchemas(op.successSchema, sources)
-			}
-		}
-		if op := rt.ops["GET"]; op != nil {
-			sources = objectSchemas(op.successSchema, sources)
-		}
-		if op := rt.ops["POST"]; op != nil {
-			sources = objectSchemas(op.successSchema, sources)
-		}
-		d.Fields = mergeFields(sources, required)
-		// The key: the item path's parameter when it names a field,
-		// otherwise a server-assigned "id".
-		keyParam := ""
-		if item != nil {
-			keyParam = item.params[len(item.params)-1].Name
-		}
-		key := ""
-		switch {
-		case keyParam != "" && keyParam != "id" && fieldIndex(d.Fields, keyParam) >= 0:
-			key = keyParam
-			d.Key, d.ClientKey = key, true
-		case fieldIndex(d.Fields, "id") >= 0:
-			key = "id"
-		default:
-			// No id in the schemas (e.g. a member list keyed by user_id that
-			// only lists): number the rows internally.
-			key = "id"
-			d.Fields = append([]Field{IDField("id").RO()}, d.Fields...)
-		}
-		i := fieldIndex(d.Fields, key)
-		kf := d.Fields[i]
-		if d.ClientKey {
-			kf.ReadOnly, kf.Required, kf.Unique, kf.Immutable, kf.Nullable = false, true, true, true, false
-		} else {
-			kf.ReadOnly = true
-		}
-		// The key goes first in responses.
-		d.Fields = append(append([]Field{kf}, d.Fields[:i]...), d.Fields[i+1:]...)
+		d.Ops = collectionOps(rt, item)
+		d.Fields = collectionFields(rt, item)
+		setKey(&d, item)
 		d.Filters = append(d.Filters, filtersOf(rt.ops["GET"])...)
 		setShapes(&d, item)
 		decls = append(decls, d)
@@ -509,6 +453,119 @@ func deriveResources(m *apiModel, byTemplate map[string]*route) ([]Resource, err
 		applyResourceOverlay(&decls[i], decls)
 	}
 	return decls, nil
+}
+
+// collections picks the collection paths (by normalised template): those that list, and those with integer-keyed
+// item paths below them. A nested listing with neither create nor items is a computed view, not a collection.
+func collections(byTemplate map[string]*route) map[string]bool {
+	isColl := map[string]bool{}
+	for norm, rt := range byTemplate {
+		segs := rt.segs
+		if len(segs) == 0 || segs[len(segs)-1] == "" {
+			continue // a collection path ends with a literal
+		}
+		item := byTemplate[norm+"/{}"]
+		if rt.ops["GET"].isListLike() {
+			// A nested listing with neither create nor items (a user's
+			// Group Policies, an endpoint's RDP candidates) is a computed
+			// view, not a collection.
+			if strings.Contains(norm, "{}") && rt.ops["POST"] == nil && item == nil {
+				continue
+			}
+			isColl[norm] = true
+			continue
+		}
+		if item != nil && item.params[len(item.params)-1].Schema != nil &&
+			isIntegerParam(item.params[len(item.params)-1]) {
+			if item.ops["GET"] != nil || item.ops["PATCH"] != nil || item.ops["DELETE"] != nil {
+				isColl[norm] = true
+			}
+		}
+	}
+	return isColl
+}
+
+// collectionOps are the operations the collection route rt and its item route (nil when none) document.
+func collectionOps(rt, item *route) Ops {
+	var ops Ops
+	if rt.ops["GET"].isListLike() {
+		ops |= OpList
+	}
+	if rt.ops["POST"] != nil {
+		ops |= OpCreate
+	}
+	if item != nil {
+		if item.ops["GET"] != nil {
+			ops |= OpGet
+		}
+		if item.ops["PATCH"] != nil {
+			ops |= OpUpdate
+		}
+		if item.ops["DELETE"] != nil {
+			ops |= OpDelete
+		}
+	}
+	return ops
+}
+
+// collectionFields is the union of every schema the collection's operations send or accept. Request schemas come
+// first so that a property written by clients is not taken for a read-only one.
+func collectionFields(rt, item *route) []Field {
+	var sources []*openapi3.Schema
+	var required []string
+	if op := rt.ops["POST"]; op != nil {
+		sources = objectSchemas(op.body, sources)
+		if op.body != nil && len(op.body.AnyOf) == 0 {
+			required = op.body.Required
+		}
+	}
+	if item != nil {
+		if op := item.ops["PATCH"]; op != nil {
+			sources = objectSchemas(op.body, sources)
+			sources = objectSchemas(op.successSchema, sources)
+		}
+		if op := item.ops["GET"]; op != nil {
+			sources = objectSchemas(op.successSchema, sources)
+		}
+	}
+	if op := rt.ops["GET"]; op != nil {
+		sources = objectSchemas(op.successSchema, sources)
+	}
+	if op := rt.ops["POST"]; op != nil {
+		sources = objectSchemas(op.successSchema, sources)
+	}
+	return mergeFields(sources, required)
+}
+
+// setKey chooses the key of d and puts its field first: the item path's parameter when it names a field (a key the
+// client gives), otherwise a server-assigned "id", added when no schema has one.
+func setKey(d *Resource, item *route) {
+	keyParam := ""
+	if item != nil {
+		keyParam = item.params[len(item.params)-1].Name
+	}
+	key := ""
+	switch {
+	case keyParam != "" && keyParam != "id" && fieldIndex(d.Fields, keyParam) >= 0:
+		key = keyParam
+		d.Key, d.ClientKey = key, true
+	case fieldIndex(d.Fields, "id") >= 0:
+		key = "id"
+	default:
+		// No id in the schemas (e.g. a member list keyed by user_id that
+		// only lists): number the rows internally.
+		key = "id"
+		d.Fields = append([]Field{IDField("id").RO()}, d.Fields...)
+	}
+	i := fieldIndex(d.Fields, key)
+	kf := d.Fields[i]
+	if d.ClientKey {
+		kf.ReadOnly, kf.Required, kf.Unique, kf.Immutable, kf.Nullable = false, true, true, true, false
+	} else {
+		kf.ReadOnly = true
+	}
+	// The key goes first in responses.
+	d.Fields = append(append([]Field{kf}, d.Fields[:i]...), d.Fields[i+1:]...)
 }
 
 // setShapes records item alternatives told apart by a property (a vault

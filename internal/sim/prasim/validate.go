@@ -99,21 +99,7 @@ func convert(f *Field, name string, v any, errs *errorBag) (any, bool) {
 	}
 	switch f.Type {
 	case Integer:
-		num, ok := v.(json.Number)
-		if !ok {
-			return bad(typeMessage(f, name))
-		}
-		n, err := strconv.ParseInt(num.String(), 10, 64)
-		if err != nil {
-			return bad(typeMessage(f, name))
-		}
-		if f.HasMin && n < f.Min {
-			return bad(fmt.Sprintf("The %s must be at least %d.", a, f.Min))
-		}
-		if f.HasMax && n > f.Max {
-			return bad(fmt.Sprintf("The %s must not be greater than %d.", a, f.Max))
-		}
-		return n, true
+		return convertInt(f, name, v, errs)
 	case String:
 		s, ok := v.(string)
 		if !ok {
@@ -143,25 +129,7 @@ func convert(f *Field, name string, v any, errs *errorBag) (any, bool) {
 		}
 		return s, true
 	case Array:
-		list, ok := v.([]any)
-		if !ok {
-			return bad(typeMessage(f, name))
-		}
-		if f.MaxItems > 0 && len(list) > f.MaxItems {
-			return bad(fmt.Sprintf("The %s must not have more than %d items.", a, f.MaxItems))
-		}
-		elem := Field{Type: f.Items, Enum: f.Enum}
-		out := make([]any, 0, len(list))
-		good := true
-		for i, item := range list {
-			c, ok := convert(&elem, name+"."+strconv.Itoa(i), item, errs)
-			good = good && ok
-			out = append(out, c)
-		}
-		if !good {
-			return nil, false
-		}
-		return out, true
+		return convertArray(f, name, v, errs)
 	case Object:
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -172,6 +140,54 @@ func convert(f *Field, name string, v any, errs *errorBag) (any, bool) {
 		return v, true
 	}
 	return bad(typeMessage(f, name))
+}
+
+// convertInt checks an integer (a json.Number without a fraction) and its bounds.
+func convertInt(f *Field, name string, v any, errs *errorBag) (any, bool) {
+	num, ok := v.(json.Number)
+	if !ok {
+		errs.add(name, typeMessage(f, name))
+		return nil, false
+	}
+	n, err := strconv.ParseInt(num.String(), 10, 64)
+	if err != nil {
+		errs.add(name, typeMessage(f, name))
+		return nil, false
+	}
+	if f.HasMin && n < f.Min {
+		errs.add(name, fmt.Sprintf("The %s must be at least %d.", attr(name), f.Min))
+		return nil, false
+	}
+	if f.HasMax && n > f.Max {
+		errs.add(name, fmt.Sprintf("The %s must not be greater than %d.", attr(name), f.Max))
+		return nil, false
+	}
+	return n, true
+}
+
+// convertArray checks an array's length, then converts every element (each one's problems under name.INDEX).
+func convertArray(f *Field, name string, v any, errs *errorBag) (any, bool) {
+	list, ok := v.([]any)
+	if !ok {
+		errs.add(name, typeMessage(f, name))
+		return nil, false
+	}
+	if f.MaxItems > 0 && len(list) > f.MaxItems {
+		errs.add(name, fmt.Sprintf("The %s must not have more than %d items.", attr(name), f.MaxItems))
+		return nil, false
+	}
+	elem := Field{Type: f.Items, Enum: f.Enum}
+	out := make([]any, 0, len(list))
+	good := true
+	for i, item := range list {
+		c, ok := convert(&elem, name+"."+strconv.Itoa(i), item, errs)
+		good = good && ok
+		out = append(out, c)
+	}
+	if !good {
+		return nil, false
+	}
+	return out, true
 }
 
 func checkString(f *Field, name, s string, errs *errorBag) (any, bool) {

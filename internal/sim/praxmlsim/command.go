@@ -343,47 +343,14 @@ func (h *Handler) connectedClients(w http.ResponseWriter, q url.Values) {
 		el := "connected_" + c.typ
 		x.open(el, "id", c.id)
 		if conns {
-			x.open("client_connections")
-			x.open("client_connection")
-			x.leaf("appliance_id", ApplianceGUID)
-			x.leaf("purpose", "primary")
-			x.leaf("receive_traffic_node", "0")
-			x.leaf("connected_since", c.since.Format(time.RFC3339), "ts", strconv.FormatInt(c.since.Unix(), 10))
-			x.leaf("private_ip", "10.0.0."+c.id[len(c.id)-1:])
-			x.close("client_connection")
-			x.close("client_connections")
-			x.open("event_log")
-			x.leaf("event", "Connected to "+ApplianceGUID, "ts", strconv.FormatInt(c.since.Unix(), 10))
-			x.close("event_log")
-			x.leaf("connected_since", c.since.Format(time.RFC3339), "ts", strconv.FormatInt(c.since.Unix(), 10))
+			writeClientConnections(x, c)
 		}
 		x.leaf("hostname", c.hostname)
 		x.leaf("platform", c.platform, "id", strings.ToLower(strings.Fields(c.platform)[0]))
 		x.leaf("timezone_offset", "0")
 		switch c.typ {
 		case "representative":
-			r := reps[c.repID]
-			x.leaf("user_id", strconv.Itoa(r.id))
-			x.leaf("type", r.typ)
-			x.leaf("username", r.username)
-			x.leaf("public_display_name", r.public)
-			x.leaf("private_display_name", r.priv)
-			x.leaf("start_session_url", "https://access.example.com/?id="+strconv.Itoa(r.id))
-			x.leaf("presentation_count", "0")
-			x.leaf("support_session_count", strconv.Itoa(r.sessions))
-			x.leaf("showing_on_rep_list", strconv.Itoa(r.showing))
-			x.leaf("routing_idle", "0")
-			x.leaf("routing_busy", "0")
-			x.leaf("routing_enabled", "1")
-			x.leaf("routing_available", "1")
-			x.leaf("support_license", "full")
-			x.open("support_session_lsids")
-			for _, o := range clients {
-				if o.typ == "support_customer" && c.repID == 1 && o.lsid == SeedLSID1 || o.typ == "support_customer" && c.repID == 7 && o.lsid == SeedLSID2 {
-					x.leaf("lsid", o.lsid)
-				}
-			}
-			x.close("support_session_lsids")
+			writeRepClient(x, reps[c.repID], c, clients)
 		case "support_customer":
 			x.leaf("name", c.name)
 			x.leaf("non_interactive", "shelljump")
@@ -395,6 +362,49 @@ func (h *Handler) connectedClients(w http.ResponseWriter, q url.Values) {
 	}
 	x.close("connected_clients")
 	_ = x.flush()
+}
+
+// writeClientConnections writes client c's connection to the appliance and its event log (include_connections=1).
+func writeClientConnections(x *xw, c client) {
+	x.open("client_connections")
+	x.open("client_connection")
+	x.leaf("appliance_id", ApplianceGUID)
+	x.leaf("purpose", "primary")
+	x.leaf("receive_traffic_node", "0")
+	x.leaf("connected_since", c.since.Format(time.RFC3339), "ts", strconv.FormatInt(c.since.Unix(), 10))
+	x.leaf("private_ip", "10.0.0."+c.id[len(c.id)-1:])
+	x.close("client_connection")
+	x.close("client_connections")
+	x.open("event_log")
+	x.leaf("event", "Connected to "+ApplianceGUID, "ts", strconv.FormatInt(c.since.Unix(), 10))
+	x.close("event_log")
+	x.leaf("connected_since", c.since.Format(time.RFC3339), "ts", strconv.FormatInt(c.since.Unix(), 10))
+}
+
+// writeRepClient writes the representative fields of client c (user r) and the seeded sessions it supports among
+// clients.
+func writeRepClient(x *xw, r rep, c client, clients []client) {
+	x.leaf("user_id", strconv.Itoa(r.id))
+	x.leaf("type", r.typ)
+	x.leaf("username", r.username)
+	x.leaf("public_display_name", r.public)
+	x.leaf("private_display_name", r.priv)
+	x.leaf("start_session_url", "https://access.example.com/?id="+strconv.Itoa(r.id))
+	x.leaf("presentation_count", "0")
+	x.leaf("support_session_count", strconv.Itoa(r.sessions))
+	x.leaf("showing_on_rep_list", strconv.Itoa(r.showing))
+	x.leaf("routing_idle", "0")
+	x.leaf("routing_busy", "0")
+	x.leaf("routing_enabled", "1")
+	x.leaf("routing_available", "1")
+	x.leaf("support_license", "full")
+	x.open("support_session_lsids")
+	for _, o := range clients {
+		if o.typ == "support_customer" && c.repID == 1 && o.lsid == SeedLSID1 || o.typ == "support_customer" && c.repID == 7 && o.lsid == SeedLSID2 {
+			x.leaf("lsid", o.lsid)
+		}
+	}
+	x.close("support_session_lsids")
 }
 
 func (h *Handler) checkHealth(w http.ResponseWriter) {

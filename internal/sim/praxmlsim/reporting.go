@@ -324,6 +324,7 @@ func (h *Handler) reportAccessSession(w http.ResponseWriter, q url.Values, extra
 
 func ts(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
+// writeSession writes one session of the AccessSession report.
 func writeSession(x *xw, s histSession) {
 	x.open("session", "lsid", s.lsid)
 	x.leaf("session_type", "support")
@@ -344,6 +345,19 @@ func writeSession(x *xw, s histSession) {
 		x.leaf("custom_attribute", s.externalKey, "display_name", "External Key", "code_name", "external_key")
 	}
 	x.close("custom_attributes")
+	writeSessionLinks(x, &s)
+	x.leaf("file_transfer_count", strconv.Itoa(s.fileTransfer))
+	x.leaf("file_move_count", "0")
+	x.leaf("file_delete_count", "0")
+	x.leaf("primary_customer", s.customer, "gsnumber", "2")
+	x.leaf("primary_rep", s.repName, "gsnumber", "1", "id", strconv.Itoa(s.repID))
+	writeSessionMembers(x, &s)
+	writeSessionEvents(x, &s)
+	x.close("session")
+}
+
+// writeSessionLinks writes the chat and recording URLs of an ended session and its command shell recordings.
+func writeSessionLinks(x *xw, s *histSession) {
 	if !s.end.IsZero() {
 		base := "https://access.example.com/session_download?lsid=" + s.lsid
 		x.leaf("session_chat_view_url", base+"&view=1")
@@ -363,11 +377,10 @@ func writeSession(x *xw, s histSession) {
 		}
 		x.close("command_shell_recordings")
 	}
-	x.leaf("file_transfer_count", strconv.Itoa(s.fileTransfer))
-	x.leaf("file_move_count", "0")
-	x.leaf("file_delete_count", "0")
-	x.leaf("primary_customer", s.customer, "gsnumber", "2")
-	x.leaf("primary_rep", s.repName, "gsnumber", "1", "id", strconv.Itoa(s.repID))
+}
+
+// writeSessionMembers writes the session's customer and representative.
+func writeSessionMembers(x *xw, s *histSession) {
 	x.open("customer_list")
 	x.open("customer", "gsnumber", "2")
 	x.leaf("username", s.customer)
@@ -389,6 +402,10 @@ func writeSession(x *xw, s histSession) {
 	x.leaf("seconds_involved", strconv.Itoa(int(s.end.Sub(s.start).Seconds())))
 	x.close("representative")
 	x.close("rep_list")
+}
+
+// writeSessionEvents writes the session's start, the representative joining and, once ended, its end.
+func writeSessionEvents(x *xw, s *histSession) {
 	x.open("session_details")
 	x.open("event", "timestamp", ts(s.start), "event_type", "Session Start")
 	x.empty("performed_by", "gsnumber", "1", "type", "representative")
@@ -407,7 +424,6 @@ func writeSession(x *xw, s histSession) {
 		x.close("event")
 	}
 	x.close("session_details")
-	x.close("session")
 }
 
 func (h *Handler) reportListing(w http.ResponseWriter, q url.Values, extra int) {

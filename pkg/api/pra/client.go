@@ -265,6 +265,47 @@ func (c *Client) List(ctx context.Context, call *request.Call, opts request.List
 	for k, v := range call.Query {
 		q[k] = v
 	}
+	per := pageSize(opts)
+	q.Set("per_page", strconv.Itoa(per))
+	page := 1
+	if opts.Page > 0 {
+		page = opts.Page
+	}
+	q.Set("current_page", strconv.Itoa(page))
+	base := ConfigPrefix + call.Path()
+	sink := &listSink{each: each, limit: opts.Limit}
+	var guard request.PageGuard
+	first := base + "?" + q.Encode()
+	if err := guard.Visit(first); err != nil {
+		return err
+	}
+	items, hdr, err := c.page(ctx, first)
+	if err != nil {
+		return err
+	}
+	if done, err := sink.deliver(items); done || err != nil {
+		return err
+	}
+	if opts.Page > 0 || len(items) == 0 {
+		return nil
+	}
+	if last, err := strconv.Atoi(hdr.Get("X-BT-Pagination-Last-Page")); err == nil && last > page && c.parallel > 1 {
+		if opts.Limit > 0 {
+			// Pages still needed for the limit, counted from the first page fetched.
+			need := page + (opts.Limit-sink.seen+per-1)/per
+			last = min(last, need)
+		}
+		if err := guard.Allow(last - page + 1); err != nil {
+			return err
+		}
+		return c.concurrentPages(ctx, base, q, page+1, last, sink.deliver)
+	}
+	return c.followLinks(ctx, &guard, NextLink(hdr.Get("Link")), sink)
+}
+
+// pageSize is the per_page asked for: opts.PerPage within MinPerPage..MaxPerPage, or no more than a limit needs when
+// the list starts at the first page.
+func pageSize(opts request.ListOptions) int {
 	per := opts.PerPage
 	if per <= 0 || per > MaxPerPage {
 		per = MaxPerPage
@@ -275,54 +316,33 @@ func (c *Client) List(ctx context.Context, call *request.Call, opts request.List
 	if per < MinPerPage {
 		per = MinPerPage
 	}
-	q.Set("per_page", strconv.Itoa(per))
-	page := 1
-	if opts.Page > 0 {
-		page = opts.Page
-	}
-	q.Set("current_page", strconv.Itoa(page))
-	base := ConfigPrefix + call.Path()
-	seen := 0
-	// deliver hands items to each; done reports the limit was reached.
-	deliver := func(items []any) (done bool, err error) {
-		for _, it := range items {
-			if err := each(it); err != nil {
-				return true, err
-			}
-			seen++
-			if opts.Limit > 0 && seen >= opts.Limit {
-				return true, nil
-			}
+	return per
+}
+
+// listSink hands a list's items to each until the limit (0: none) is reached.
+type listSink struct {
+	each  func(any) error
+	limit int
+	seen  int
+}
+
+// deliver hands items to each; done reports the limit was reached or each failed.
+func (s *listSink) deliver(items []any) (done bool, err error) {
+	for _, it := range items {
+		if err := s.each(it); err != nil {
+			return true, err
 		}
-		return false, nil
-	}
-	var guard request.PageGuard
-	first := base + "?" + q.Encode()
-	if err := guard.Visit(first); err != nil {
-		return err
-	}
-	items, hdr, err := c.page(ctx, first)
-	if err != nil {
-		return err
-	}
-	if done, err := deliver(items); done || err != nil {
-		return err
-	}
-	if opts.Page > 0 || len(items) == 0 {
-		return nil
-	}
-	if last, err := strconv.Atoi(hdr.Get("X-BT-Pagination-Last-Page")); err == nil && last > page && c.parallel > 1 {
-		if opts.Limit > 0 {
-			// Pages still needed for the limit, counted from the first page fetched.
-			need := page + (opts.Limit-seen+per-1)/per
-			last = min(last, need)
+		s.seen++
+		if s.limit > 0 && s.seen >= s.limit {
+			return true, nil
 		}
-		if err := guard.Allow(last - page + 1); err != nil {
-			return err
-		}
-		return c.concurrentPages(ctx, base, q, page+1, last, deliver)
 	}
-	next := NextLink(hdr.Get("Link"))
+	return false, nil
+}
+
+// followLinks fetches the pages after the first one by one, from next along the Link headers' rel="next", until a
+// page is empty or has no next link, or the sink is done.
+func (c *Client) followLinks(ctx context.Context, guard *request.PageGuard, next string, sink *listSink) error {
 	for next != "" {
 		// Keep requests on the configured site even if the Link header names another host.
 		if u, err := url.Parse(next); err == nil {
@@ -335,7 +355,7 @@ func (c *Client) List(ctx context.Context, call *request.Call, opts request.List
 		if err != nil {
 			return err
 		}
-		if done, err := deliver(items); done || err != nil {
+		if done, err := sink.deliver(items); done || err != nil {
 			return err
 		}
 		if len(items) == 0 {

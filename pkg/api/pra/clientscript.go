@@ -2,8 +2,6 @@ package pra
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -93,23 +91,16 @@ func ScriptActionNames() []string {
 // ScriptParams checks the values (by vendor parameter name) and custom attributes for action a and returns the
 // request parameters (type=rep, operation=generate, action=…), or every problem found.
 func ScriptParams(a *ScriptAction, values map[string]string, custom map[string]string) (url.Values, error) {
-	var problems []string
+	var ps problems
 	q := url.Values{"type": {"rep"}, "operation": {"generate"}, "action": {a.Name}}
 	for _, p := range a.Params {
 		v, ok := values[p.Name]
-		if !ok {
-			if p.Required {
-				problems = append(problems, fmt.Sprintf("%s (--%s): required for %s", p.Name, p.Flag, a.Name))
-			}
-			continue
-		}
-		if p.Required && strings.TrimSpace(v) == "" {
-			problems = append(problems, fmt.Sprintf("%s (--%s): must not be empty", p.Name, p.Flag))
+		if !ps.present(&p, v, ok, a.Name) {
 			continue
 		}
 		out, err := CheckParam(&p, v)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s (--%s): %v", p.Name, p.Flag, err))
+			ps.add("%s (--%s): %v", p.Name, p.Flag, err)
 			continue
 		}
 		q.Set(p.Name, out)
@@ -122,9 +113,21 @@ func ScriptParams(a *ScriptAction, values map[string]string, custom map[string]s
 			}
 		}
 		if !found {
-			problems = append(problems, fmt.Sprintf("%s: not a parameter of %s", k, a.Name))
+			ps.add("%s: not a parameter of %s", k, a.Name)
 		}
 	}
+	ps.checkActionSet(a, q)
+	ps.customFields(a, custom, q)
+	if len(ps) > 0 {
+		sort.Strings(ps)
+		return nil, ps.err()
+	}
+	return q, nil
+}
+
+// checkActionSet checks the parameters that go together for action a: login's mechanism, username and password,
+// and start_jump_item_session's search criteria.
+func (ps *problems) checkActionSet(a *ScriptAction, q url.Values) {
 	switch a.Name {
 	case "login":
 		n := 0
@@ -134,7 +137,7 @@ func ScriptParams(a *ScriptAction, values map[string]string, custom map[string]s
 			}
 		}
 		if n > 0 && n < 3 {
-			problems = append(problems, "login: mechanism, username and password go together: give --username and a password (--password-stdin); the mechanism is username_password")
+			ps.add("login: mechanism, username and password go together: give --username and a password (--password-stdin); the mechanism is username_password")
 		}
 	case "start_jump_item_session":
 		any := q.Has("search_string")
@@ -144,11 +147,16 @@ func ScriptParams(a *ScriptAction, values map[string]string, custom map[string]s
 			}
 		}
 		if !any {
-			problems = append(problems, "start_jump_item_session: give --search or at least one --client-* criterion (hostname, comments, tag, private-ip, public-ip)")
+			ps.add("start_jump_item_session: give --search or at least one --client-* criterion (hostname, comments, tag, private-ip, public-ip)")
 		}
 	}
+}
+
+// customFields checks the custom session attributes (only for an action that takes them; code names, each value's
+// length and the total size) and sets them as session.custom.CODE in q, in code order.
+func (ps *problems) customFields(a *ScriptAction, custom map[string]string, q url.Values) {
 	if len(custom) > 0 && !a.Custom {
-		problems = append(problems, fmt.Sprintf("--custom: %s takes no custom session attributes", a.Name))
+		ps.add("--custom: %s takes no custom session attributes", a.Name)
 	}
 	codes := make([]string, 0, len(custom))
 	for k := range custom {
@@ -158,22 +166,17 @@ func ScriptParams(a *ScriptAction, values map[string]string, custom map[string]s
 	total := 0
 	for _, k := range codes {
 		if !validCodeName(k) {
-			problems = append(problems, fmt.Sprintf("custom field %q: code names use letters, digits and underscores", k))
+			ps.add("custom field %q: code names use letters, digits and underscores", k)
 		}
 		if len(custom[k]) > MaxCustomFieldLen {
-			problems = append(problems, fmt.Sprintf("custom field %s: %d characters, at most %d", k, len(custom[k]), MaxCustomFieldLen))
+			ps.add("custom field %s: %d characters, at most %d", k, len(custom[k]), MaxCustomFieldLen)
 		}
 		total += len(custom[k])
 		q.Set("session.custom."+k, custom[k])
 	}
 	if total > MaxCustomTotalSize {
-		problems = append(problems, fmt.Sprintf("custom fields total %d bytes, at most %d (10KB)", total, MaxCustomTotalSize))
+		ps.add("custom fields total %d bytes, at most %d (10KB)", total, MaxCustomTotalSize)
 	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, errors.New(strings.Join(problems, "\n  "))
-	}
-	return q, nil
 }
 
 // MaxScriptSize bounds a generated script read into memory (scripts hold at most 10 commands).

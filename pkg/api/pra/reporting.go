@@ -130,94 +130,108 @@ var rangeKeys = []string{"start_date", "start_time", "end_date", "end_time"}
 
 // CheckReportParams validates q against the parameter sets the guide allows for s, reporting every problem.
 func CheckReportParams(s *ReportSpec, q url.Values) error {
-	var problems []string
-	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	var ps problems
 	var given []string
 	for _, k := range rangeKeys {
 		if q.Has(k) {
 			given = append(given, k)
 		}
 	}
-	hasLSID := s.LSIDs && (q.Has("lsid") || q.Has("lsids"))
 	switch {
 	case !s.Range:
 		for _, k := range append(rangeKeys, "duration") {
 			if q.Has(k) {
-				add("%s: %s takes no time range", k, s.Name)
+				ps.add("%s: %s takes no time range", k, s.Name)
 			}
 		}
-	case hasLSID:
-		if q.Has("lsid") && q.Has("lsids") {
-			add("give either one session id (--lsid) or a list (--lsids), not both")
-		}
-		if len(given) > 0 || q.Has("duration") {
-			add("session ids and a time range cannot be combined: AccessSession takes either a range or lsid/lsids")
-		}
-		if q.Has("lsids") {
-			for _, id := range strings.Split(q.Get("lsids"), ",") {
-				if strings.TrimSpace(id) == "" {
-					add("lsids: empty session id in %q", q.Get("lsids"))
-					break
-				}
-			}
-		}
+	case s.LSIDs && (q.Has("lsid") || q.Has("lsids")):
+		ps.checkSessionIDs(q, given)
 	default:
-		switch len(given) {
-		case 0:
-			alt := ""
-			if s.LSIDs {
-				alt = ", or session ids (--lsid/--lsids)"
-			}
-			add("%s needs a time range: --since DATE [--days N] or --from TIME [--to TIME] (add --ended for sessions that ended in the range)%s", s.Name, alt)
-		case 1:
-		default:
-			add("only one of %s may be given, got %s", strings.Join(rangeKeys, ", "), strings.Join(given, " and "))
-		}
-		if len(given) == 1 && !q.Has("duration") {
-			add("duration: required with %s", given[0])
-		}
-		for _, k := range given {
-			v := q.Get(k)
-			if strings.HasSuffix(k, "_date") {
-				if _, err := time.Parse("2006-01-02", v); err != nil {
-					add("%s: %q is not a date YYYY-MM-DD", k, v)
-				}
-			} else if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
-				add("%s: %q is not a UNIX timestamp", k, v)
-			}
-		}
-		if q.Has("duration") {
-			if n, err := strconv.ParseInt(q.Get("duration"), 10, 64); err != nil || n < 0 {
-				add("duration: %q must be a whole number >= 0 (0 = until now)", q.Get("duration"))
-			}
-		}
+		ps.checkRange(s, q, given)
 	}
 	if !s.LSIDs && s.Range {
 		for _, k := range []string{"lsid", "lsids"} {
 			if q.Has(k) {
-				add("%s: %s does not select by session id", k, s.Name)
+				ps.add("%s: %s does not select by session id", k, s.Name)
 			}
 		}
 	}
 	for _, p := range s.Params {
 		v, ok := q[p.Name]
-		if !ok {
-			if p.Required {
-				add("%s (--%s): required for %s", p.Name, p.Flag, s.Name)
-			}
+		var first string
+		if ok {
+			first = v[0]
+		}
+		if !ps.present(&p, first, ok, s.Name) {
 			continue
 		}
-		if p.Required && strings.TrimSpace(v[0]) == "" {
-			add("%s (--%s): must not be empty", p.Name, p.Flag)
-			continue
+		if _, err := CheckParam(&p, first); err != nil {
+			ps.add("%s (--%s): %v", p.Name, p.Flag, err)
 		}
-		if _, err := CheckParam(&p, v[0]); err != nil {
-			add("%s (--%s): %v", p.Name, p.Flag, err)
-		}
-		if p.Name == "limit" && !validVaultLimit(v[0]) {
-			add("limit (--filter): %q: use all, rep:ID or account:ID", v[0])
+		if p.Name == "limit" && !validVaultLimit(first) {
+			ps.add("limit (--filter): %q: use all, rep:ID or account:ID", first)
 		}
 	}
+	ps.checkUnknown(s, q)
+	return ps.err()
+}
+
+// checkSessionIDs checks a report selected by session ids (lsid or lsids), which excludes a time range; given are
+// the range parameters present.
+func (ps *problems) checkSessionIDs(q url.Values, given []string) {
+	if q.Has("lsid") && q.Has("lsids") {
+		ps.add("give either one session id (--lsid) or a list (--lsids), not both")
+	}
+	if len(given) > 0 || q.Has("duration") {
+		ps.add("session ids and a time range cannot be combined: AccessSession takes either a range or lsid/lsids")
+	}
+	if q.Has("lsids") {
+		for _, id := range strings.Split(q.Get("lsids"), ",") {
+			if strings.TrimSpace(id) == "" {
+				ps.add("lsids: empty session id in %q", q.Get("lsids"))
+				break
+			}
+		}
+	}
+}
+
+// checkRange checks the time range of report s: exactly one start (given are those present), each a date or a
+// UNIX timestamp as its name says, and a duration of whole seconds.
+func (ps *problems) checkRange(s *ReportSpec, q url.Values, given []string) {
+	switch len(given) {
+	case 0:
+		alt := ""
+		if s.LSIDs {
+			alt = ", or session ids (--lsid/--lsids)"
+		}
+		ps.add("%s needs a time range: --since DATE [--days N] or --from TIME [--to TIME] (add --ended for sessions that ended in the range)%s", s.Name, alt)
+	case 1:
+	default:
+		ps.add("only one of %s may be given, got %s", strings.Join(rangeKeys, ", "), strings.Join(given, " and "))
+	}
+	if len(given) == 1 && !q.Has("duration") {
+		ps.add("duration: required with %s", given[0])
+	}
+	for _, k := range given {
+		v := q.Get(k)
+		if strings.HasSuffix(k, "_date") {
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				ps.add("%s: %q is not a date YYYY-MM-DD", k, v)
+			}
+		} else if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+			ps.add("%s: %q is not a UNIX timestamp", k, v)
+		}
+	}
+	if q.Has("duration") {
+		if n, err := strconv.ParseInt(q.Get("duration"), 10, 64); err != nil || n < 0 {
+			ps.add("duration: %q must be a whole number >= 0 (0 = until now)", q.Get("duration"))
+		}
+	}
+}
+
+// checkUnknown refuses the parameters report s does not know (in name order), except those already explained: a
+// range for a report without one, session ids for a report that does not select by them.
+func (ps *problems) checkUnknown(s *ReportSpec, q url.Values) {
 	known := map[string]bool{}
 	for _, p := range s.Params {
 		known[p.Name] = true
@@ -241,13 +255,9 @@ func CheckReportParams(s *ReportSpec, q url.Values) error {
 		explained := (!s.Range && (contains(rangeKeys, k) || k == "duration")) ||
 			(s.Range && !s.LSIDs && (k == "lsid" || k == "lsids"))
 		if !explained {
-			add("%s: not a parameter of %s", k, s.Name)
+			ps.add("%s: not a parameter of %s", k, s.Name)
 		}
 	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n  "))
-	}
-	return nil
 }
 
 func contains(l []string, s string) bool {

@@ -376,15 +376,9 @@ func (s *xmlScanner) readText(dst *[]byte, quote int, cdata bool) bool {
 			break
 		}
 		if b == '&' && !cdata {
-			text, ok := s.entity()
-			if !ok {
+			var ok bool
+			if out, ok = s.appendEntity(out, &check); !ok {
 				return false
-			}
-			out = append(out, text...)
-			for i := 0; i < len(text); i++ {
-				if c := text[i]; c < 0x20 || c >= utf8.RuneSelf {
-					check = true
-				}
 			}
 			b0, b1 = 0, 0
 			continue
@@ -406,6 +400,22 @@ func (s *xmlScanner) readText(dst *[]byte, quote int, cdata bool) bool {
 		return s.checkChars(out[start:])
 	}
 	return true
+}
+
+// appendEntity reads the reference after '&' and appends its replacement text to out, setting *check when that text
+// holds characters to check (controls or non-ASCII, from a character reference).
+func (s *xmlScanner) appendEntity(out []byte, check *bool) ([]byte, bool) {
+	text, ok := s.entity()
+	if !ok {
+		return out, false
+	}
+	out = append(out, text...)
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c < 0x20 || c >= utf8.RuneSelf {
+			*check = true
+		}
+	}
+	return out, true
 }
 
 // checkChars refuses invalid UTF-8 and characters outside XML's range.

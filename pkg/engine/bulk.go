@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
@@ -294,69 +293,29 @@ func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
 	}
 }
 
-// runBulk executes op once per record of --from-file.
+// runBulk executes the operation once per record of --from-file.
 // Field flags given with --from-file (defs) apply to every record that does not set the field itself.
-func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
-	f := e.F
-	var in io.Reader
-	name := b.from
-	if b.from == "-" {
-		if f.G.KVIn {
-			return &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
-		}
-		in = f.IO.Stdin(c.Context(), "records (JSON Lines, CSV or key=value)")
-	} else {
-		fh, err := os.Open(b.from)
-		if err != nil {
-			return &api.UsageError{Err: fmt.Errorf("--from-file: %w", err)}
-		}
-		defer fh.Close()
-		in = fh
-	}
-	if b.concurrency < 1 || b.concurrency > 64 {
-		return &api.UsageError{Err: errors.New("--concurrency must be between 1 and 64")}
-	}
-	recs, err := bulk.Read(in, name, bulk.Format(b.format))
-	if err != nil {
-		return &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", name, err)}
-	}
-	keyArgs := args
-	for _, k := range defOrder {
-		// The defaults are part of each record's identity in the journal.
-		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
-	}
-	for i := range recs {
-		recs[i].Key = bulkKey(op, keyArgs, recs[i])
-	}
-	items, err := e.prepareBulk(op, args, recs, defs, defOrder)
+func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder []string) error {
+	f := r.env.F
+	recs, err := r.readRecords(ctx, defs, defOrder)
 	if err != nil {
 		return err
 	}
-	if op.Confirm == ConfirmIrreversible && !f.G.Yes {
-		if !f.IO.CanPrompt() {
-			return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", op.Name, len(items))}
-		}
-		ok, err := confirm(c.Context(), f, fmt.Sprintf("%s %d items? This cannot be undone.", strings.ToUpper(op.Name[:1])+op.Name[1:], len(items)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return &api.UsageError{Err: errors.New("cancelled")}
-		}
+	items, err := r.env.prepareBulk(r.op, r.args, recs, defs, defOrder)
+	if err != nil {
+		return err
 	}
-	var journal *bulk.Journal
-	jpath := b.journal
-	if jpath == "" && b.from != "-" && !b.noJournal {
-		jpath = b.from + ".journal"
+	if err := r.confirmBulk(ctx, len(items)); err != nil {
+		return err
 	}
-	if jpath != "" && !b.noJournal {
-		if journal, err = bulk.OpenJournal(jpath); err != nil {
-			return fmt.Errorf("journal: %w", err)
-		}
+	journal, err := r.openJournal()
+	if err != nil {
+		return err
+	}
+	if journal != nil {
 		defer journal.Close()
 	}
-	ctx := c.Context()
-	be, err := e.Backend(ctx)
+	be, err := r.backend(ctx)
 	if err != nil {
 		return err
 	}
@@ -366,7 +325,97 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 		byKey[it.rec.Key] = it.call
 		ordered[i] = it.rec
 	}
-	task := func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
+	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), r.op.Name)
+	var outcomes []bulk.Outcome
+	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey), bulk.Options{
+		Concurrency: r.bulk.concurrency,
+		Journal:     journal,
+		Bar:         bar,
+		OnOutcome: func(o bulk.Outcome) {
+			outcomes = append(outcomes, o)
+			if o.State == bulk.StateFailed {
+				f.Warnf("%s: %s", recordName(o), o.Error)
+			}
+		},
+	})
+	if ctx.Err() != nil && journal != nil {
+		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
+	}
+	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
+		runErr = perr
+	}
+	return runErr
+}
+
+// readRecords reads the records of --from-file and gives each its journal key.
+func (r *opRun) readRecords(ctx context.Context, defs map[string]*rawValue, defOrder []string) ([]bulk.Record, error) {
+	f, b := r.env.F, &r.bulk
+	var in io.Reader
+	if b.from == "-" {
+		if f.G.KVIn {
+			return nil, &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
+		}
+		in = f.IO.Stdin(ctx, "records (JSON Lines, CSV or key=value)")
+	} else {
+		fh, err := os.Open(b.from)
+		if err != nil {
+			return nil, &api.UsageError{Err: fmt.Errorf("--from-file: %w", err)}
+		}
+		defer fh.Close()
+		in = fh
+	}
+	if b.concurrency < 1 || b.concurrency > 64 {
+		return nil, &api.UsageError{Err: errors.New("--concurrency must be between 1 and 64")}
+	}
+	recs, err := bulk.Read(in, b.from, bulk.Format(b.format))
+	if err != nil {
+		return nil, &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", b.from, err)}
+	}
+	keyArgs := r.args
+	for _, k := range defOrder {
+		// The defaults are part of each record's identity in the journal.
+		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
+	}
+	for i := range recs {
+		recs[i].Key = bulkKey(r.op, keyArgs, recs[i])
+	}
+	return recs, nil
+}
+
+// confirmBulk asks once for the whole run of an irreversible operation.
+func (r *opRun) confirmBulk(ctx context.Context, n int) error {
+	f := r.env.F
+	if r.confirm != ConfirmIrreversible || f.G.Yes {
+		return nil
+	}
+	if !f.IO.CanPrompt() {
+		return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", r.op.Name, n)}
+	}
+	return confirmed(ctx, f, fmt.Sprintf("%s %d items? This cannot be undone.", capitalize(r.op.Name), n))
+}
+
+// openJournal opens the journal of the run: --journal, or FILE.journal beside the input; none with --no-journal or
+// records from stdin.
+func (r *opRun) openJournal() (*bulk.Journal, error) {
+	b := &r.bulk
+	jpath := b.journal
+	if jpath == "" && b.from != "-" && !b.noJournal {
+		jpath = b.from + ".journal"
+	}
+	if jpath == "" || b.noJournal {
+		return nil, nil
+	}
+	journal, err := bulk.OpenJournal(jpath)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return journal, nil
+}
+
+// bulkTask sends the call of each record exactly once: a create is looked up before it is repeated, a delete whose
+// answer was lost is not reported as a failure.
+func (e *Env) bulkTask(be Backend, op *Op, byKey map[string]*Call) bulk.Task {
+	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{
 			Do: func(ctx context.Context) (string, error) {
@@ -391,26 +440,6 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 		}
 		return once.Run(ctx, resumed)
 	}
-	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), op.Name)
-	var outcomes []bulk.Outcome
-	sum, runErr := bulk.Run(ctx, ordered, task, bulk.Options{
-		Concurrency: b.concurrency,
-		Journal:     journal,
-		Bar:         bar,
-		OnOutcome: func(o bulk.Outcome) {
-			outcomes = append(outcomes, o)
-			if o.State == bulk.StateFailed {
-				f.Warnf("%s: %s", recordName(o), o.Error)
-			}
-		},
-	})
-	if ctx.Err() != nil && journal != nil {
-		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
-	}
-	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
-		runErr = perr
-	}
-	return runErr
 }
 
 // PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as

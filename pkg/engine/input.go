@@ -20,6 +20,8 @@ import (
 type Rules struct {
 	// UTCDateTimes requires date-times in UTC ("Z" or "+00:00"), as the PRA Configuration API does.
 	UTCDateTimes bool
+	// RequiredQuery checks required query parameters before anything else (before any confirmation prompt).
+	RequiredQuery bool
 }
 
 // FieldErrors collects every problem found in one input, so the user sees them all at once.
@@ -361,80 +363,96 @@ func convertJSON(f *Field, v any, rules Rules, errs *FieldErrors) (any, bool) {
 		errs.add("%s: may not be null", f.Name)
 		return nil, false
 	}
-	switch f.Type {
-	case Integer:
-		switch x := v.(type) {
-		case json.Number:
-			n, err := x.Int64()
-			if err != nil {
-				errs.add("%s: must be an integer, got %s", f.Name, x)
-				return nil, false
-			}
-			return checkInt(f, n, errs)
-		case float64:
-			if x != math.Trunc(x) {
-				errs.add("%s: must be an integer, got %v", f.Name, x)
-				return nil, false
-			}
-			return checkInt(f, int64(x), errs)
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Number:
-		switch x := v.(type) {
-		case json.Number:
-			n, err := x.Float64()
-			if err == nil {
-				return n, true
-			}
-		case float64:
-			return x, true
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Boolean:
-		switch x := v.(type) {
-		case bool:
-			return x, true
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Array:
-		arr, ok := v.([]any)
-		if !ok {
-			break
-		}
-		item := Field{Name: f.Name, Type: f.Items, Enum: f.Enum}
-		if item.Type == "" {
-			item.Type = String
-		}
-		out := make([]any, 0, len(arr))
-		good := true
-		for _, e := range arr {
-			if item.Type == Object || item.Type == Array {
-				out = append(out, e)
-				continue
-			}
-			c, ok := convertJSON(&item, e, rules, errs)
-			good = good && ok
-			out = append(out, c)
-		}
-		return out, good
-	case Object:
-		if m, ok := v.(map[string]any); ok {
-			return m, true
-		}
-	case DateTime:
-		if s, ok := v.(string); ok {
-			return checkDateTime(f, s, rules, errs)
-		}
-	default:
-		if s, ok := v.(string); ok {
-			return checkString(f, s, errs)
-		}
+	if out, ok, done := convertJSONValue(f, v, rules, errs); done {
+		return out, ok
 	}
 	errs.add("%s: must be %s", f.Name, article(f.Type))
 	return nil, false
+}
+
+// convertJSONValue converts a non-null JSON value of the field's type; done is false when the value has another type.
+func convertJSONValue(f *Field, v any, rules Rules, errs *FieldErrors) (out any, ok, done bool) {
+	if s, isStr := v.(string); isStr {
+		switch f.Type {
+		case Integer, Number, Boolean:
+			out, ok = convertText(f, s, true, rules, errs)
+		case DateTime:
+			out, ok = checkDateTime(f, s, rules, errs)
+		case Array, Object:
+			return nil, false, false
+		default:
+			out, ok = checkString(f, s, errs)
+		}
+		return out, ok, true
+	}
+	switch f.Type {
+	case Integer:
+		return convertJSONInt(f, v, errs)
+	case Number:
+		switch x := v.(type) {
+		case json.Number:
+			if n, err := x.Float64(); err == nil {
+				return n, true, true
+			}
+		case float64:
+			return x, true, true
+		}
+	case Boolean:
+		if b, isBool := v.(bool); isBool {
+			return b, true, true
+		}
+	case Array:
+		if arr, isArr := v.([]any); isArr {
+			out, ok = convertJSONArray(f, arr, rules, errs)
+			return out, ok, true
+		}
+	case Object:
+		if m, isObj := v.(map[string]any); isObj {
+			return m, true, true
+		}
+	}
+	return nil, false, false
+}
+
+func convertJSONInt(f *Field, v any, errs *FieldErrors) (any, bool, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		if err != nil {
+			errs.add("%s: must be an integer, got %s", f.Name, x)
+			return nil, false, true
+		}
+		out, ok := checkInt(f, n, errs)
+		return out, ok, true
+	case float64:
+		if x != math.Trunc(x) {
+			errs.add("%s: must be an integer, got %v", f.Name, x)
+			return nil, false, true
+		}
+		out, ok := checkInt(f, int64(x), errs)
+		return out, ok, true
+	}
+	return nil, false, false
+}
+
+// convertJSONArray converts each element to the field's item type (objects and nested lists are kept as they are).
+func convertJSONArray(f *Field, arr []any, rules Rules, errs *FieldErrors) (any, bool) {
+	item := Field{Name: f.Name, Type: f.Items, Enum: f.Enum}
+	if item.Type == "" {
+		item.Type = String
+	}
+	out := make([]any, 0, len(arr))
+	good := true
+	for _, e := range arr {
+		if item.Type == Object || item.Type == Array {
+			out = append(out, e)
+			continue
+		}
+		c, ok := convertJSON(&item, e, rules, errs)
+		good = good && ok
+		out = append(out, c)
+	}
+	return out, good
 }
 
 func article(t FieldType) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -26,9 +27,9 @@ a failed download removes nothing. Other files in DIR are never touched. One lin
 whatever happens, {"ok","file","bytes","kept","removed"} (with "error" when it failed), and the exit code is 0 only
 when the backup was saved and the rotation done: suited to cron and systemd timers.`
 
-func (r *rotateFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&r.dir, "dir", "", "save a timestamped backup in `DIR` and rotate (with --keep)")
-	c.Flags().IntVar(&r.keep, "keep", 0, "with --dir, keep the newest `N` backups and remove older ones")
+func (r *rotateFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&r.dir, "dir", "", "save a timestamped backup in `DIR` and rotate (with --keep)")
+	fs.IntVar(&r.keep, "keep", 0, "with --dir, keep the newest `N` backups and remove older ones")
 }
 
 // check validates the flags; active says whether a rotated backup was asked for.

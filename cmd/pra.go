@@ -65,6 +65,9 @@ func newPRACmd(f *cmdutil.Factory) *cobra.Command {
 		Backend: func(ctx context.Context) (request.Backend, error) {
 			return praClient(ctx, f)
 		},
+		// Credentials stay off the command line, where the process list and shell history would show them: the
+		// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
+		Hooks: func(*request.Op) *engine.Hooks { return praHooks },
 	}
 	cmd := &cobra.Command{
 		Use:   "pra",
@@ -78,6 +81,12 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
+	env.Commands = func(g *request.Group) []*cobra.Command {
+		if g.Name == praCatalog.JumpClientGroup {
+			return []*cobra.Command{newPRAJumpClientPruneCmd(f, env, g)}
+		}
+		return nil
+	}
 	need := praCommandsNeeded(f.Args) // the vendor itself is built lazily by NewRoot; here only the named groups are
 	root := praCatalog.Root()
 	for _, op := range root.Ops {
@@ -85,18 +94,13 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	}
 	for _, g := range root.Groups {
 		if need.group(g) {
-			gc := env.Command(g)
-			if g.Name == "jump-client" {
-				gc.AddCommand(newPRAJumpClientPruneCmd(f, env, g))
-			}
-			cmd.AddCommand(gc)
+			cmd.AddCommand(env.Command(g))
 			continue
 		}
 		// Named in help listings only; this process cannot reach its commands.
 		cmd.AddCommand(&cobra.Command{Use: g.Name, Aliases: g.Aliases, Short: g.Short, Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }})
 	}
-	guardSecrets(cmd)
 	for _, c := range genericVerbs(env, root) {
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
@@ -145,36 +149,8 @@ func praCommandsNeeded(args []string) praNeed {
 	return praNeed{words: words}
 }
 
-// guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the
-// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
-func guardSecrets(root *cobra.Command) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		var names []string
-		for _, field := range praCatalog.SecretFields {
-			name := strings.ReplaceAll(field, "_", "-")
-			if fl := c.Flags().Lookup(name); fl != nil {
-				fl.Hidden = true
-				names = append(names, name)
-			}
-		}
-		if len(names) > 0 {
-			c.PreRunE = func(c *cobra.Command, args []string) error {
-				for _, n := range names {
-					if c.Flags().Changed(n) {
-						return usageErrorf("--%s is not accepted on the command line, where other users and the shell history can see it: "+
-							"pass %s on stdin with -k (%s=...) or in --json -", n, strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "-", "_"))
-					}
-				}
-				return nil
-			}
-		}
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
-}
+// praHooks are the hooks of every PRA operation.
+var praHooks = &engine.Hooks{Secrets: praCatalog.SecretFields}
 
 // genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
 // catalog so input is typed and validated exactly like the typed commands.
@@ -236,7 +212,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 					}
 					return usageErrorf("%s answers with a file: use `infra pra download %s`", p, strings.Trim(p, "/"))
 				}
-				return runGeneric(c, env, op, params, v.kind)
+				return runGeneric(c, env, op, params)
 			},
 		}
 		if v.kind == request.KindList {
@@ -363,30 +339,15 @@ func matchOp(ops []*request.Op, method, path string, kind request.Kind) (*reques
 }
 
 // runGeneric runs a catalog operation with parameters from the path instead of positional arguments.
-func runGeneric(c *cobra.Command, env *engine.Env, op *request.Op, params map[string]string, kind request.Kind) error {
-	var args []string
-	for _, a := range op.Args {
-		args = append(args, params[a.Param])
+func runGeneric(c *cobra.Command, env *engine.Env, op *request.Op, params map[string]string) error {
+	var lo request.ListOptions
+	var dl request.DownloadOptions
+	if l := c.Flags().Lookup("limit"); l != nil {
+		lo.Limit, _ = c.Flags().GetInt("limit")
 	}
-	clone := *op
-	clone.MultiID = false
-	clone.Confirm = request.ConfirmNone // btapi never asks
-	sub := env.OpCommand(&clone, op.Path)
-	sub.SetContext(c.Context())
-	var flagArgs []string
-	for _, name := range []string{"limit", "file", "force"} {
-		if l := c.Flags().Lookup(name); l != nil && l.Changed {
-			flagArgs = append(flagArgs, "--"+name+"="+l.Value.String())
-		}
+	if l := c.Flags().Lookup("file"); l != nil {
+		dl.Path, _ = c.Flags().GetString("file")
+		dl.Force, _ = c.Flags().GetBool("force")
 	}
-	if err := sub.ParseFlags(flagArgs); err != nil {
-		return &api.UsageError{Err: err}
-	}
-	if err := sub.Args(sub, args); err != nil {
-		return err
-	}
-	if err := sub.RunE(sub, args); err != nil {
-		return err
-	}
-	return nil
+	return env.RunPath(c.Context(), op, params, lo, dl)
 }

@@ -127,6 +127,6 @@ replaced without --force. A progress bar is shown when stderr is a terminal. The
 		},
 	}
 	t.flags(cmd, "the backup")
-	rf.register(cmd)
+	rf.register(cmd.Flags())
 	return cmd
 }

@@ -50,6 +50,10 @@ type Meta struct {
 	Dispatch map[string]string
 	// APIOps are the table operations the command may send (one, or two for a dispatching delete).
 	APIOps []string
+	// Global: the operation is not scoped to an organization (no --organization flag).
+	Global bool
+	// Secret is a body field read from stdin with --password-stdin, never from a flag ("" for none).
+	Secret string
 }
 
 type cmdSpec struct {
@@ -64,6 +68,8 @@ type cmdSpec struct {
 	flags   map[string]string // body field -> flag name
 	omit    []string          // body fields not offered as flags
 	product Product
+	global  bool   // not scoped to an organization
+	secret  string // body field read from stdin
 }
 
 var (
@@ -76,11 +82,11 @@ var (
 
 func specs() []cmdSpec {
 	return []cmdSpec{
-		{path: []string{"org", "list"}, opID: "listcoreuserorganizations", columns: []string{"id", "name"}, product: Core,
+		{path: []string{"org", "list"}, opID: "listcoreuserorganizations", columns: []string{"id", "name"}, product: Core, global: true,
 			example: "  infra jotelulu org list"},
 		{path: []string{"org", "user", "list"}, opID: "listcoreorganizationusers", product: Core,
 			columns: []string{"id", "email", "name", "lastName", "position", "twoFactorAuthRequired"}},
-		{path: []string{"org", "user", "create"}, opID: "createcoreorganizationuser", product: Core, omit: []string{"password"},
+		{path: []string{"org", "user", "create"}, opID: "createcoreorganizationuser", product: Core, omit: []string{"password"}, secret: "password",
 			columns: []string{"id", "email", "name", "lastName", "position", "twoFactorAuthRequired"},
 			example: "  infra jotelulu org user create --email eva@acme.example --name Eva --last-name Sanz --timezone Europe/Madrid\n" +
 				"  printf '%s' \"$PASSWORD\" | infra jotelulu org user create --email eva@acme.example --password-stdin"},
@@ -161,8 +167,8 @@ func specs() []cmdSpec {
 		{path: []string{"rd", "app", "users"}, opID: "listapplicationusers", product: RemoteDesktop, args: []request.Arg{argApp},
 			columns: []string{"userId", "email"}},
 		{path: []string{"rd", "app", "revoke"}, opID: "removeapplicationfromuser", product: RemoteDesktop, args: []request.Arg{argApp, argUser}, confirm: true},
-		{path: []string{"rd", "catalog", "list"}, opID: "listapplications", product: RemoteDesktop, columns: []string{"id", "name", "tagIds"}},
-		{path: []string{"rd", "catalog", "tags"}, opID: "listapplicationtags", product: RemoteDesktop, columns: []string{"id", "name"}},
+		{path: []string{"rd", "catalog", "list"}, opID: "listapplications", product: RemoteDesktop, columns: []string{"id", "name", "tagIds"}, global: true},
+		{path: []string{"rd", "catalog", "tags"}, opID: "listapplicationtags", product: RemoteDesktop, columns: []string{"id", "name"}, global: true},
 	}
 }
 
@@ -270,7 +276,7 @@ func New() *Catalog {
 	}
 	for _, s := range specs() {
 		g := group(s.path[:len(s.path)-1])
-		m := Meta{Product: s.product, Wait: s.wait}
+		m := Meta{Product: s.product, Wait: s.wait, Global: s.global, Secret: s.secret}
 		var api jot.Op
 		dispatch := s.opID == DeleteFirewallRule
 		if dispatch {

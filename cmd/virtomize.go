@@ -208,7 +208,9 @@ func then[T any](first, next func(T)) func(T) {
 	}
 }
 
-func addFlags(h *engine.Hooks, fn func(fs *pflag.FlagSet)) { h.AdditionalFlags = then(h.AdditionalFlags, fn) }
+func addFlags(h *engine.Hooks, fn func(fs *pflag.FlagSet)) {
+	h.AdditionalFlags = then(h.AdditionalFlags, fn)
+}
 
 func configure(h *engine.Hooks, fn func(c *cobra.Command)) { h.Configure = then(h.Configure, fn) }
 

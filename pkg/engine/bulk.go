@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/bulk"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/output"
@@ -32,10 +33,10 @@ type bulkFlags struct {
 }
 
 // bulkCapable reports whether an operation takes --from-file: creates, updates and deletes of a resource.
-func bulkCapable(op *Op) bool {
+func bulkCapable(op *request.Op) bool {
 	switch op.Method {
 	case "POST", "PATCH", "PUT", "DELETE":
-		return op.Kind == KindObject || op.Kind == KindNone
+		return op.Kind == request.KindObject || op.Kind == request.KindNone
 	}
 	return false
 }
@@ -49,7 +50,7 @@ func (b *bulkFlags) register(fs *pflag.FlagSet) {
 }
 
 // bulkKey identifies a record of one operation in the journal.
-func bulkKey(op *Op, args []string, rec bulk.Record) string {
+func bulkKey(op *request.Op, args []string, rec bulk.Record) string {
 	h := sha256.Sum256([]byte(op.Method + " " + op.Path + "\x00" + strings.Join(args, "\x00") + "\x00" + rec.Key))
 	return hex.EncodeToString(h[:8])
 }
@@ -57,7 +58,7 @@ func bulkKey(op *Op, args []string, rec bulk.Record) string {
 // bulkItem is a validated record, ready to send.
 type bulkItem struct {
 	rec  bulk.Record
-	call *Call
+	call *request.Call
 }
 
 // recordRaw turns a record into raw field values, taking out the path parameters it names.
@@ -93,7 +94,7 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
@@ -104,7 +105,7 @@ func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[st
 				order = append(order, k)
 			}
 		}
-		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+		call := &request.Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 		var bad []string
 		for i, a := range op.Args {
 			if i < len(args) {
@@ -172,7 +173,7 @@ func remove(list []string, s string) []string {
 	return out
 }
 
-func pathArgs(op *Op, c *Call) []string {
+func pathArgs(op *request.Op, c *request.Call) []string {
 	out := make([]string, len(op.Args))
 	for i, a := range op.Args {
 		out[i] = c.PathParams[a.Param]
@@ -181,9 +182,9 @@ func pathArgs(op *Op, c *Call) []string {
 }
 
 // listOpFor finds the list operation over the collection a create posts to.
-func (e *Env) listOpFor(op *Op) *Op {
+func (e *Env) listOpFor(op *request.Op) *request.Op {
 	for _, o := range e.ops {
-		if o.Kind == KindList && o.Method == "GET" && o.Path == op.Path {
+		if o.Kind == request.KindList && o.Method == "GET" && o.Path == op.Path {
 			return o
 		}
 	}
@@ -192,13 +193,13 @@ func (e *Env) listOpFor(op *Op) *Op {
 
 // resolver looks for an item the create may already have made: an item of the collection whose fields equal every
 // field of the request body that the listing shows (write-only fields such as passwords are not compared).
-func (e *Env) resolver(be Backend, op *Op, call *Call) func(ctx context.Context) (string, bool, error) {
+func (e *Env) resolver(be request.Backend, op *request.Op, call *request.Call) func(ctx context.Context) (string, bool, error) {
 	lop := e.listOpFor(op)
 	if lop == nil || len(call.Body) == 0 {
 		return nil
 	}
 	return func(ctx context.Context) (string, bool, error) {
-		lc := &Call{Op: lop, PathParams: call.PathParams, Query: url.Values{}}
+		lc := &request.Call{Op: lop, PathParams: call.PathParams, Query: url.Values{}}
 		for i := range lop.Query {
 			q := &lop.Query[i]
 			if v, ok := call.Body[q.Name]; ok && isScalar(v) {
@@ -207,7 +208,7 @@ func (e *Env) resolver(be Backend, op *Op, call *Call) func(ctx context.Context)
 		}
 		var id string
 		var matches int
-		err := be.List(ctx, lc, ListOptions{}, func(item any) error {
+		err := be.List(ctx, lc, request.ListOptions{}, func(item any) error {
 			m, ok := item.(map[string]any)
 			if !ok || !sameFields(call.Body, m) {
 				return nil
@@ -268,7 +269,7 @@ func idOf(m map[string]any) string {
 
 // deleteOnce makes a delete idempotent: a 404 after an attempt whose answer was lost (or in a resumed run) means an
 // earlier attempt deleted the item.
-func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resumed bool) func(ctx context.Context) (string, error) {
+func deleteOnce(do func(ctx context.Context) (string, error), call *request.Call, resumed bool) func(ctx context.Context) (string, error) {
 	tries := 0
 	return func(ctx context.Context) (string, error) {
 		tries++
@@ -282,7 +283,7 @@ func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resume
 
 // DeleteTask is a bulk task deleting the item each record's key names (calls maps keys to their delete calls),
 // exactly once: a delete whose answer was lost is not reported as a failure when it is repeated.
-func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
+func DeleteTask(be request.Backend, calls map[string]*request.Call) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := calls[rec.Key]
 		do := func(ctx context.Context) (string, error) {
@@ -319,7 +320,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	if err != nil {
 		return err
 	}
-	byKey := make(map[string]*Call, len(items))
+	byKey := make(map[string]*request.Call, len(items))
 	ordered := make([]bulk.Record, len(items))
 	for i, it := range items {
 		byKey[it.rec.Key] = it.call
@@ -385,7 +386,7 @@ func (r *opRun) readRecords(ctx context.Context, defs map[string]*rawValue, defO
 // confirmBulk asks once for the whole run of an irreversible operation.
 func (r *opRun) confirmBulk(ctx context.Context, n int) error {
 	f := r.env.F
-	if r.confirm != ConfirmIrreversible || f.G.Yes {
+	if r.confirm != request.ConfirmIrreversible || f.G.Yes {
 		return nil
 	}
 	if !f.IO.CanPrompt() {
@@ -414,7 +415,7 @@ func (r *opRun) openJournal() (*bulk.Journal, error) {
 
 // bulkTask sends the call of each record exactly once: a create is looked up before it is repeated, a delete whose
 // answer was lost is not reported as a failure.
-func (e *Env) bulkTask(be Backend, op *Op, byKey map[string]*Call) bulk.Task {
+func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/output"
 )
@@ -26,18 +27,18 @@ import (
 type Env struct {
 	F *cmdutil.Factory
 	// Backend builds the vendor client on first use (after flags are parsed and input validated).
-	Backend func(ctx context.Context) (Backend, error)
+	Backend func(ctx context.Context) (request.Backend, error)
 	Rules   Rules
 	// Noun names the vendor in messages ("PRA").
 	Noun string
 
 	// Hooks returns the customisation of an operation's command, or nil. It is called once for each command built,
 	// so the Hooks value may keep that command's state (its flag values).
-	Hooks func(op *Op) *Hooks
+	Hooks func(op *request.Op) *Hooks
 	// Commands returns extra commands a vendor adds to a group (e.g. vm wait), or nil.
-	Commands func(g *Group) []*cobra.Command
+	Commands func(g *request.Group) []*cobra.Command
 
-	ops []*Op // every operation built so far (bulk creates look up their collection's list operation)
+	ops []*request.Op // every operation built so far (bulk creates look up their collection's list operation)
 }
 
 // reserved flag names: global flags and the engine's own; fields with these names get a "field-" prefix.
@@ -49,7 +50,7 @@ var reserved = map[string]bool{
 	"no-journal": true, "concurrency": true,
 }
 
-func flagNameFor(f *Field) string {
+func flagNameFor(f *request.Field) string {
 	n := f.FlagName()
 	if reserved[n] {
 		return "field-" + n
@@ -59,7 +60,7 @@ func flagNameFor(f *Field) string {
 
 // fieldFlag is a pflag.Value that records the raw text of a field flag; typing and validation happen later, in one place.
 type fieldFlag struct {
-	f      *Field
+	f      *request.Field
 	vals   []string
 	isList bool
 }
@@ -75,20 +76,20 @@ func (v *fieldFlag) Set(s string) error {
 }
 func (v *fieldFlag) Type() string {
 	switch v.f.Type {
-	case Integer:
+	case request.Integer:
 		return "int"
-	case Number:
+	case request.Number:
 		return "number"
-	case Boolean:
+	case request.Boolean:
 		return "bool"
-	case DateTime:
+	case request.DateTime:
 		return "datetime"
-	case Array:
-		if v.f.Items == Integer {
+	case request.Array:
+		if v.f.Items == request.Integer {
 			return "ints"
 		}
 		return "strings"
-	case Object:
+	case request.Object:
 		return "json"
 	}
 	if len(v.f.Enum) > 0 {
@@ -97,7 +98,7 @@ func (v *fieldFlag) Type() string {
 	return "string"
 }
 
-func fieldHelp(f *Field) string {
+func fieldHelp(f *request.Field) string {
 	h := f.Help
 	if h == "" {
 		h = strings.ReplaceAll(f.Name, "_", " ")
@@ -106,10 +107,10 @@ func fieldHelp(f *Field) string {
 	if len(f.Enum) > 0 {
 		extra = append(extra, "one of: "+strings.Join(f.Enum, ", "))
 	}
-	if f.Type == DateTime {
+	if f.Type == request.DateTime {
 		extra = append(extra, "RFC 3339, UTC")
 	}
-	if f.Type == Array {
+	if f.Type == request.Array {
 		extra = append(extra, "repeat or comma-separate")
 	}
 	if f.Nullable {
@@ -124,17 +125,17 @@ func fieldHelp(f *Field) string {
 	return h
 }
 
-func addFieldFlags(fs *pflag.FlagSet, fields []Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
+func addFieldFlags(fs *pflag.FlagSet, fields []request.Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
 	out := map[string]*fieldFlag{}
 	for i := range fields {
 		f := &fields[i]
 		if skipReadOnly && f.ReadOnly {
 			continue
 		}
-		ff := &fieldFlag{f: f, isList: f.Type == Array}
+		ff := &fieldFlag{f: f, isList: f.Type == request.Array}
 		name := flagNameFor(f)
 		fl := fs.VarPF(ff, name, "", fieldHelp(f))
-		if f.Type == Boolean {
+		if f.Type == request.Boolean {
 			fl.NoOptDefVal = "true"
 		}
 		out[f.Name] = ff
@@ -149,7 +150,7 @@ func addFieldFlags(fs *pflag.FlagSet, fields []Field, skipReadOnly bool, cmd *co
 }
 
 // Command builds the cobra command tree for a group, with the extra commands Env.Commands declares for it.
-func (e *Env) Command(g *Group) *cobra.Command {
+func (e *Env) Command(g *request.Group) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     g.Name,
 		Aliases: g.Aliases,
@@ -172,7 +173,7 @@ func (e *Env) Command(g *Group) *cobra.Command {
 var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
 // OpCommand builds the command for one operation: the flags are parsed into an opRun, whose stages do the work.
-func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
+func (e *Env) OpCommand(op *request.Op, noun string) *cobra.Command {
 	checkPathParams(op)
 	cmd := &cobra.Command{
 		Use:     opUse(op),
@@ -193,7 +194,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 	return cmd
 }
 
-func opUse(op *Op) string {
+func opUse(op *request.Op) string {
 	use := op.Name
 	for i, a := range op.Args {
 		use += " " + a.Name
@@ -204,14 +205,14 @@ func opUse(op *Op) string {
 	return use
 }
 
-func opShort(op *Op) string {
+func opShort(op *request.Op) string {
 	if op.Short != "" {
 		return op.Short
 	}
 	return fmt.Sprintf("%s %s", strings.ToUpper(op.Method[:1])+strings.ToLower(op.Method[1:]), op.Path)
 }
 
-func opLong(op *Op) string {
+func opLong(op *request.Op) string {
 	long := op.Long
 	if long == "" {
 		long = opShort(op) + "."
@@ -220,7 +221,7 @@ func opLong(op *Op) string {
 }
 
 // checkPathParams panics when a path parameter has no positional argument: a catalog error.
-func checkPathParams(op *Op) {
+func checkPathParams(op *request.Op) {
 	for _, m := range paramRe().FindAllStringSubmatch(op.Path, -1) {
 		found := false
 		for _, a := range op.Args {
@@ -249,7 +250,7 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if hasBody {
 		fs.StringVar(&r.jsonIn, "json", "", "read the request body as JSON from `FILE` (- for stdin); flags and key=value input override its fields")
 	}
-	if op.Kind == KindList {
+	if op.Kind == request.KindList {
 		fs.IntVar(&r.list.Limit, "limit", 0, "stop after `N` items (0 = all)")
 		fs.IntVar(&r.list.Page, "page", 0, "fetch only page `N` (1-based)")
 		fs.IntVar(&r.list.PerPage, "per-page", 0, "items per request (vendor maximum applies)")
@@ -258,7 +259,7 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if bulkCapable(op) {
 		r.bulk.register(fs)
 	}
-	if op.Kind == KindDownload {
+	if op.Kind == request.KindDownload {
 		fs.StringVarP(&r.download.Path, "file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
 		fs.BoolVar(&r.download.Force, "force", false, "overwrite an existing file")
 	}
@@ -301,7 +302,7 @@ func (r *opRun) checkArgs(path string, args []string) error {
 
 // streamList writes a list as its pages arrive when the output format allows it (see output.NewListStream): memory
 // does not grow with the list. It reports false, having sent nothing, when the format needs every item first.
-func streamList(ctx context.Context, f *cmdutil.Factory, be Backend, call *Call, lo ListOptions, columns []string) (bool, error) {
+func streamList(ctx context.Context, f *cmdutil.Factory, be request.Backend, call *request.Call, lo request.ListOptions, columns []string) (bool, error) {
 	o, err := f.OutputOptions(columns)
 	if err != nil {
 		return true, err
@@ -325,7 +326,7 @@ func streamList(ctx context.Context, f *cmdutil.Factory, be Backend, call *Call,
 	return true, nil
 }
 
-func argsFor(c *Call, op *Op) []string {
+func argsFor(c *request.Call, op *request.Op) []string {
 	var out []string
 	for _, a := range op.Args {
 		out = append(out, c.PathParams[a.Param])
@@ -341,7 +342,7 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-func usageArgs(op *Op) string {
+func usageArgs(op *request.Op) string {
 	var n []string
 	for _, a := range op.Args {
 		n = append(n, a.Name)
@@ -349,7 +350,7 @@ func usageArgs(op *Op) string {
 	return strings.Join(n, " ")
 }
 
-func checkIDArgs(op *Op, args []string) error {
+func checkIDArgs(op *request.Op, args []string) error {
 	var bad []string
 	for i, a := range args {
 		spec := op.Args[min(i, len(op.Args)-1)]
@@ -366,7 +367,7 @@ func checkIDArgs(op *Op, args []string) error {
 	return nil
 }
 
-func fillQuery(q url.Values, fields []Field, raw map[string]*rawValue, order []string, rules Rules) error {
+func fillQuery(q url.Values, fields []request.Field, raw map[string]*rawValue, order []string, rules Rules) error {
 	if len(order) == 0 {
 		return nil
 	}

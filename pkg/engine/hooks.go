@@ -96,13 +96,13 @@ func refuseSecrets(changed func(string) bool, names []string) error {
 // hookedBackend runs the per-call hooks around the vendor backend. Each call is copied first, so hooks may change
 // its parameters and body without touching the caller's.
 type hookedBackend struct {
-	be   Backend
+	be   request.Backend
 	h    *Hooks
 	inv  *Invocation
 	noun string
 }
 
-func (b *hookedBackend) prepare(ctx context.Context, call *Call) (*Call, error) {
+func (b *hookedBackend) prepare(ctx context.Context, call *request.Call) (*request.Call, error) {
 	cl := *call
 	cl.PathParams = copyMap(call.PathParams)
 	if call.Body != nil {
@@ -125,7 +125,7 @@ func (b *hookedBackend) prepare(ctx context.Context, call *Call) (*Call, error) 
 }
 
 // Invoke implements request.Backend.
-func (b *hookedBackend) Invoke(ctx context.Context, call *Call) (any, error) {
+func (b *hookedBackend) Invoke(ctx context.Context, call *request.Call) (any, error) {
 	cl, err := b.prepare(ctx, call)
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (b *hookedBackend) Invoke(ctx context.Context, call *Call) (any, error) {
 }
 
 // List implements request.Backend.
-func (b *hookedBackend) List(ctx context.Context, call *Call, opts ListOptions, each func(any) error) error {
+func (b *hookedBackend) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
 	cl, err := b.prepare(ctx, call)
 	if err != nil {
 		return err
@@ -152,8 +152,8 @@ func (b *hookedBackend) List(ctx context.Context, call *Call, opts ListOptions, 
 }
 
 // Download implements request.Downloader.
-func (b *hookedBackend) Download(ctx context.Context, call *Call, opts DownloadOptions) (*Download, error) {
-	d, ok := b.be.(Downloader)
+func (b *hookedBackend) Download(ctx context.Context, call *request.Call, opts request.DownloadOptions) (*request.Download, error) {
+	d, ok := b.be.(request.Downloader)
 	if !ok {
 		return nil, fmt.Errorf("%s cannot download files", b.noun)
 	}

@@ -11,21 +11,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 )
 
 // opRun is one run of an operation's command: flag parsing fills it in (the options of gh's commands), then the
 // stages read it: gatherInput, buildCall, confirm, backend, execute and render. Tests construct one and call a stage.
 type opRun struct {
 	env   *Env
-	op    *Op
+	op    *request.Op
 	noun  string
 	hooks *Hooks
 
 	// Filled by the flags.
 	jsonIn     string
-	list       ListOptions
+	list       request.ListOptions
 	all        bool
-	download   DownloadOptions
+	download   request.DownloadOptions
 	bulk       bulkFlags
 	bodyFlags  map[string]*fieldFlag
 	queryFlags map[string]*fieldFlag
@@ -35,12 +36,12 @@ type opRun struct {
 	path    string            // command path, for messages
 	args    []string          // positional arguments
 	changed func(string) bool // whether a flag was set
-	confirm Confirm           // the operation's, or none for generic verbs
+	confirm request.Confirm   // the operation's, or none for generic verbs
 	multiID bool
 	inv     *Invocation
 }
 
-func (e *Env) newRun(op *Op, noun string) *opRun {
+func (e *Env) newRun(op *request.Op, noun string) *opRun {
 	r := &opRun{env: e, op: op, noun: noun, confirm: op.Confirm, multiID: op.MultiID}
 	if e.Hooks != nil {
 		r.hooks = e.Hooks(op)
@@ -186,7 +187,7 @@ func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 	}
 	for _, set := range []struct {
 		m      map[string]*fieldFlag
-		fields []Field
+		fields []request.Field
 	}{{target, op.Body}, {r.queryFlags, op.Query}} {
 		for i := range set.fields {
 			fd := &set.fields[i]
@@ -210,9 +211,9 @@ func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 }
 
 // buildCall types and validates the gathered input and splits it between the body and the query.
-func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*Call, error) {
+func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Call, error) {
 	op := r.op
-	call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+	call := &request.Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 	for i, a := range op.Args {
 		if i < len(r.args) {
 			call.PathParams[a.Param] = r.args[i]
@@ -240,7 +241,7 @@ func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*Call, erro
 }
 
 // splitInput sends a value to the query when only the query has a field of its name, to the body otherwise.
-func splitInput(op *Op, raw map[string]*rawValue, order []string) (body, query *inputs) {
+func splitInput(op *request.Op, raw map[string]*rawValue, order []string) (body, query *inputs) {
 	body = &inputs{raw: map[string]*rawValue{}}
 	query = &inputs{raw: map[string]*rawValue{}}
 	qidx := fieldIndex(op.Query)
@@ -260,7 +261,7 @@ func splitInput(op *Op, raw map[string]*rawValue, order []string) (body, query *
 // confirmRun asks before an irreversible operation; without a terminal --yes is required.
 func (r *opRun) confirmRun(ctx context.Context) error {
 	f := r.env.F
-	if r.confirm != ConfirmIrreversible || f.G.Yes {
+	if r.confirm != request.ConfirmIrreversible || f.G.Yes {
 		return nil
 	}
 	what := strings.TrimSpace(r.noun + " " + strings.Join(r.args, " "))
@@ -273,7 +274,7 @@ func (r *opRun) confirmRun(ctx context.Context) error {
 func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
 // backend validates the hooks' flags and builds the vendor backend, wrapped in the per-call hooks when there are any.
-func (r *opRun) backend(ctx context.Context) (Backend, error) {
+func (r *opRun) backend(ctx context.Context) (request.Backend, error) {
 	if r.hooks.Validate != nil {
 		if err := r.hooks.Validate(ctx, r.inv); err != nil {
 			return nil, err
@@ -292,17 +293,17 @@ func (r *opRun) backend(ctx context.Context) (Backend, error) {
 }
 
 // execute sends the call and renders the answer.
-func (r *opRun) execute(ctx context.Context, be Backend, call *Call) error {
+func (r *opRun) execute(ctx context.Context, be request.Backend, call *request.Call) error {
 	switch r.op.Kind {
-	case KindList:
+	case request.KindList:
 		return r.executeList(ctx, be, call)
-	case KindDownload:
+	case request.KindDownload:
 		return r.executeDownload(ctx, be, call)
 	}
 	return r.executeInvoke(ctx, be, call)
 }
 
-func (r *opRun) executeList(ctx context.Context, be Backend, call *Call) error {
+func (r *opRun) executeList(ctx context.Context, be request.Backend, call *request.Call) error {
 	f := r.env.F
 	if streamed, err := streamList(ctx, f, be, call, r.list, r.inv.Columns); streamed || err != nil {
 		return err
@@ -321,8 +322,8 @@ func (r *opRun) executeList(ctx context.Context, be Backend, call *Call) error {
 	return r.render(items)
 }
 
-func (r *opRun) executeDownload(ctx context.Context, be Backend, call *Call) error {
-	d, ok := be.(Downloader)
+func (r *opRun) executeDownload(ctx context.Context, be request.Backend, call *request.Call) error {
+	d, ok := be.(request.Downloader)
 	if !ok {
 		return fmt.Errorf("%s cannot download files", r.env.Noun)
 	}
@@ -337,7 +338,7 @@ func (r *opRun) executeDownload(ctx context.Context, be Backend, call *Call) err
 }
 
 // executeInvoke sends the call, once per id of a multi-id operation; failures of some ids do not stop the others.
-func (r *opRun) executeInvoke(ctx context.Context, be Backend, call *Call) error {
+func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *request.Call) error {
 	op, nargs := r.op, len(r.op.Args)
 	ids := []string{""}
 	if r.multiID && nargs > 0 {
@@ -358,7 +359,7 @@ func (r *opRun) executeInvoke(ctx context.Context, be Backend, call *Call) error
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
 			continue
 		}
-		if op.Kind == KindNone {
+		if op.Kind == request.KindNone {
 			r.env.F.Infof("%s: %s %s done", r.noun, op.Name, strings.Join(argsFor(&cl, op), " "))
 			continue
 		}
@@ -376,10 +377,10 @@ func (r *opRun) render(res any) error {
 
 // RunPath runs op as btapi's generic verbs do (infra pra get jump-group/5): the path parameters come from the path,
 // input from -k only, nothing is confirmed and a multi-id operation takes one id.
-func (e *Env) RunPath(ctx context.Context, op *Op, params map[string]string, list ListOptions, dl DownloadOptions) error {
+func (e *Env) RunPath(ctx context.Context, op *request.Op, params map[string]string, list request.ListOptions, dl request.DownloadOptions) error {
 	r := e.newRun(op, op.Path)
 	r.path = op.Name
-	r.confirm, r.multiID = ConfirmNone, false
+	r.confirm, r.multiID = request.ConfirmNone, false
 	r.list, r.download = list, dl
 	for _, a := range op.Args {
 		r.args = append(r.args, params[a.Param])

@@ -1,4 +1,6 @@
-package cmd
+// Package jotelulu holds the `infra jotelulu` commands: the catalog run by the engine, with context flags resolved
+// from names, --wait and the firewall delete dispatch declared as hooks.
+package jotelulu
 
 import (
 	"context"
@@ -55,16 +57,16 @@ func joteluluOps(ctx context.Context, f *cmdutil.Factory, specFlag string) ([]jo
 	return ops, res, spec, path, nil
 }
 
-// joteluluClient builds the client from configuration: host from flags/env/config (no default), the token from the
+// Client builds the client from configuration: host from flags/env/config (no default), the token from the
 // environment, --env-file or the credential store.
-func joteluluClient(ctx context.Context, f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
+func Client(ctx context.Context, f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 	unit, err := f.Unit("jotelulu")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := jot.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
 	ops, res, _, path, err := joteluluOps(ctx, f, specFlag)
 	if err != nil {
@@ -86,13 +88,15 @@ func joteluluClient(ctx context.Context, f *cmdutil.Factory, specFlag string) (*
 	return jot.New(o, jot.Settings{Host: host, Token: token, Ops: ops})
 }
 
-const joteluluShort = "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops"
+// Short describes the jotelulu command in the root help.
+const Short = "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops"
 
-func newJoteluluCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds `infra jotelulu`: the catalog commands with their context flags, and api-map.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	var specFlag string
 	cmd := &cobra.Command{
 		Use:   "jotelulu",
-		Short: joteluluShort,
+		Short: Short,
 		Long: `Drive the Jotelulu public API (/api-gateway/core/v1 and /api-gateway/servers/v1).
 
 Settings: the API host is required and has no default (the public documentation names none):
@@ -114,7 +118,7 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 		F:    f,
 		Noun: "Jotelulu",
 		Backend: func(ctx context.Context) (request.Backend, error) {
-			return joteluluClient(ctx, f, specFlag)
+			return Client(ctx, f, specFlag)
 		},
 		Hooks: func(op *request.Op) *engine.Hooks {
 			sc := &scope{f: f, meta: cat.Meta[op.ID], op: op}

@@ -1,14 +1,15 @@
-package cmd
+package jotelulu
 
 import (
 	"errors"
 
 	"context"
 	"fmt"
-	"github.com/infractl/infra/pkg/api"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/infractl/infra/pkg/api"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"

@@ -1,4 +1,6 @@
-package cmd
+// Package virtomize holds the `infra virtomize` commands: the appliance catalog run by the engine, with the
+// password, install-and-wait and rotated backup workflows declared as hooks of their operations.
+package virtomize
 
 import (
 	"context"
@@ -25,26 +27,26 @@ import (
 	"github.com/infractl/infra/pkg/progress"
 )
 
-// virtomizeClient builds the appliance client from the vendor's connection unit: host, user name, password and pinned
+// Client builds the appliance client from the vendor's connection unit: host, user name, password and pinned
 // certificate fingerprint from one source (the password is read only when a token must be minted).
-func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
+func Client(f *cmdutil.Factory) (*virtomize.Client, error) {
 	unit, err := f.Unit("virtomize")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := virtomize.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
-	return newVirtomizeClient(f, unit.Unit, func() (string, error) {
+	return NewClient(f, unit.Unit, func() (string, error) {
 		s, _, err := unit.Secret()
 		return s, err
 	})
 }
 
-// newVirtomizeClient builds the appliance client for a unit (the effective one, or the one auth login checks).
-func newVirtomizeClient(f *cmdutil.Factory, unit *config.Unit, password func() (string, error)) (*virtomize.Client, error) {
-	o, err := virtomizeHTTPOptions(f, unit)
+// NewClient builds the appliance client for a unit (the effective one, or the one auth login checks).
+func NewClient(f *cmdutil.Factory, unit *config.Unit, password func() (string, error)) (*virtomize.Client, error) {
+	o, err := HTTPOptions(f, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -62,10 +64,10 @@ func newVirtomizeClient(f *cmdutil.Factory, unit *config.Unit, password func() (
 	})
 }
 
-// virtomizeHTTPOptions adds the unit's pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin
+// HTTPOptions adds the unit's pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin
 // replaces CA verification, so an insecure setting in the configuration does not weaken a pinned appliance; only
 // --insecure on the command line skips the pin (with a warning).
-func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, error) {
+func HTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, error) {
 	o, err := f.HTTPOptionsFor(unit)
 	if err != nil {
 		return api.Options{}, err
@@ -87,9 +89,11 @@ func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, e
 	return o, nil
 }
 
-const virtomizeShort = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
+// Short describes the virtomize command in the root help.
+const Short = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
 
-func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds `infra virtomize`: one command per appliance operation, with the workflows declared as hooks.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	root := vcat.Root()
 	vh := newVirtomizeHooks(f, root)
 	env := &engine.Env{
@@ -98,13 +102,13 @@ func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
 		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
 		Rules: engine.Rules{RequiredQuery: true},
 		Backend: func(ctx context.Context) (request.Backend, error) {
-			return virtomizeClient(f)
+			return Client(f)
 		},
 		Hooks:    vh.hooks,
 		Commands: vh.commands,
 	}
 	cmd := env.Command(root)
-	cmd.Short = virtomizeShort
+	cmd.Short = Short
 	cmd.Long = `Drive a Virtomize appliance (REST API /rest/v1).
 
 Connection settings come from (highest first) flags, INFRA_VIRTOMIZE_HOST, INFRA_VIRTOMIZE_USERNAME and
@@ -216,23 +220,23 @@ func configure(h *engine.Hooks, fn func(c *cobra.Command)) { h.Configure = then(
 
 // rotatedBackup gives backup download --dir DIR --keep N.
 func (vh *virtomizeHooks) rotatedBackup(h *engine.Hooks) {
-	var rf rotateFlags
+	var rf cmdutil.RotateFlags
 	op, f := vh.backup, vh.f
-	addFlags(h, rf.register)
+	addFlags(h, rf.Register)
 	configure(h, func(c *cobra.Command) {
-		c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(rotateHelp, "PREFIX", "virtomize-backup")
+		c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(cmdutil.RotateHelp, "PREFIX", "virtomize-backup")
 		c.Example = strings.TrimRight(c.Example, "\n") + "\n  infra virtomize backup download --dir /var/backups/virtomize --keep 14"
 	})
 	h.Intercept = func(ctx context.Context, inv *engine.Invocation) (bool, error) {
-		rotated, err := rf.check(inv.Cmd)
+		rotated, err := rf.Check(inv.Cmd.Flags())
 		if err != nil || !rotated {
 			return err != nil, err
 		}
-		cl, err := virtomizeClient(f)
+		cl, err := Client(f)
 		if err != nil {
 			return true, err
 		}
-		return true, rf.run(ctx, f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
+		return true, rf.Run(ctx, f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
 			d, err := cl.Download(ctx, &request.Call{Op: op}, request.DownloadOptions{Path: filepath.Join(rot.Dir, rot.Name(".tar.gz")), NonEmpty: true})
 			if err != nil {
 				return nil, err
@@ -270,7 +274,7 @@ func (p *passwordFlags) read(ctx context.Context, f *cmdutil.Factory, what strin
 		}
 		return s, nil
 	case p.prompt, required && f.IO.CanPrompt():
-		return readSecret(ctx, f, what, false)
+		return cmdutil.ReadSecret(ctx, f, what, false)
 	case required:
 		return "", usageErrorf("the %s is required: pipe it in with --password-stdin or use --password-prompt on a terminal (it is never taken as an argument)", what)
 	}
@@ -481,7 +485,7 @@ Use it to resume waiting after an interrupted "vm install --wait".`,
 			if err := checkKey("VM_KEY", args[0]); err != nil {
 				return err
 			}
-			cl, err := virtomizeClient(f)
+			cl, err := Client(f)
 			if err != nil {
 				return err
 			}

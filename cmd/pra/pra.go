@@ -1,4 +1,6 @@
-package cmd
+// Package pra holds the `infra pra` commands: BeyondTrust PRA's Configuration API catalog run by the engine, btapi's
+// generic verbs, the Command API (XML) commands, reports, events, backups and scripts.
+package pra
 
 import (
 	"context"
@@ -19,20 +21,20 @@ import (
 	"github.com/infractl/infra/pkg/engine"
 )
 
-// praClient builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
+// Client builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
 // environment, btapi's variables, --env-file, or the profile with its credential store entry).
-func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
+func Client(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	unit, err := f.Unit("pra")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := pra.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
 	clientID := unit.String("client_id")
 	if clientID == "" {
-		return nil, unitHint(unit, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")})
+		return nil, cmdutil.UnitHint(unit, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")})
 	}
 	secret, _, err := unit.Secret()
 	if err != nil {
@@ -55,15 +57,17 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	return pra.New(o, s)
 }
 
-const praShort = "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups"
+// Short describes the pra command in the root help (before the tree is built).
+const Short = "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups"
 
-func newPRACmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds `infra pra`: the catalog commands, btapi's generic verbs and the XML API commands.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	env := &engine.Env{
 		F:     f,
 		Noun:  "PRA",
 		Rules: engine.Rules{UTCDateTimes: true},
 		Backend: func(ctx context.Context) (request.Backend, error) {
-			return praClient(ctx, f)
+			return Client(ctx, f)
 		},
 		// Credentials stay off the command line, where the process list and shell history would show them: the
 		// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
@@ -71,7 +75,7 @@ func newPRACmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "pra",
-		Short: praShort,
+		Short: Short,
 		Long: `Drive a BeyondTrust Privileged Remote Access site.
 
 Connection settings come from (highest first) flags, INFRA_PRA_* or BeyondTrust's BT_API_HOST, BT_CLIENT_ID and

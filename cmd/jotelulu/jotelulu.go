@@ -327,7 +327,7 @@ func (s *scope) checkIDs(op *request.Op, params map[string]string, resolved bool
 
 // prepare fills in and resolves the context of a call (the engine hands the hook its own copy).
 func (s *scope) prepare(ctx context.Context, res *resolver, cl *request.Call) error {
-	if err := validateBody(cl.Op.ID, cl.Body); err != nil {
+	if err := validateBody(s.meta.Body, cl.Body); err != nil {
 		return err
 	}
 	if err := s.checkIDs(cl.Op, cl.PathParams, false); err != nil {
@@ -342,7 +342,7 @@ func (s *scope) prepare(ctx context.Context, res *resolver, cl *request.Call) er
 	if err := s.checkIDs(cl.Op, cl.PathParams, true); err != nil {
 		return err
 	}
-	return res.body(ctx, cl.Op.ID, cl.PathParams, cl.Body)
+	return res.body(ctx, s.meta.Body, cl.PathParams, cl.Body)
 }
 
 // deleteRule looks the rule up and deletes it with the operation for its protocol.
@@ -373,7 +373,7 @@ func (s *scope) deleteRule(ctx context.Context, c *jot.Client, cl *request.Call)
 }
 
 // validateBody checks the rules the reference states in prose, before anything is sent.
-func validateBody(opID string, body map[string]any) error {
+func validateBody(kind jotcat.Body, body map[string]any) error {
 	has := func(k string) bool {
 		v, ok := body[k]
 		if !ok || v == nil {
@@ -385,8 +385,8 @@ func validateBody(opID string, body map[string]any) error {
 		return true
 	}
 	var problems []string
-	switch opID {
-	case "createinstanceapplication":
+	switch kind {
+	case jotcat.AppDeployBody:
 		if !has("applicationId") {
 			var missing []string
 			for _, k := range []struct{ field, flag string }{{"name", "--name"}, {"tagId", "--tag"}, {"directory", "--directory"}, {"executable", "--executable"}} {
@@ -398,7 +398,7 @@ func validateBody(opID string, body map[string]any) error {
 				problems = append(problems, "give --application ID to deploy from the catalog, or --name, --tag, --directory and --executable for a custom application (missing "+strings.Join(missing, ", ")+")")
 			}
 		}
-	case "createfirewallinboundrule":
+	case jotcat.FirewallRuleBody:
 		proto, _ := body["protocol"].(string)
 		if proto == "ICMP" {
 			for _, k := range []struct{ field, flag string }{{"icmpType", "--icmp-type"}, {"icmpCode", "--icmp-code"}} {

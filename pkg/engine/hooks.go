@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -94,7 +95,7 @@ func refuseSecrets(changed func(string) bool, names []string) error {
 }
 
 // hookedBackend runs the per-call hooks around the vendor backend. Each call is copied first, so hooks may change
-// its parameters and body without touching the caller's.
+// its parameters, query and body without touching the caller's (the calls of a multi-id or bulk run share them).
 type hookedBackend struct {
 	be   request.Backend
 	h    *Hooks
@@ -105,6 +106,7 @@ type hookedBackend struct {
 func (b *hookedBackend) prepare(ctx context.Context, call *request.Call) (*request.Call, error) {
 	cl := *call
 	cl.PathParams = copyMap(call.PathParams)
+	cl.Query = maps.Clone(call.Query)
 	if call.Body != nil {
 		cl.Body = make(map[string]any, len(call.Body))
 		for k, v := range call.Body {

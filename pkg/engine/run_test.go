@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -346,5 +347,122 @@ func TestBulkStages(t *testing.T) {
 	}
 	if len(be.calls) != 2 {
 		t.Fatalf("%d calls", len(be.calls))
+	}
+}
+
+func TestCheckArgs(t *testing.T) {
+	for _, c := range []struct {
+		op   *request.Op
+		args []string
+		from bool
+		want string // "" = accepted
+	}{
+		{thingGet, []string{"1"}, false, ""},
+		{thingGet, nil, false, "expected ID, got 0 argument(s)"},
+		{thingCreate, []string{"x"}, false, "takes no arguments"},
+		{thingDelete, []string{"1", "2"}, false, ""},
+		{thingDelete, nil, false, "expected ID"},
+		{thingDelete, nil, true, ""},
+		{thingDelete, []string{"1"}, true, "each record names its own ID"},
+		{thingCreate, []string{"x"}, true, "--from-file takes no arguments"},
+	} {
+		r := (&Env{}).newRun(c.op, "thing")
+		if c.from {
+			r.bulk.from = "f.jsonl"
+		}
+		err := r.checkArgs("infra thing "+c.op.Name, c.args)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s %v (from-file %v): got %v, want %q", c.op.Name, c.args, c.from, err, c.want)
+		}
+	}
+}
+
+func TestCommandAddsDeclaredCommands(t *testing.T) {
+	g := &request.Group{Name: "thing", Ops: []*request.Op{thingGet}, Groups: []*request.Group{{Name: "part"}}}
+	env := &Env{Commands: func(g *request.Group) []*cobra.Command {
+		if g.Name == "thing" {
+			return []*cobra.Command{{Use: "wait"}}
+		}
+		return nil
+	}}
+	c := env.Command(g)
+	var names []string
+	for _, s := range c.Commands() {
+		names = append(names, s.Name())
+	}
+	if !reflect.DeepEqual(names, []string{"get", "part", "wait"}) {
+		t.Fatalf("sub-commands %v", names)
+	}
+}
+
+// downloader is a fakeBackend that saves files.
+type downloader struct {
+	fakeBackend
+	got request.DownloadOptions
+}
+
+func (d *downloader) Download(_ context.Context, c *request.Call, o request.DownloadOptions) (*request.Download, error) {
+	d.calls = append(d.calls, c)
+	d.got = o
+	return &request.Download{File: "backup.tar.gz", Bytes: 42}, nil
+}
+
+func TestExecuteDownloadThroughHooks(t *testing.T) {
+	op := &request.Op{Name: "download", Method: "GET", Path: "/backup", Kind: request.KindDownload}
+	be := &downloader{}
+	var before int
+	h := &Hooks{Before: func(context.Context, *Invocation, *request.Call) error { before++; return nil }}
+	r, _, out := testRun(t, op, h, be, nil, "--file", "b.tgz", "--force")
+	if err := r.run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if before != 1 || len(be.calls) != 1 || be.got.Path != "b.tgz" || !be.got.Force {
+		t.Fatalf("before %d, calls %d, options %+v", before, len(be.calls), be.got)
+	}
+	if !strings.Contains(out.String(), `"bytes":42`) {
+		t.Fatalf("output %q", out)
+	}
+
+	r, _, _ = testRun(t, op, h, &fakeBackend{}, nil)
+	if err := r.run(context.Background()); err == nil || !strings.Contains(err.Error(), "Test cannot download files") {
+		t.Fatalf("a backend without downloads: %v", err)
+	}
+}
+
+func TestListThroughHooks(t *testing.T) {
+	be := &fakeBackend{items: []any{map[string]any{"id": "1"}}}
+	op := &request.Op{Name: "list", Method: "GET", Path: "/things", Kind: request.KindList}
+	h := &Hooks{Resolve: func(_ context.Context, _ *Invocation, c *request.Call) error {
+		c.Query.Set("org", "7")
+		return nil
+	}}
+	r, _, _ := testRun(t, op, h, be, nil)
+	if err := r.run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(be.calls) != 1 || be.calls[0].Query.Get("org") != "7" {
+		t.Fatalf("sent %+v", be.calls)
+	}
+}
+
+// TestHookedBackendCopiesTheCall: hooks change their own copy; the calls of a multi-id or bulk run stay as built.
+func TestHookedBackendCopiesTheCall(t *testing.T) {
+	h := &Hooks{Resolve: func(_ context.Context, _ *Invocation, c *request.Call) error {
+		c.PathParams["id"] = "9"
+		c.Query.Set("org", "7")
+		c.Body["name"] = "changed"
+		return nil
+	}}
+	be := &fakeBackend{}
+	hb := &hookedBackend{be: be, h: h, inv: &Invocation{}}
+	call := &request.Call{Op: thingGet, PathParams: map[string]string{"id": "1"}, Query: url.Values{}, Body: map[string]any{"name": "a"}}
+	if _, err := hb.Invoke(context.Background(), call); err != nil {
+		t.Fatal(err)
+	}
+	if call.PathParams["id"] != "1" || call.Query.Get("org") != "" || call.Body["name"] != "a" {
+		t.Fatalf("the caller's call changed: %+v", call)
+	}
+	if sent := be.calls[0]; sent.PathParams["id"] != "9" || sent.Query.Get("org") != "7" || sent.Body["name"] != "changed" {
+		t.Fatalf("sent %+v", sent)
 	}
 }

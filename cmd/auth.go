@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	pracmd "github.com/infractl/infra/cmd/pra"
+	virtomizecmd "github.com/infractl/infra/cmd/virtomize"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -109,7 +110,7 @@ checked against the site first (unless --no-verify); nothing is written unless t
 					return err
 				}
 			}
-			secret, err := readSecret(c.Context(), f, va.secretName, secretStdin)
+			secret, err := cmdutil.ReadSecret(c.Context(), f, va.secretName, secretStdin)
 			if err != nil {
 				return err
 			}
@@ -197,32 +198,6 @@ func saveLogin(cfg *config.Config, store secrets.Store, unit *config.Unit, secre
 	return nil
 }
 
-// readSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
-func readSecret(ctx context.Context, f *cmdutil.Factory, what string, fromStdin bool) (string, error) {
-	if fromStdin {
-		b, err := cmdutil.ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
-		if err != nil {
-			return "", err
-		}
-		s := strings.TrimRight(string(b), "\r\n")
-		if s == "" {
-			return "", usageErrorf("--secret-stdin: nothing was read from stdin")
-		}
-		return s, nil
-	}
-	if !f.IO.CanPrompt() {
-		return "", usageErrorf("no terminal to prompt for the %s: pipe it in with --secret-stdin", what)
-	}
-	s, err := f.IO.ReadSecret(ctx, strings.ToUpper(what[:1])+what[1:]+": ")
-	if err != nil {
-		return "", fmt.Errorf("reading the %s: %w", what, err)
-	}
-	if s == "" {
-		return "", usageErrorf("empty %s", what)
-	}
-	return s, nil
-}
-
 func verifyPRA(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secret string) error {
 	o, err := f.HTTPOptionsFor(unit)
 	if err != nil {
@@ -298,7 +273,7 @@ func newAuthTokenCmd(f *cmdutil.Factory) *cobra.Command {
 		ValidArgs: []string{"pra", "virtomize"},
 		RunE: func(c *cobra.Command, args []string) error {
 			if args[0] == "virtomize" {
-				cl, err := virtomizeClient(f)
+				cl, err := virtomizecmd.Client(f)
 				if err != nil {
 					return err
 				}
@@ -312,7 +287,7 @@ func newAuthTokenCmd(f *cmdutil.Factory) *cobra.Command {
 			if args[0] != "pra" {
 				return usageErrorf("auth token supports pra and virtomize")
 			}
-			cl, err := praClient(c.Context(), f)
+			cl, err := pracmd.Client(c.Context(), f)
 			if err != nil {
 				return err
 			}

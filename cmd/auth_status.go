@@ -156,7 +156,7 @@ func checkUnit(ctx context.Context, f *cmdutil.Factory, unit *cmdutil.Conn, secr
 		return err
 	}
 	if unit.String("host") == "" {
-		return unitHint(unit, &api.UsageError{Err: fmt.Errorf("no %s host configured", unit.Vendor)})
+		return cmdutil.UnitHint(unit, &api.UsageError{Err: fmt.Errorf("no %s host configured", unit.Vendor)})
 	}
 	if secret == "" {
 		_, _, err := unit.Secret()

@@ -15,6 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	jotelulucmd "github.com/infractl/infra/cmd/jotelulu"
+	pracmd "github.com/infractl/infra/cmd/pra"
+	virtomizecmd "github.com/infractl/infra/cmd/virtomize"
 	"github.com/infractl/infra/internal/textdist"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -142,9 +145,9 @@ Try it with no vendor account: infra sandbox serve.`,
 	addGlobalFlags(root, f.G)
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
 	vendors := []*cobra.Command{
-		lazyVendor(f, "virtomize", virtomizeShort, newVirtomizeCmd),
-		lazyVendor(f, "jotelulu", joteluluShort, newJoteluluCmd),
-		lazyVendor(f, "pra", praShort, newPRACmd), // which also builds only the resource groups the arguments name
+		lazyVendor(f, "virtomize", virtomizecmd.Short, virtomizecmd.NewCmd),
+		lazyVendor(f, "jotelulu", jotelulucmd.Short, jotelulucmd.NewCmd),
+		lazyVendor(f, "pra", pracmd.Short, pracmd.NewCmd), // which also builds only the resource groups the arguments name
 	}
 	for _, c := range vendors {
 		c.GroupID = "vendors"

@@ -1,11 +1,5 @@
 package cmd
 
-import (
-	"fmt"
+import "github.com/infractl/infra/pkg/cmdutil"
 
-	"github.com/infractl/infra/pkg/api"
-)
-
-func usageErrorf(format string, a ...any) error {
-	return &api.UsageError{Err: fmt.Errorf(format, a...)}
-}
+var usageErrorf = cmdutil.UsageErrorf

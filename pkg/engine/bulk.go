@@ -13,10 +13,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/bulk"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/output"
@@ -33,10 +33,10 @@ type bulkFlags struct {
 }
 
 // bulkCapable reports whether an operation takes --from-file: creates, updates and deletes of a resource.
-func bulkCapable(op *Op) bool {
+func bulkCapable(op *request.Op) bool {
 	switch op.Method {
 	case "POST", "PATCH", "PUT", "DELETE":
-		return op.Kind == KindObject || op.Kind == KindNone
+		return op.Kind == request.KindObject || op.Kind == request.KindNone
 	}
 	return false
 }
@@ -50,7 +50,7 @@ func (b *bulkFlags) register(fs *pflag.FlagSet) {
 }
 
 // bulkKey identifies a record of one operation in the journal.
-func bulkKey(op *Op, args []string, rec bulk.Record) string {
+func bulkKey(op *request.Op, args []string, rec bulk.Record) string {
 	h := sha256.Sum256([]byte(op.Method + " " + op.Path + "\x00" + strings.Join(args, "\x00") + "\x00" + rec.Key))
 	return hex.EncodeToString(h[:8])
 }
@@ -58,7 +58,7 @@ func bulkKey(op *Op, args []string, rec bulk.Record) string {
 // bulkItem is a validated record, ready to send.
 type bulkItem struct {
 	rec  bulk.Record
-	call *Call
+	call *request.Call
 }
 
 // recordRaw turns a record into raw field values, taking out the path parameters it names.
@@ -94,7 +94,7 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
@@ -105,7 +105,7 @@ func (e *Env) prepareBulk(op *Op, args []string, recs []bulk.Record, defs map[st
 				order = append(order, k)
 			}
 		}
-		call := &Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+		call := &request.Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
 		var bad []string
 		for i, a := range op.Args {
 			if i < len(args) {
@@ -173,7 +173,7 @@ func remove(list []string, s string) []string {
 	return out
 }
 
-func pathArgs(op *Op, c *Call) []string {
+func pathArgs(op *request.Op, c *request.Call) []string {
 	out := make([]string, len(op.Args))
 	for i, a := range op.Args {
 		out[i] = c.PathParams[a.Param]
@@ -182,9 +182,9 @@ func pathArgs(op *Op, c *Call) []string {
 }
 
 // listOpFor finds the list operation over the collection a create posts to.
-func (e *Env) listOpFor(op *Op) *Op {
+func (e *Env) listOpFor(op *request.Op) *request.Op {
 	for _, o := range e.ops {
-		if o.Kind == KindList && o.Method == "GET" && o.Path == op.Path {
+		if o.Kind == request.KindList && o.Method == "GET" && o.Path == op.Path {
 			return o
 		}
 	}
@@ -193,13 +193,13 @@ func (e *Env) listOpFor(op *Op) *Op {
 
 // resolver looks for an item the create may already have made: an item of the collection whose fields equal every
 // field of the request body that the listing shows (write-only fields such as passwords are not compared).
-func (e *Env) resolver(be Backend, op *Op, call *Call) func(ctx context.Context) (string, bool, error) {
+func (e *Env) resolver(be request.Backend, op *request.Op, call *request.Call) func(ctx context.Context) (string, bool, error) {
 	lop := e.listOpFor(op)
 	if lop == nil || len(call.Body) == 0 {
 		return nil
 	}
 	return func(ctx context.Context) (string, bool, error) {
-		lc := &Call{Op: lop, PathParams: call.PathParams, Query: url.Values{}}
+		lc := &request.Call{Op: lop, PathParams: call.PathParams, Query: url.Values{}}
 		for i := range lop.Query {
 			q := &lop.Query[i]
 			if v, ok := call.Body[q.Name]; ok && isScalar(v) {
@@ -208,7 +208,7 @@ func (e *Env) resolver(be Backend, op *Op, call *Call) func(ctx context.Context)
 		}
 		var id string
 		var matches int
-		err := be.List(ctx, lc, ListOptions{}, func(item any) error {
+		err := be.List(ctx, lc, request.ListOptions{}, func(item any) error {
 			m, ok := item.(map[string]any)
 			if !ok || !sameFields(call.Body, m) {
 				return nil
@@ -269,7 +269,7 @@ func idOf(m map[string]any) string {
 
 // deleteOnce makes a delete idempotent: a 404 after an attempt whose answer was lost (or in a resumed run) means an
 // earlier attempt deleted the item.
-func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resumed bool) func(ctx context.Context) (string, error) {
+func deleteOnce(do func(ctx context.Context) (string, error), call *request.Call, resumed bool) func(ctx context.Context) (string, error) {
 	tries := 0
 	return func(ctx context.Context) (string, error) {
 		tries++
@@ -283,7 +283,7 @@ func deleteOnce(do func(ctx context.Context) (string, error), call *Call, resume
 
 // DeleteTask is a bulk task deleting the item each record's key names (calls maps keys to their delete calls),
 // exactly once: a delete whose answer was lost is not reported as a failure when it is repeated.
-func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
+func DeleteTask(be request.Backend, calls map[string]*request.Call) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := calls[rec.Key]
 		do := func(ctx context.Context) (string, error) {
@@ -294,79 +294,129 @@ func DeleteTask(be Backend, calls map[string]*Call) bulk.Task {
 	}
 }
 
-// runBulk executes op once per record of --from-file.
+// runBulk executes the operation once per record of --from-file.
 // Field flags given with --from-file (defs) apply to every record that does not set the field itself.
-func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, defs map[string]*rawValue, defOrder []string) error {
-	f := e.F
-	var in io.Reader
-	name := b.from
-	if b.from == "-" {
-		if f.G.KVIn {
-			return &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
-		}
-		in = f.IO.Stdin(c.Context(), "records (JSON Lines, CSV or key=value)")
-	} else {
-		fh, err := os.Open(b.from)
-		if err != nil {
-			return &api.UsageError{Err: fmt.Errorf("--from-file: %w", err)}
-		}
-		defer fh.Close()
-		in = fh
-	}
-	if b.concurrency < 1 || b.concurrency > 64 {
-		return &api.UsageError{Err: errors.New("--concurrency must be between 1 and 64")}
-	}
-	recs, err := bulk.Read(in, name, bulk.Format(b.format))
-	if err != nil {
-		return &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", name, err)}
-	}
-	keyArgs := args
-	for _, k := range defOrder {
-		// The defaults are part of each record's identity in the journal.
-		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
-	}
-	for i := range recs {
-		recs[i].Key = bulkKey(op, keyArgs, recs[i])
-	}
-	items, err := e.prepareBulk(op, args, recs, defs, defOrder)
+func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder []string) error {
+	f := r.env.F
+	recs, err := r.readRecords(ctx, defs, defOrder)
 	if err != nil {
 		return err
 	}
-	if op.Confirm == ConfirmIrreversible && !f.G.Yes {
-		if !f.IO.CanPrompt() {
-			return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", op.Name, len(items))}
-		}
-		ok, err := confirm(c.Context(), f, fmt.Sprintf("%s %d items? This cannot be undone.", strings.ToUpper(op.Name[:1])+op.Name[1:], len(items)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return &api.UsageError{Err: errors.New("cancelled")}
-		}
+	items, err := r.env.prepareBulk(r.op, r.args, recs, defs, defOrder)
+	if err != nil {
+		return err
 	}
-	var journal *bulk.Journal
-	jpath := b.journal
-	if jpath == "" && b.from != "-" && !b.noJournal {
-		jpath = b.from + ".journal"
+	if err := r.confirmBulk(ctx, len(items)); err != nil {
+		return err
 	}
-	if jpath != "" && !b.noJournal {
-		if journal, err = bulk.OpenJournal(jpath); err != nil {
-			return fmt.Errorf("journal: %w", err)
-		}
+	journal, err := r.openJournal()
+	if err != nil {
+		return err
+	}
+	if journal != nil {
 		defer journal.Close()
 	}
-	ctx := c.Context()
-	be, err := e.Backend(ctx)
+	be, err := r.backend(ctx)
 	if err != nil {
 		return err
 	}
-	byKey := make(map[string]*Call, len(items))
+	byKey := make(map[string]*request.Call, len(items))
 	ordered := make([]bulk.Record, len(items))
 	for i, it := range items {
 		byKey[it.rec.Key] = it.call
 		ordered[i] = it.rec
 	}
-	task := func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
+	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), r.op.Name)
+	var outcomes []bulk.Outcome
+	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey), bulk.Options{
+		Concurrency: r.bulk.concurrency,
+		Journal:     journal,
+		Bar:         bar,
+		OnOutcome: func(o bulk.Outcome) {
+			outcomes = append(outcomes, o)
+			if o.State == bulk.StateFailed {
+				f.Warnf("%s: %s", recordName(o), o.Error)
+			}
+		},
+	})
+	if ctx.Err() != nil && journal != nil {
+		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
+	}
+	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
+		runErr = perr
+	}
+	return runErr
+}
+
+// readRecords reads the records of --from-file and gives each its journal key.
+func (r *opRun) readRecords(ctx context.Context, defs map[string]*rawValue, defOrder []string) ([]bulk.Record, error) {
+	f, b := r.env.F, &r.bulk
+	var in io.Reader
+	if b.from == "-" {
+		if f.G.KVIn {
+			return nil, &api.UsageError{Err: errors.New("--from-file - and -k both read stdin; use one")}
+		}
+		in = f.IO.Stdin(ctx, "records (JSON Lines, CSV or key=value)")
+	} else {
+		fh, err := os.Open(b.from)
+		if err != nil {
+			return nil, &api.UsageError{Err: fmt.Errorf("--from-file: %w", err)}
+		}
+		defer fh.Close()
+		in = fh
+	}
+	if b.concurrency < 1 || b.concurrency > 64 {
+		return nil, &api.UsageError{Err: errors.New("--concurrency must be between 1 and 64")}
+	}
+	recs, err := bulk.Read(in, b.from, bulk.Format(b.format))
+	if err != nil {
+		return nil, &api.UsageError{Err: fmt.Errorf("--from-file %s: %w", b.from, err)}
+	}
+	keyArgs := r.args
+	for _, k := range defOrder {
+		// The defaults are part of each record's identity in the journal.
+		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
+	}
+	for i := range recs {
+		recs[i].Key = bulkKey(r.op, keyArgs, recs[i])
+	}
+	return recs, nil
+}
+
+// confirmBulk asks once for the whole run of an irreversible operation.
+func (r *opRun) confirmBulk(ctx context.Context, n int) error {
+	f := r.env.F
+	if r.confirm != request.ConfirmIrreversible || f.G.Yes {
+		return nil
+	}
+	if !f.IO.CanPrompt() {
+		return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", r.op.Name, n)}
+	}
+	return confirmed(ctx, f, fmt.Sprintf("%s %d items? This cannot be undone.", capitalize(r.op.Name), n))
+}
+
+// openJournal opens the journal of the run: --journal, or FILE.journal beside the input; none with --no-journal or
+// records from stdin.
+func (r *opRun) openJournal() (*bulk.Journal, error) {
+	b := &r.bulk
+	jpath := b.journal
+	if jpath == "" && b.from != "-" && !b.noJournal {
+		jpath = b.from + ".journal"
+	}
+	if jpath == "" || b.noJournal {
+		return nil, nil
+	}
+	journal, err := bulk.OpenJournal(jpath)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return journal, nil
+}
+
+// bulkTask sends the call of each record exactly once: a create is looked up before it is repeated, a delete whose
+// answer was lost is not reported as a failure.
+func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call) bulk.Task {
+	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{
 			Do: func(ctx context.Context) (string, error) {
@@ -391,26 +441,6 @@ func (e *Env) runBulk(c *cobra.Command, op *Op, args []string, b *bulkFlags, def
 		}
 		return once.Run(ctx, resumed)
 	}
-	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), op.Name)
-	var outcomes []bulk.Outcome
-	sum, runErr := bulk.Run(ctx, ordered, task, bulk.Options{
-		Concurrency: b.concurrency,
-		Journal:     journal,
-		Bar:         bar,
-		OnOutcome: func(o bulk.Outcome) {
-			outcomes = append(outcomes, o)
-			if o.State == bulk.StateFailed {
-				f.Warnf("%s: %s", recordName(o), o.Error)
-			}
-		},
-	})
-	if ctx.Err() != nil && journal != nil {
-		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
-	}
-	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
-		runErr = perr
-	}
-	return runErr
 }
 
 // PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as

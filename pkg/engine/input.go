@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/infractl/infra/internal/textdist"
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/kv"
 )
 
@@ -20,6 +21,8 @@ import (
 type Rules struct {
 	// UTCDateTimes requires date-times in UTC ("Z" or "+00:00"), as the PRA Configuration API does.
 	UTCDateTimes bool
+	// RequiredQuery checks required query parameters before anything else (before any confirmation prompt).
+	RequiredQuery bool
 }
 
 // FieldErrors collects every problem found in one input, so the user sees them all at once.
@@ -56,8 +59,8 @@ type rawValue struct {
 	origin string // where it came from, for messages: "--name", "stdin line 3", "--json"
 }
 
-func fieldIndex(fields []Field) map[string]*Field {
-	m := make(map[string]*Field, len(fields))
+func fieldIndex(fields []request.Field) map[string]*request.Field {
+	m := make(map[string]*request.Field, len(fields))
 	for i := range fields {
 		m[fields[i].Name] = &fields[i]
 	}
@@ -193,7 +196,7 @@ func ReadKV(r io.Reader) ([]kv.Pair, error) {
 }
 
 // convert types one value according to its field.
-func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool) {
+func convert(f *request.Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool) {
 	name := f.Name
 	if rv.fromJS {
 		if err, bad := rv.json.(error); bad {
@@ -203,14 +206,14 @@ func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool)
 		return convertJSON(f, rv.json, rules, errs)
 	}
 	if rv.isList {
-		if f.Type != Array {
+		if f.Type != request.Array {
 			errs.add("%s: takes a single value, not a list", name)
 			return nil, false
 		}
 		out := make([]any, 0, len(rv.list))
-		item := Field{Name: name, Type: f.Items, Enum: f.Enum}
+		item := request.Field{Name: name, Type: f.Items, Enum: f.Enum}
 		if item.Type == "" {
-			item.Type = String
+			item.Type = request.String
 		}
 		ok := true
 		for _, s := range rv.list {
@@ -220,7 +223,7 @@ func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool)
 		}
 		return out, ok
 	}
-	if f.Type == Array {
+	if f.Type == request.Array {
 		t := strings.TrimSpace(rv.text)
 		if strings.HasPrefix(t, "[") {
 			var v any
@@ -239,9 +242,9 @@ func convert(f *Field, rv *rawValue, rules Rules, errs *FieldErrors) (any, bool)
 	return convertText(f, rv.text, rv.quoted, rules, errs)
 }
 
-func convertText(f *Field, s string, quoted bool, rules Rules, errs *FieldErrors) (any, bool) {
+func convertText(f *request.Field, s string, quoted bool, rules Rules, errs *FieldErrors) (any, bool) {
 	name := f.Name
-	if s == "" && !quoted && f.Type != String {
+	if s == "" && !quoted && f.Type != request.String {
 		if f.Nullable {
 			return nil, true
 		}
@@ -249,21 +252,21 @@ func convertText(f *Field, s string, quoted bool, rules Rules, errs *FieldErrors
 		return nil, false
 	}
 	switch f.Type {
-	case Integer:
+	case request.Integer:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil {
 			errs.add("%s: must be an integer, got %q", name, s)
 			return nil, false
 		}
 		return checkInt(f, n, errs)
-	case Number:
+	case request.Number:
 		x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			errs.add("%s: must be a number, got %q", name, s)
 			return nil, false
 		}
 		return x, true
-	case Boolean:
+	case request.Boolean:
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "true", "1", "yes", "on":
 			return true, true
@@ -272,9 +275,9 @@ func convertText(f *Field, s string, quoted bool, rules Rules, errs *FieldErrors
 		}
 		errs.add("%s: must be true or false, got %q", name, s)
 		return nil, false
-	case DateTime:
+	case request.DateTime:
 		return checkDateTime(f, s, rules, errs)
-	case Object:
+	case request.Object:
 		var v any
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
 			errs.add("%s: must be a JSON object (%v)", name, err)
@@ -293,7 +296,7 @@ func convertText(f *Field, s string, quoted bool, rules Rules, errs *FieldErrors
 	}
 }
 
-func checkInt(f *Field, n int64, errs *FieldErrors) (any, bool) {
+func checkInt(f *request.Field, n int64, errs *FieldErrors) (any, bool) {
 	if f.Min != nil && n < *f.Min {
 		errs.add("%s: must be at least %d, got %d", f.Name, *f.Min, n)
 		return nil, false
@@ -305,7 +308,7 @@ func checkInt(f *Field, n int64, errs *FieldErrors) (any, bool) {
 	return n, true
 }
 
-func checkString(f *Field, s string, errs *FieldErrors) (any, bool) {
+func checkString(f *request.Field, s string, errs *FieldErrors) (any, bool) {
 	if len(f.Enum) > 0 {
 		for _, e := range f.Enum {
 			if e == s {
@@ -338,7 +341,7 @@ func checkString(f *Field, s string, errs *FieldErrors) (any, bool) {
 	return s, true
 }
 
-func checkDateTime(f *Field, s string, rules Rules, errs *FieldErrors) (any, bool) {
+func checkDateTime(f *request.Field, s string, rules Rules, errs *FieldErrors) (any, bool) {
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
 	if err != nil {
 		errs.add("%s: must be an RFC 3339 date-time such as 2025-10-16T14:46:23Z, got %q", f.Name, s)
@@ -353,7 +356,7 @@ func checkDateTime(f *Field, s string, rules Rules, errs *FieldErrors) (any, boo
 	return strings.TrimSpace(s), true
 }
 
-func convertJSON(f *Field, v any, rules Rules, errs *FieldErrors) (any, bool) {
+func convertJSON(f *request.Field, v any, rules Rules, errs *FieldErrors) (any, bool) {
 	if v == nil {
 		if f.Nullable {
 			return nil, true
@@ -361,102 +364,118 @@ func convertJSON(f *Field, v any, rules Rules, errs *FieldErrors) (any, bool) {
 		errs.add("%s: may not be null", f.Name)
 		return nil, false
 	}
-	switch f.Type {
-	case Integer:
-		switch x := v.(type) {
-		case json.Number:
-			n, err := x.Int64()
-			if err != nil {
-				errs.add("%s: must be an integer, got %s", f.Name, x)
-				return nil, false
-			}
-			return checkInt(f, n, errs)
-		case float64:
-			if x != math.Trunc(x) {
-				errs.add("%s: must be an integer, got %v", f.Name, x)
-				return nil, false
-			}
-			return checkInt(f, int64(x), errs)
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Number:
-		switch x := v.(type) {
-		case json.Number:
-			n, err := x.Float64()
-			if err == nil {
-				return n, true
-			}
-		case float64:
-			return x, true
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Boolean:
-		switch x := v.(type) {
-		case bool:
-			return x, true
-		case string:
-			return convertText(f, x, true, rules, errs)
-		}
-	case Array:
-		arr, ok := v.([]any)
-		if !ok {
-			break
-		}
-		item := Field{Name: f.Name, Type: f.Items, Enum: f.Enum}
-		if item.Type == "" {
-			item.Type = String
-		}
-		out := make([]any, 0, len(arr))
-		good := true
-		for _, e := range arr {
-			if item.Type == Object || item.Type == Array {
-				out = append(out, e)
-				continue
-			}
-			c, ok := convertJSON(&item, e, rules, errs)
-			good = good && ok
-			out = append(out, c)
-		}
-		return out, good
-	case Object:
-		if m, ok := v.(map[string]any); ok {
-			return m, true
-		}
-	case DateTime:
-		if s, ok := v.(string); ok {
-			return checkDateTime(f, s, rules, errs)
-		}
-	default:
-		if s, ok := v.(string); ok {
-			return checkString(f, s, errs)
-		}
+	if out, ok, done := convertJSONValue(f, v, rules, errs); done {
+		return out, ok
 	}
 	errs.add("%s: must be %s", f.Name, article(f.Type))
 	return nil, false
 }
 
-func article(t FieldType) string {
+// convertJSONValue converts a non-null JSON value of the field's type; done is false when the value has another type.
+func convertJSONValue(f *request.Field, v any, rules Rules, errs *FieldErrors) (out any, ok, done bool) {
+	if s, isStr := v.(string); isStr {
+		switch f.Type {
+		case request.Integer, request.Number, request.Boolean:
+			out, ok = convertText(f, s, true, rules, errs)
+		case request.DateTime:
+			out, ok = checkDateTime(f, s, rules, errs)
+		case request.Array, request.Object:
+			return nil, false, false
+		default:
+			out, ok = checkString(f, s, errs)
+		}
+		return out, ok, true
+	}
+	switch f.Type {
+	case request.Integer:
+		return convertJSONInt(f, v, errs)
+	case request.Number:
+		switch x := v.(type) {
+		case json.Number:
+			if n, err := x.Float64(); err == nil {
+				return n, true, true
+			}
+		case float64:
+			return x, true, true
+		}
+	case request.Boolean:
+		if b, isBool := v.(bool); isBool {
+			return b, true, true
+		}
+	case request.Array:
+		if arr, isArr := v.([]any); isArr {
+			out, ok = convertJSONArray(f, arr, rules, errs)
+			return out, ok, true
+		}
+	case request.Object:
+		if m, isObj := v.(map[string]any); isObj {
+			return m, true, true
+		}
+	}
+	return nil, false, false
+}
+
+func convertJSONInt(f *request.Field, v any, errs *FieldErrors) (any, bool, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		if err != nil {
+			errs.add("%s: must be an integer, got %s", f.Name, x)
+			return nil, false, true
+		}
+		out, ok := checkInt(f, n, errs)
+		return out, ok, true
+	case float64:
+		if x != math.Trunc(x) {
+			errs.add("%s: must be an integer, got %v", f.Name, x)
+			return nil, false, true
+		}
+		out, ok := checkInt(f, int64(x), errs)
+		return out, ok, true
+	}
+	return nil, false, false
+}
+
+// convertJSONArray converts each element to the field's item type (objects and nested lists are kept as they are).
+func convertJSONArray(f *request.Field, arr []any, rules Rules, errs *FieldErrors) (any, bool) {
+	item := request.Field{Name: f.Name, Type: f.Items, Enum: f.Enum}
+	if item.Type == "" {
+		item.Type = request.String
+	}
+	out := make([]any, 0, len(arr))
+	good := true
+	for _, e := range arr {
+		if item.Type == request.Object || item.Type == request.Array {
+			out = append(out, e)
+			continue
+		}
+		c, ok := convertJSON(&item, e, rules, errs)
+		good = good && ok
+		out = append(out, c)
+	}
+	return out, good
+}
+
+func article(t request.FieldType) string {
 	switch t {
-	case Integer:
+	case request.Integer:
 		return "an integer"
-	case Array:
+	case request.Array:
 		return "a list"
-	case Object:
+	case request.Object:
 		return "an object"
-	case DateTime:
+	case request.DateTime:
 		return "a date-time string"
-	case Boolean:
+	case request.Boolean:
 		return "true or false"
-	case Number:
+	case request.Number:
 		return "a number"
 	}
 	return "a string"
 }
 
 // suggest returns the closest known field name, if any is close.
-func suggest(name string, fields []Field) string {
+func suggest(name string, fields []request.Field) string {
 	best, bestD := "", 4
 	for _, f := range fields {
 		if d := textdist.Levenshtein(name, f.Name); d < bestD {
@@ -467,7 +486,7 @@ func suggest(name string, fields []Field) string {
 }
 
 // BuildBody validates and types the merged raw input against fields. create=true enforces required fields.
-func BuildBody(fields []Field, raw map[string]*rawValue, order []string, create bool, rules Rules) (map[string]any, error) {
+func BuildBody(fields []request.Field, raw map[string]*rawValue, order []string, create bool, rules Rules) (map[string]any, error) {
 	errs := &FieldErrors{}
 	idx := fieldIndex(fields)
 	body := map[string]any{}
@@ -492,7 +511,7 @@ func BuildBody(fields []Field, raw map[string]*rawValue, order []string, create 
 			switch {
 			case f.Nullable:
 				body[k] = nil
-			case f.Type == Array:
+			case f.Type == request.Array:
 				body[k] = []any{}
 			}
 			continue

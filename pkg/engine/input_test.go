@@ -5,18 +5,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/kv"
 )
 
-var testFields = []Field{
-	{Name: "id", Type: Integer, ReadOnly: true},
-	{Name: "name", Type: String, Required: true, MaxLen: 5},
-	{Name: "port", Type: Integer, Min: i64(1), Max: i64(65535)},
-	{Name: "enabled", Type: Boolean},
-	{Name: "protocol", Type: String, Enum: []string{"ssh", "telnet"}},
-	{Name: "when", Type: DateTime},
-	{Name: "tags", Type: Array, Items: String},
-	{Name: "comments", Type: String, Nullable: true},
+var testFields = []request.Field{
+	{Name: "id", Type: request.Integer, ReadOnly: true},
+	{Name: "name", Type: request.String, Required: true, MaxLen: 5},
+	{Name: "port", Type: request.Integer, Min: i64(1), Max: i64(65535)},
+	{Name: "enabled", Type: request.Boolean},
+	{Name: "protocol", Type: request.String, Enum: []string{"ssh", "telnet"}},
+	{Name: "when", Type: request.DateTime},
+	{Name: "tags", Type: request.Array, Items: request.String},
+	{Name: "comments", Type: request.String, Nullable: true},
 }
 
 func i64(v int64) *int64 { return &v }
@@ -81,7 +82,7 @@ func TestBuildBodyLimits(t *testing.T) {
 }
 
 func TestCallPathEscapes(t *testing.T) {
-	c := &Call{Op: &Op{Path: "/a/{id}/b/{x}"}, PathParams: map[string]string{"id": "1", "x": "a/b c"}}
+	c := &request.Call{Op: &request.Op{Path: "/a/{id}/b/{x}"}, PathParams: map[string]string{"id": "1", "x": "a/b c"}}
 	if got := c.Path(); got != "/a/1/b/a%2Fb%20c" {
 		t.Fatalf("got %s", got)
 	}
@@ -95,11 +96,11 @@ func TestNestedKeyValueInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, order := kvToRaw(pairs)
-	fields := []Field{
-		{Name: "name", Type: String},
-		{Name: "payload", Type: Object},
-		{Name: "filter_rules", Type: Array, Items: Object},
-		{Name: "tags", Type: Array},
+	fields := []request.Field{
+		{Name: "name", Type: request.String},
+		{Name: "payload", Type: request.Object},
+		{Name: "filter_rules", Type: request.Array, Items: request.Object},
+		{Name: "tags", Type: request.Array},
 	}
 	body, err := BuildBody(fields, raw, order, true, Rules{})
 	if err != nil {
@@ -120,10 +121,10 @@ func TestNestedKeyValueInput(t *testing.T) {
 }
 
 func TestEmptyUnquotedValue(t *testing.T) {
-	fields := []Field{
-		{Name: "groups", Type: Array, Items: Integer},
-		{Name: "comments", Type: String, Nullable: true},
-		{Name: "name", Type: String},
+	fields := []request.Field{
+		{Name: "groups", Type: request.Array, Items: request.Integer},
+		{Name: "comments", Type: request.String, Nullable: true},
+		{Name: "name", Type: request.String},
 	}
 	pairs, _ := ReadKV(strings.NewReader("groups=\ncomments=\nname=\n"))
 	raw, order := kvToRaw(pairs)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
 	"github.com/infractl/infra/pkg/output"
@@ -20,11 +21,11 @@ type pagedBackend struct {
 	seen func(i int)
 }
 
-func (b *pagedBackend) Invoke(context.Context, *engine.Call) (any, error) {
+func (b *pagedBackend) Invoke(context.Context, *request.Call) (any, error) {
 	return nil, errors.New("unused")
 }
 
-func (b *pagedBackend) List(_ context.Context, _ *engine.Call, _ engine.ListOptions, each func(any) error) error {
+func (b *pagedBackend) List(_ context.Context, _ *request.Call, _ request.ListOptions, each func(any) error) error {
 	for i := 0; i < b.n; i++ {
 		if err := each(map[string]any{"id": fmt.Sprint(i), "name": fmt.Sprintf("item %d", i)}); err != nil {
 			return err
@@ -38,7 +39,7 @@ func (b *pagedBackend) List(_ context.Context, _ *engine.Call, _ engine.ListOpti
 
 // listCmd runs "thing list" over be in the given format; ready, when set, receives the output buffer before the
 // command runs.
-func listCmd(t *testing.T, be engine.Backend, format string, ready func(*bytes.Buffer)) (*bytes.Buffer, error) {
+func listCmd(t *testing.T, be request.Backend, format string, ready func(*bytes.Buffer)) (*bytes.Buffer, error) {
 	t.Helper()
 	t.Setenv("INFRA_CONFIG_DIR", t.TempDir())
 	ios, _, out, _ := cmdutil.Test()
@@ -47,8 +48,8 @@ func listCmd(t *testing.T, be engine.Backend, format string, ready func(*bytes.B
 	}
 	f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(string) string { return "" })
 	f.DefaultOutput = format
-	env := &engine.Env{F: f, Noun: "Test", Backend: func(context.Context) (engine.Backend, error) { return be, nil }}
-	c := env.OpCommand(&engine.Op{Name: "list", Method: "GET", Path: "/things", Kind: engine.KindList, Columns: []string{"id", "name"}}, "thing")
+	env := &engine.Env{F: f, Noun: "Test", Backend: func(context.Context) (request.Backend, error) { return be, nil }}
+	c := env.OpCommand(&request.Op{Name: "list", Method: "GET", Path: "/things", Kind: request.KindList, Columns: []string{"id", "name"}}, "thing")
 	c.SetArgs([]string{})
 	c.SilenceErrors, c.SilenceUsage = true, true
 	return out, c.ExecuteContext(context.Background())

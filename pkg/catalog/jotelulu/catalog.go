@@ -41,6 +41,20 @@ const (
 // deletefirewallinboundruleicmp or deletefirewallinboundruletcpudp by the rule's protocol.
 const DeleteFirewallRule = "deletefirewallinboundrule"
 
+// Body says what the command layer checks and resolves in an operation's body before anything is sent: a rule the
+// reference states in prose, or fields that take names (or e-mail addresses) instead of ids.
+type Body int
+
+// Body kinds.
+const (
+	PlainBody        Body = iota
+	AppDeployBody         // a catalog application, or every field of a custom one; instanceId may be a name
+	FirewallRuleBody      // the fields of ICMP rules or of TCP/UDP rules
+	NetworkBody           // isolatedNetworkId may be a network name
+	OrgUsersBody          // userIds, users and admins may be e-mail addresses of organization users
+	AppUsersBody          // userIds may be e-mail addresses of the users of the instance the application runs on
+)
+
 // Meta is what the command layer needs to know about an engine operation besides the engine's own fields.
 type Meta struct {
 	Product Product
@@ -51,6 +65,12 @@ type Meta struct {
 	Dispatch map[string]string
 	// APIOps are the table operations the command may send (one, or two for a dispatching delete).
 	APIOps []string
+	// Global: the operation is not scoped to an organization (no --organization flag).
+	Global bool
+	// Secret is a body field read from stdin with --password-stdin, never from a flag ("" for none).
+	Secret string
+	// Body says what is checked and resolved in the request body.
+	Body Body
 }
 
 type cmdSpec struct {
@@ -65,6 +85,9 @@ type cmdSpec struct {
 	flags   map[string]string // body field -> flag name
 	omit    []string          // body fields not offered as flags
 	product Product
+	global  bool   // not scoped to an organization
+	secret  string // body field read from stdin
+	body    Body
 }
 
 var (
@@ -77,11 +100,11 @@ var (
 
 func specs() []cmdSpec {
 	return []cmdSpec{
-		{path: []string{"org", "list"}, opID: "listcoreuserorganizations", columns: []string{"id", "name"}, product: Core,
+		{path: []string{"org", "list"}, opID: "listcoreuserorganizations", columns: []string{"id", "name"}, product: Core, global: true,
 			example: "  infra jotelulu org list"},
 		{path: []string{"org", "user", "list"}, opID: "listcoreorganizationusers", product: Core,
 			columns: []string{"id", "email", "name", "lastName", "position", "twoFactorAuthRequired"}},
-		{path: []string{"org", "user", "create"}, opID: "createcoreorganizationuser", product: Core, omit: []string{"password"},
+		{path: []string{"org", "user", "create"}, opID: "createcoreorganizationuser", product: Core, omit: []string{"password"}, secret: "password",
 			columns: []string{"id", "email", "name", "lastName", "position", "twoFactorAuthRequired"},
 			example: "  infra jotelulu org user create --email eva@acme.example --name Eva --last-name Sanz --timezone Europe/Madrid\n" +
 				"  printf '%s' \"$PASSWORD\" | infra jotelulu org user create --email eva@acme.example --password-stdin"},
@@ -93,7 +116,7 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu server instance list --subscription Production --state running"},
 		{path: []string{"server", "nic", "list"}, opID: "listserverinstancenics", product: Servers,
 			columns: []string{"id", "ip", "macAddress", "isolatedNetworkId", "isDefault"}},
-		{path: []string{"server", "nic", "create"}, opID: "createserverinstancenics", product: Servers,
+		{path: []string{"server", "nic", "create"}, opID: "createserverinstancenics", body: NetworkBody, product: Servers,
 			flags:   map[string]string{"isolatedNetworkId": "network", "ip": "ip"},
 			columns: []string{"id", "ip", "macAddress", "isolatedNetworkId", "isDefault"},
 			example: "  infra jotelulu server nic create --subscription Production --instance web-01 --network frontend"},
@@ -107,14 +130,14 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu network isolated create --subscription Production --name dmz --network 10.30.0.0 --netmask 255.255.255.0 --gateway 10.30.0.1"},
 		{path: []string{"network", "public-ip", "list"}, opID: "getsubscriptionpublicips", product: Servers,
 			columns: []string{"id", "ip", "isolatedNetworkId", "sourceNat", "staticNat", "zone"}},
-		{path: []string{"network", "public-ip", "create"}, opID: "createsubscriptionpublicip", product: Servers,
+		{path: []string{"network", "public-ip", "create"}, opID: "createsubscriptionpublicip", body: NetworkBody, product: Servers,
 			flags:   map[string]string{"isolatedNetworkId": "network"},
 			columns: []string{"id", "ip", "isolatedNetworkId", "sourceNat", "staticNat", "zone"},
 			example: "  infra jotelulu network public-ip create --subscription Production --network backend"},
 
 		{path: []string{"firewall", "rule", "list"}, opID: "getfirewallinboundrules", product: Servers,
 			columns: []string{"id", "protocol", "sourceIp", "publicPort", "privatePort", "nicIp", "icmpType", "icmpCode"}},
-		{path: []string{"firewall", "rule", "create"}, opID: "createfirewallinboundrule", product: Servers,
+		{path: []string{"firewall", "rule", "create"}, opID: "createfirewallinboundrule", body: FirewallRuleBody, product: Servers,
 			columns: []string{"id", "protocol", "sourceIp", "publicPort", "privatePort", "nicIp", "icmpType", "icmpCode"},
 			example: "  infra jotelulu firewall rule create --subscription Production --network backend \\\n" +
 				"      --protocol TCP --source-ip 203.0.113.0/24 --public-port 8443 --private-port 443 --nic-ip 10.10.0.10\n" +
@@ -125,7 +148,7 @@ func specs() []cmdSpec {
 
 		{path: []string{"rd", "subscription", "list"}, opID: "listorganizationremotedesktopsubscriptions", product: RemoteDesktop,
 			columns: []string{"id", "name", "state", "accessType", "concurrentUsers", "instanceIds"}},
-		{path: []string{"rd", "subscription", "create"}, opID: "createremotedesktopsubscription", product: RemoteDesktop, wait: WaitSubscription,
+		{path: []string{"rd", "subscription", "create"}, opID: "createremotedesktopsubscription", body: OrgUsersBody, product: RemoteDesktop, wait: WaitSubscription,
 			columns: []string{"id", "name", "state", "accessType", "concurrentUsers", "instanceIds"},
 			example: "  infra jotelulu rd subscription create --name Sales --concurrent-users 10 --users 7101,7102 --admins 7101 --wait"},
 		{path: []string{"rd", "instance", "list"}, opID: "listremotedesktopsubscriptioninstances", product: RemoteDesktop,
@@ -137,7 +160,7 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu rd instance retry office-02 --subscription Office --wait"},
 		{path: []string{"rd", "user", "list"}, opID: "listinstanceusers", product: RemoteDesktop,
 			columns: []string{"id", "email", "connectionType", "permission", "userType", "syncStatus"}},
-		{path: []string{"rd", "user", "add"}, opID: "createinstanceusers", product: RemoteDesktop,
+		{path: []string{"rd", "user", "add"}, opID: "createinstanceusers", body: OrgUsersBody, product: RemoteDesktop,
 			flags:   map[string]string{"userIds": "users"},
 			columns: []string{"id", "email", "connectionType", "permission", "userType", "syncStatus"},
 			example: "  infra jotelulu rd user add --subscription Office --instance office-01 --users luis@acme.example --connection-type launchpad"},
@@ -147,7 +170,7 @@ func specs() []cmdSpec {
 			example: "  infra jotelulu rd user remove 7821 --subscription Office --yes"},
 		{path: []string{"rd", "app", "list"}, opID: "listsubscriptionapplications", product: RemoteDesktop,
 			columns: []string{"id", "name", "instanceId", "applicationId", "state", "users"}},
-		{path: []string{"rd", "app", "deploy"}, opID: "createinstanceapplication", product: RemoteDesktop, wait: WaitApplication,
+		{path: []string{"rd", "app", "deploy"}, opID: "createinstanceapplication", body: AppDeployBody, product: RemoteDesktop, wait: WaitApplication,
 			flags:   map[string]string{"instanceId": "instance", "applicationId": "application", "tagId": "tag"},
 			columns: []string{"id", "name", "instanceId", "applicationId", "state"},
 			example: "  infra jotelulu rd app deploy --subscription Office --instance office-01 --application 7902 --wait\n" +
@@ -156,14 +179,14 @@ func specs() []cmdSpec {
 		{path: []string{"rd", "app", "update"}, opID: "updateinstanceapplication", product: RemoteDesktop, args: []request.Arg{argApp}, wait: WaitApplication,
 			flags:   map[string]string{"tagId": "tag"},
 			columns: []string{"id", "name", "instanceId", "applicationId", "state"}},
-		{path: []string{"rd", "app", "grant"}, opID: "addapplicationtouser", product: RemoteDesktop, args: []request.Arg{argApp},
+		{path: []string{"rd", "app", "grant"}, opID: "addapplicationtouser", body: AppUsersBody, product: RemoteDesktop, args: []request.Arg{argApp},
 			flags:   map[string]string{"userIds": "users"},
 			columns: []string{"userId", "email"}},
 		{path: []string{"rd", "app", "users"}, opID: "listapplicationusers", product: RemoteDesktop, args: []request.Arg{argApp},
 			columns: []string{"userId", "email"}},
 		{path: []string{"rd", "app", "revoke"}, opID: "removeapplicationfromuser", product: RemoteDesktop, args: []request.Arg{argApp, argUser}, confirm: true},
-		{path: []string{"rd", "catalog", "list"}, opID: "listapplications", product: RemoteDesktop, columns: []string{"id", "name", "tagIds"}},
-		{path: []string{"rd", "catalog", "tags"}, opID: "listapplicationtags", product: RemoteDesktop, columns: []string{"id", "name"}},
+		{path: []string{"rd", "catalog", "list"}, opID: "listapplications", product: RemoteDesktop, columns: []string{"id", "name", "tagIds"}, global: true},
+		{path: []string{"rd", "catalog", "tags"}, opID: "listapplicationtags", product: RemoteDesktop, columns: []string{"id", "name"}, global: true},
 	}
 }
 
@@ -282,7 +305,7 @@ func (c *Catalog) group(byName map[string]*request.Group, path []string) *reques
 // apiOp returns the table operation a command sends (for the dispatching delete, the TCP/UDP one, whose path shape
 // both share) and the command's Meta without its context parameters.
 func apiOp(s cmdSpec) (jot.Op, Meta) {
-	m := Meta{Product: s.product, Wait: s.wait}
+	m := Meta{Product: s.product, Wait: s.wait, Global: s.global, Secret: s.secret, Body: s.body}
 	if s.opID == DeleteFirewallRule {
 		api, _ := jot.Lookup("deletefirewallinboundruletcpudp")
 		m.Dispatch = map[string]string{"ICMP": "deletefirewallinboundruleicmp", "TCP": "deletefirewallinboundruletcpudp", "UDP": "deletefirewallinboundruletcpudp"}

@@ -43,3 +43,7 @@ func IsSecret(name string) bool {
 	i := sort.SearchStrings(SecretFields, name)
 	return i < len(SecretFields) && SecretFields[i] == name
 }
+
+// JumpClientGroup names the group of the Jump Client commands (infra pra jump-client), to which the command layer
+// adds prune.
+const JumpClientGroup = "jump-client"

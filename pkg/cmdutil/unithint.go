@@ -1,4 +1,4 @@
-package cmd
+package cmdutil
 
 import (
 	"errors"
@@ -6,12 +6,11 @@ import (
 	"strings"
 
 	"github.com/infractl/infra/pkg/api"
-	"github.com/infractl/infra/pkg/cmdutil"
 )
 
-// unitHint completes a "no host / no client id configured" error when the vendor's unit comes from a source that
+// UnitHint completes a "no host / no client id configured" error when the vendor's unit comes from a source that
 // sets other parts: the missing part must come from that same source.
-func unitHint(unit *cmdutil.Conn, err error) error {
+func UnitHint(unit *Conn, err error) error {
 	if unit.Kind == "" || len(unit.Missing()) == 0 {
 		return err
 	}

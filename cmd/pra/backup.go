@@ -1,4 +1,4 @@
-package cmd
+package pra
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func (t *fileTarget) save(ctx context.Context, f *cmdutil.Factory, file *pra.Fil
 		return &download.Result{File: "-", Bytes: n}, nil
 	}
 	name := download.Sanitize(file.Name)
-	o := download.Options{Path: t.path, Name: name, Force: t.force, Size: file.Size, Label: label, Progress: progressOut(f)}
+	o := download.Options{Path: t.path, Name: name, Force: t.force, Size: file.Size, Label: label, Progress: cmdutil.ProgressOut(f)}
 	res, err := download.Save(ctx, file.Body, o)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (t *fileTarget) save(ctx context.Context, f *cmdutil.Factory, file *pra.Fil
 
 func newPRABackupCmd(f *cmdutil.Factory) *cobra.Command {
 	var t fileTarget
-	var rf rotateFlags
+	var rf cmdutil.RotateFlags
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Download a backup of the appliance's configuration (backup API)",
@@ -94,11 +94,11 @@ Content-Length the appliance announced, synced and renamed into place only when 
 replaced without --force. A progress bar is shown when stderr is a terminal. The saved path and size are printed
 ({"file", "bytes"} with -o json).
 
-` + strings.ReplaceAll(rotateHelp, "PREFIX", "pra-backup"),
+` + strings.ReplaceAll(cmdutil.RotateHelp, "PREFIX", "pra-backup"),
 		Example: "  infra pra backup\n  infra pra backup -f /var/backups/pra/ \n  infra pra backup -f pra.nsb --force\n  infra pra backup -f - | gpg -e -r ops > pra.nsb.gpg\n  infra pra backup --dir /var/backups/pra --keep 14",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rotated, err := rf.check(c)
+			rotated, err := rf.Check(c.Flags())
 			if err != nil {
 				return err
 			}
@@ -107,14 +107,14 @@ replaced without --force. A progress bar is shown when stderr is a terminal. The
 			}
 			return praRun(f, func(ctx context.Context, cl *pra.Client, _ *cobra.Command, _ []string) error {
 				if rotated {
-					return rf.run(ctx, f, "pra-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
+					return rf.Run(ctx, f, "pra-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
 						file, err := cl.Backup(ctx)
 						if err != nil {
 							return nil, err
 						}
 						defer file.Close()
 						return download.Save(ctx, file.Body, download.Options{Path: rot.Dir, Name: rot.Name(download.Ext(download.Sanitize(file.Name))),
-							Size: file.Size, NonEmpty: true, Label: "backup", Progress: progressOut(f)})
+							Size: file.Size, NonEmpty: true, Label: "backup", Progress: cmdutil.ProgressOut(f)})
 					})
 				}
 				file, err := cl.Backup(ctx)
@@ -127,6 +127,6 @@ replaced without --force. A progress bar is shown when stderr is a terminal. The
 		},
 	}
 	t.flags(cmd, "the backup")
-	rf.register(cmd)
+	rf.Register(cmd.Flags())
 	return cmd
 }

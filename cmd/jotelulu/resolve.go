@@ -1,14 +1,15 @@
-package cmd
+package jotelulu
 
 import (
 	"errors"
 
 	"context"
 	"fmt"
-	"github.com/infractl/infra/pkg/api"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/infractl/infra/pkg/api"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
@@ -198,7 +199,7 @@ func (r *resolver) network(ctx context.Context, params map[string]string, value,
 }
 
 // body resolves names given in request fields that carry ids.
-func (r *resolver) body(ctx context.Context, opID string, params map[string]string, body map[string]any) error {
+func (r *resolver) body(ctx context.Context, kind jotcat.Body, params map[string]string, body map[string]any) error {
 	if body == nil {
 		return nil
 	}
@@ -206,8 +207,8 @@ func (r *resolver) body(ctx context.Context, opID string, params map[string]stri
 		s, ok := body[k].(string)
 		return s, ok && s != ""
 	}
-	switch opID {
-	case "createserverinstancenics", "createsubscriptionpublicip":
+	switch kind {
+	case jotcat.NetworkBody:
 		if v, ok := str("isolatedNetworkId"); ok {
 			id, err := r.network(ctx, params, v, "id")
 			if err != nil {
@@ -215,7 +216,7 @@ func (r *resolver) body(ctx context.Context, opID string, params map[string]stri
 			}
 			body["isolatedNetworkId"] = id
 		}
-	case "createinstanceapplication":
+	case jotcat.AppDeployBody:
 		if v, ok := str("instanceId"); ok {
 			rs := resolveSpec{kind: "remote desktop instance", listOp: "listremotedesktopsubscriptioninstances", idKeys: []string{"id"}, names: []string{"name"}}
 			id, err := r.match(ctx, rs, params, v)
@@ -224,7 +225,7 @@ func (r *resolver) body(ctx context.Context, opID string, params map[string]stri
 			}
 			body["instanceId"] = id
 		}
-	case "createinstanceusers", "createremotedesktopsubscription":
+	case jotcat.OrgUsersBody:
 		for _, k := range []string{"userIds", "users", "admins"} {
 			if err := r.emails(ctx, body, k, resolveSpec{kind: "organization user", listOp: "listcoreorganizationusers",
 				idKeys: []string{"id"}, names: []string{"email"}}, func() (map[string]string, error) {
@@ -234,7 +235,7 @@ func (r *resolver) body(ctx context.Context, opID string, params map[string]stri
 				return err
 			}
 		}
-	case "addapplicationtouser":
+	case jotcat.AppUsersBody:
 		if err := r.emails(ctx, body, "userIds", resolveSpec{kind: "remote desktop user", listOp: "listinstanceusers",
 			idKeys: []string{"id"}, names: []string{"email"}}, func() (map[string]string, error) {
 			return r.appInstance(ctx, params)

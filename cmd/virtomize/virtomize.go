@@ -1,4 +1,6 @@
-package cmd
+// Package virtomize holds the `infra virtomize` commands: the appliance catalog run by the engine, with the
+// password, install-and-wait and rotated backup workflows declared as hooks of their operations.
+package virtomize
 
 import (
 	"context"
@@ -6,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/GehirnInc/crypt/sha512_crypt"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/request"
@@ -23,26 +27,26 @@ import (
 	"github.com/infractl/infra/pkg/progress"
 )
 
-// virtomizeClient builds the appliance client from the vendor's connection unit: host, user name, password and pinned
+// Client builds the appliance client from the vendor's connection unit: host, user name, password and pinned
 // certificate fingerprint from one source (the password is read only when a token must be minted).
-func virtomizeClient(f *cmdutil.Factory) (*virtomize.Client, error) {
+func Client(f *cmdutil.Factory) (*virtomize.Client, error) {
 	unit, err := f.Unit("virtomize")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := virtomize.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
-	return newVirtomizeClient(f, unit.Unit, func() (string, error) {
+	return NewClient(f, unit.Unit, func() (string, error) {
 		s, _, err := unit.Secret()
 		return s, err
 	})
 }
 
-// newVirtomizeClient builds the appliance client for a unit (the effective one, or the one auth login checks).
-func newVirtomizeClient(f *cmdutil.Factory, unit *config.Unit, password func() (string, error)) (*virtomize.Client, error) {
-	o, err := virtomizeHTTPOptions(f, unit)
+// NewClient builds the appliance client for a unit (the effective one, or the one auth login checks).
+func NewClient(f *cmdutil.Factory, unit *config.Unit, password func() (string, error)) (*virtomize.Client, error) {
+	o, err := HTTPOptions(f, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -60,10 +64,10 @@ func newVirtomizeClient(f *cmdutil.Factory, unit *config.Unit, password func() (
 	})
 }
 
-// virtomizeHTTPOptions adds the unit's pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin
+// HTTPOptions adds the unit's pinned fingerprint (virtomize.fingerprint) to the shared HTTP options. A pin
 // replaces CA verification, so an insecure setting in the configuration does not weaken a pinned appliance; only
 // --insecure on the command line skips the pin (with a warning).
-func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, error) {
+func HTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, error) {
 	o, err := f.HTTPOptionsFor(unit)
 	if err != nil {
 		return api.Options{}, err
@@ -85,59 +89,26 @@ func virtomizeHTTPOptions(f *cmdutil.Factory, unit *config.Unit) (api.Options, e
 	return o, nil
 }
 
-// opHook adds behaviour around one catalog operation: before may complete the call (a password read from stdin),
-// after may continue the workflow (wait for an installation) and replace what is printed.
-type opHook struct {
-	before func(ctx context.Context, call *request.Call) error
-	after  func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error)
-}
+// Short describes the virtomize command in the root help.
+const Short = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
 
-// hookedBackend is the appliance client with per-operation hooks.
-type hookedBackend struct {
-	cl    *virtomize.Client
-	hooks map[*request.Op]*opHook
-}
-
-func (b *hookedBackend) Invoke(ctx context.Context, call *request.Call) (any, error) {
-	h := b.hooks[call.Op]
-	if h != nil && h.before != nil {
-		if err := h.before(ctx, call); err != nil {
-			return nil, err
-		}
-	}
-	res, err := b.cl.Invoke(ctx, call)
-	if err != nil || h == nil || h.after == nil {
-		return res, err
-	}
-	return h.after(ctx, b.cl, call, res)
-}
-
-func (b *hookedBackend) List(ctx context.Context, call *request.Call, o request.ListOptions, each func(any) error) error {
-	return b.cl.List(ctx, call, o, each)
-}
-
-func (b *hookedBackend) Download(ctx context.Context, call *request.Call, o request.DownloadOptions) (*request.Download, error) {
-	return b.cl.Download(ctx, call, o)
-}
-
-const virtomizeShort = "Virtomize appliance: virtual machines, clusters, networks, profiles, users and settings"
-
-func newVirtomizeCmd(f *cmdutil.Factory) *cobra.Command {
-	hooks := map[*request.Op]*opHook{}
+// NewCmd builds `infra virtomize`: one command per appliance operation, with the workflows declared as hooks.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	root := vcat.Root()
+	vh := newVirtomizeHooks(f, root)
 	env := &engine.Env{
 		F:    f,
 		Noun: "Virtomize",
+		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
+		Rules: engine.Rules{RequiredQuery: true},
 		Backend: func(ctx context.Context) (request.Backend, error) {
-			cl, err := virtomizeClient(f)
-			if err != nil {
-				return nil, err
-			}
-			return &hookedBackend{cl: cl, hooks: hooks}, nil
+			return Client(f)
 		},
+		Hooks:    vh.hooks,
+		Commands: vh.commands,
 	}
-	root := vcat.Root()
 	cmd := env.Command(root)
-	cmd.Short = virtomizeShort
+	cmd.Short = Short
 	cmd.Long = `Drive a Virtomize appliance (REST API /rest/v1).
 
 Connection settings come from (highest first) flags, INFRA_VIRTOMIZE_HOST, INFRA_VIRTOMIZE_USERNAME and
@@ -155,41 +126,62 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 	cmd.Example = `  infra virtomize vm list
   infra virtomize vm info 3 -o json
   printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait`
+	return cmd
+}
 
-	root.Walk(func(p []string, op *request.Op) {
-		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
-		var required []string
-		for _, q := range op.Query {
-			if q.Required {
-				required = append(required, q.FlagName())
-			}
+// virtomizeHooks declares what the Virtomize commands add to the catalog operations, by operation.
+type virtomizeHooks struct {
+	f                                 *cmdutil.Factory
+	install, create, createVM, backup *request.Op
+	vmGroup                           *request.Group
+	unwrap                            map[*request.Op]unwrapList
+}
+
+// unwrapList takes the list out of an answer object so it renders as a table (and streams through --jq as an array).
+type unwrapList struct {
+	field string
+	cols  []string
+}
+
+func newVirtomizeHooks(f *cmdutil.Factory, root *request.Group) *virtomizeHooks {
+	vh := &virtomizeHooks{
+		f:        f,
+		install:  vcat.Find(root, "vm", "install"),
+		create:   vcat.Find(root, "vm", "create"),
+		createVM: vcat.Find(root, "profile", "create-vm"),
+		backup:   vcat.Find(root, "backup", "download"),
+		unwrap: map[*request.Op]unwrapList{
+			vcat.Find(root, "api-paths"): {"paths", []string{"method", "path"}},
+			vcat.Find(root, "logs"):      {"logs", []string{"timestamp", "service", "level", "message"}},
+		},
+	}
+	for _, g := range root.Groups {
+		if slices.Contains(g.Ops, vh.install) {
+			vh.vmGroup = g
 		}
-		if len(required) > 0 {
-			c := findCmd(cmd, p[1:]...)
-			c.PreRunE = func(c *cobra.Command, _ []string) error {
-				for _, r := range required {
-					if !c.Flags().Changed(r) {
-						return usageErrorf("%s: --%s is required", c.CommandPath(), r)
-					}
-				}
-				return nil
-			}
-		}
-		if sf, ok := vcat.SecretField(op); ok {
-			c := findCmd(cmd, p[1:]...)
-			h := hookFor(hooks, op)
-			h.before = passwordHook(f, c, op, sf)
-		}
-	})
-	// Unwrap the lists of api-paths and logs so they render as tables (and stream through --jq as arrays).
-	for _, u := range []struct {
-		name, field string
-		cols        []string
-	}{{"api-paths", "paths", []string{"method", "path"}}, {"logs", "logs", []string{"timestamp", "service", "level", "message"}}} {
-		u := u
-		op := vcat.Find(root, u.name)
-		op.Columns = u.cols
-		hookFor(hooks, op).after = func(_ context.Context, _ *virtomize.Client, _ *request.Call, res any) (any, error) {
+	}
+	return vh
+}
+
+// hooks builds the hooks of one operation's command (fresh for each command: they hold its flag values).
+func (vh *virtomizeHooks) hooks(op *request.Op) *engine.Hooks {
+	h := &engine.Hooks{}
+	if sf, ok := vcat.SecretField(op); ok {
+		vh.passwordHook(h, op, sf)
+	}
+	switch op {
+	case vh.install:
+		vh.installWorkflow(h)
+	case vh.create:
+		vh.createWorkflow(h)
+	case vh.createVM:
+		vh.profileWorkflow(h)
+	case vh.backup:
+		vh.rotatedBackup(h)
+	}
+	if u, ok := vh.unwrap[op]; ok {
+		h.Columns = u.cols
+		h.After = func(_ context.Context, _ *engine.Invocation, _ *request.Call, res any) (any, error) {
 			if m, ok := res.(map[string]any); ok {
 				if l, ok := m[u.field].([]any); ok {
 					return l, nil
@@ -198,34 +190,53 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 			return res, nil
 		}
 	}
-	addInstallWorkflow(f, cmd, root, hooks)
-	addCreateWorkflow(f, cmd, root, hooks)
-	addProfileWorkflow(f, cmd, root, hooks)
-	findCmd(cmd, "vm").AddCommand(newVMWaitCmd(f))
-	addRotatedBackup(f, findCmd(cmd, "backup", "download"), vcat.Find(root, "backup", "download"))
-	return cmd
+	return h
 }
 
-// addRotatedBackup gives backup download --dir DIR --keep N.
-func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *request.Op) {
-	var rf rotateFlags
-	rf.register(c)
-	c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(rotateHelp, "PREFIX", "virtomize-backup")
-	c.Example = strings.TrimRight(c.Example, "\n") + "\n  infra virtomize backup download --dir /var/backups/virtomize --keep 14"
-	plain := c.RunE
-	c.RunE = func(c *cobra.Command, args []string) error {
-		rotated, err := rf.check(c)
+// commands adds vm wait to the vm group.
+func (vh *virtomizeHooks) commands(g *request.Group) []*cobra.Command {
+	if g == vh.vmGroup {
+		return []*cobra.Command{newVMWaitCmd(vh.f)}
+	}
+	return nil
+}
+
+// then runs first, then next: hooks declared for one operation add their flags and help after the others'.
+func then[T any](first, next func(T)) func(T) {
+	if first == nil {
+		return next
+	}
+	return func(x T) {
+		first(x)
+		next(x)
+	}
+}
+
+func addFlags(h *engine.Hooks, fn func(fs *pflag.FlagSet)) {
+	h.AdditionalFlags = then(h.AdditionalFlags, fn)
+}
+
+func configure(h *engine.Hooks, fn func(c *cobra.Command)) { h.Configure = then(h.Configure, fn) }
+
+// rotatedBackup gives backup download --dir DIR --keep N.
+func (vh *virtomizeHooks) rotatedBackup(h *engine.Hooks) {
+	var rf cmdutil.RotateFlags
+	op, f := vh.backup, vh.f
+	addFlags(h, rf.Register)
+	configure(h, func(c *cobra.Command) {
+		c.Long = strings.TrimSpace(c.Long+"\n\n") + "\n\n" + strings.ReplaceAll(cmdutil.RotateHelp, "PREFIX", "virtomize-backup")
+		c.Example = strings.TrimRight(c.Example, "\n") + "\n  infra virtomize backup download --dir /var/backups/virtomize --keep 14"
+	})
+	h.Intercept = func(ctx context.Context, inv *engine.Invocation) (bool, error) {
+		rotated, err := rf.Check(inv.Cmd.Flags())
 		if err != nil || !rotated {
-			if err != nil {
-				return err
-			}
-			return plain(c, args)
+			return err != nil, err
 		}
-		cl, err := virtomizeClient(f)
+		cl, err := Client(f)
 		if err != nil {
-			return err
+			return true, err
 		}
-		return rf.run(c.Context(), f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
+		return true, rf.Run(ctx, f, "virtomize-backup", func(ctx context.Context, rot download.Rotation) (*download.Result, error) {
 			d, err := cl.Download(ctx, &request.Call{Op: op}, request.DownloadOptions{Path: filepath.Join(rot.Dir, rot.Name(".tar.gz")), NonEmpty: true})
 			if err != nil {
 				return nil, err
@@ -235,40 +246,14 @@ func addRotatedBackup(f *cmdutil.Factory, c *cobra.Command, op *request.Op) {
 	}
 }
 
-func hookFor(hooks map[*request.Op]*opHook, op *request.Op) *opHook {
-	if hooks[op] == nil {
-		hooks[op] = &opHook{}
-	}
-	return hooks[op]
-}
-
-// findCmd returns the sub-command at path below c.
-func findCmd(c *cobra.Command, path ...string) *cobra.Command {
-	for _, name := range path {
-		var next *cobra.Command
-		for _, s := range c.Commands() {
-			if s.Name() == name {
-				next = s
-			}
-		}
-		if next == nil {
-			panic("virtomize: no command " + strings.Join(path, " "))
-		}
-		c = next
-	}
-	return c
-}
-
 // passwordFlags are the ways a secret parameter is given: never as an argument value.
 type passwordFlags struct {
 	stdin, prompt bool
 }
 
-func addPasswordFlags(c *cobra.Command, what string) *passwordFlags {
-	p := &passwordFlags{}
-	c.Flags().BoolVar(&p.stdin, "password-stdin", false, "read the "+what+" from stdin")
-	c.Flags().BoolVar(&p.prompt, "password-prompt", false, "prompt for the "+what+" (without echo)")
-	return p
+func (p *passwordFlags) register(fs *pflag.FlagSet, what string) {
+	fs.BoolVar(&p.stdin, "password-stdin", false, "read the "+what+" from stdin")
+	fs.BoolVar(&p.prompt, "password-prompt", false, "prompt for the "+what+" (without echo)")
 }
 
 // read returns the secret, "" when none was asked for; required secrets are prompted for on a terminal.
@@ -289,24 +274,28 @@ func (p *passwordFlags) read(ctx context.Context, f *cmdutil.Factory, what strin
 		}
 		return s, nil
 	case p.prompt, required && f.IO.CanPrompt():
-		return readSecret(ctx, f, what, false)
+		return cmdutil.ReadSecret(ctx, f, what, false)
 	case required:
 		return "", usageErrorf("the %s is required: pipe it in with --password-stdin or use --password-prompt on a terminal (it is never taken as an argument)", what)
 	}
 	return "", nil
 }
 
-func passwordHook(f *cmdutil.Factory, c *cobra.Command, op *request.Op, sf request.Field) func(context.Context, *request.Call) error {
+// passwordHook reads the operation's password parameter with --password-stdin or --password-prompt into the body.
+func (vh *virtomizeHooks) passwordHook(h *engine.Hooks, op *request.Op, sf request.Field) {
 	what := "password"
-	if op.Path == "/virtualmachines/{key}/install" {
+	if op == vh.install {
 		what = "root password"
 	}
-	pf := addPasswordFlags(c, what)
-	if !strings.Contains(c.Long, "--password-stdin") {
-		c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
-	}
-	return func(ctx context.Context, call *request.Call) error {
-		pw, err := pf.read(ctx, f, what, sf.Required)
+	pf := &passwordFlags{}
+	addFlags(h, func(fs *pflag.FlagSet) { pf.register(fs, what) })
+	configure(h, func(c *cobra.Command) {
+		if !strings.Contains(c.Long, "--password-stdin") {
+			c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
+		}
+	})
+	h.Before = func(ctx context.Context, _ *engine.Invocation, call *request.Call) error {
+		pw, err := pf.read(ctx, vh.f, what, sf.Required)
 		if err != nil || pw == "" {
 			return err
 		}
@@ -348,117 +337,130 @@ type waitFlags struct {
 	interval time.Duration
 }
 
-func addWaitFlags(c *cobra.Command, w *waitFlags) {
-	c.Flags().BoolVar(&w.wait, "wait", false, "wait until the machine is deployed, powered on and has an address (limit: --timeout, default 30m)")
-	c.Flags().DurationVar(&w.interval, "poll-interval", 5*time.Second, "how often to ask the appliance while waiting")
-	_ = c.Flags().MarkHidden("poll-interval")
+func (w *waitFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&w.wait, "wait", false, "wait until the machine is deployed, powered on and has an address (limit: --timeout, default 30m)")
+	fs.DurationVar(&w.interval, "poll-interval", 5*time.Second, "how often to ask the appliance while waiting")
+	_ = fs.MarkHidden("poll-interval")
 }
 
 var readyColumns = []string{"key", "name", "powerstate", "ips"}
 
-func addInstallWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
-	op := vcat.Find(root, "vm", "install")
-	c := findCmd(cmd, "vm", "install")
+// waitAfter waits for the machine the answer names (key says which) when --wait is given, and prints it ready.
+func (vh *virtomizeHooks) waitAfter(h *engine.Hooks, key func(call *request.Call, res any) string) {
 	w := &waitFlags{}
-	addWaitFlags(c, w)
-	c.Example = `  printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait
-  infra virtomize vm install 3 --locale de_DE.UTF-8 --keyboard de --wait --timeout 45m`
-	h := hookFor(hooks, op)
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
-		if !w.wait {
+	addFlags(h, w.register)
+	h.After = func(ctx context.Context, inv *engine.Invocation, call *request.Call, res any) (any, error) {
+		k := key(call, res)
+		if !w.wait || k == "" {
 			return res, nil
 		}
-		op.Columns = readyColumns
-		return waitReady(ctx, f, c, cl, call.PathParams["key"], w.interval)
+		inv.Columns = readyColumns
+		return waitReady(ctx, vh.f, inv.Cmd, inv.Backend.(*virtomize.Client), k, w.interval)
 	}
 }
 
-func addCreateWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
-	op := vcat.Find(root, "vm", "create")
-	c := findCmd(cmd, "vm", "create")
-	w := &waitFlags{}
-	var install bool
-	var networks []int
-	var locale, keyboard string
-	c.Flags().BoolVar(&install, "install", false, "start the installation once the machine is created")
-	c.Flags().IntSliceVar(&networks, "network", nil, "attach the machine to network `KEY` before installing (repeat or comma-separate; addresses are assigned by the appliance)")
-	c.Flags().StringVar(&locale, "locale", "", "with --install: locale of the installed system")
-	c.Flags().StringVar(&keyboard, "keyboard", "", "with --install: keymap of the installed system")
-	pf := addPasswordFlags(c, "root password")
-	addWaitFlags(c, w)
-	c.Example += "\n  infra virtomize vm create --name web1 --owner 1 --cpu 2 --ram 4GB --disc 40GB --oskey 1 --clusterkey 1 \\\n" +
-		"      --datastore auto --network 1 --install --wait"
-	h := hookFor(hooks, op)
-	var rootPW string
-	h.before = func(_ context.Context, call *request.Call) error {
-		if w.wait && !install {
-			return usageErrorf("--wait needs --install: a machine that is not installed never comes up")
+func (vh *virtomizeHooks) installWorkflow(h *engine.Hooks) {
+	vh.waitAfter(h, func(call *request.Call, _ any) string { return call.PathParams["key"] })
+	configure(h, func(c *cobra.Command) {
+		c.Example = `  printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait
+  infra virtomize vm install 3 --locale de_DE.UTF-8 --keyboard de --wait --timeout 45m`
+	})
+}
+
+func (vh *virtomizeHooks) profileWorkflow(h *engine.Hooks) {
+	vh.waitAfter(h, func(_ *request.Call, res any) string {
+		if m, _ := res.(map[string]any); m != nil && m["key"] != nil {
+			return fmt.Sprint(m["key"])
 		}
-		if !install && (locale != "" || keyboard != "" || pf.stdin || pf.prompt) {
-			return usageErrorf("--locale, --keyboard and the root password apply only with --install")
+		return ""
+	})
+}
+
+// createWorkflow: vm create --network KEY --install [--wait] attaches, installs and waits.
+func (vh *virtomizeHooks) createWorkflow(h *engine.Hooks) {
+	cw := &createWorkflow{f: vh.f, pf: &passwordFlags{}, w: &waitFlags{}}
+	addFlags(h, cw.register)
+	configure(h, func(c *cobra.Command) {
+		c.Example += "\n  infra virtomize vm create --name web1 --owner 1 --cpu 2 --ram 4GB --disc 40GB --oskey 1 --clusterkey 1 \\\n" +
+			"      --datastore auto --network 1 --install --wait"
+	})
+	h.Before = cw.before
+	h.After = cw.after
+}
+
+type createWorkflow struct {
+	f                *cmdutil.Factory
+	pf               *passwordFlags
+	w                *waitFlags
+	install          bool
+	networks         []int
+	locale, keyboard string
+	rootPW           string
+}
+
+func (cw *createWorkflow) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&cw.install, "install", false, "start the installation once the machine is created")
+	fs.IntSliceVar(&cw.networks, "network", nil, "attach the machine to network `KEY` before installing (repeat or comma-separate; addresses are assigned by the appliance)")
+	fs.StringVar(&cw.locale, "locale", "", "with --install: locale of the installed system")
+	fs.StringVar(&cw.keyboard, "keyboard", "", "with --install: keymap of the installed system")
+	cw.pf.register(fs, "root password")
+	cw.w.register(fs)
+}
+
+func (cw *createWorkflow) before(ctx context.Context, _ *engine.Invocation, _ *request.Call) error {
+	if cw.w.wait && !cw.install {
+		return usageErrorf("--wait needs --install: a machine that is not installed never comes up")
+	}
+	if !cw.install && (cw.locale != "" || cw.keyboard != "" || cw.pf.stdin || cw.pf.prompt) {
+		return usageErrorf("--locale, --keyboard and the root password apply only with --install")
+	}
+	for _, n := range cw.networks {
+		if n < 1 {
+			return usageErrorf("--network takes network keys (positive integers), got %d", n)
 		}
-		for _, n := range networks {
-			if n < 1 {
-				return usageErrorf("--network takes network keys (positive integers), got %d", n)
-			}
-		}
-		pw, err := pf.read(c.Context(), f, "root password", false)
-		if err != nil {
+	}
+	pw, err := cw.pf.read(ctx, cw.f, "root password", false)
+	if err != nil {
+		return err
+	}
+	if pw != "" {
+		if cw.rootPW, err = hashRootPassword(pw); err != nil {
 			return err
 		}
-		if pw != "" {
-			if rootPW, err = hashRootPassword(pw); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
-		vm, _ := res.(map[string]any)
-		key := fmt.Sprint(vm["key"])
-		if vm == nil || key == "" || key == "<nil>" {
-			return res, nil
-		}
-		for _, n := range networks {
-			if _, err := cl.Do(ctx, "POST", "/virtualmachinenetworks", map[string]any{"vmkey": key, "netkey": n}); err != nil {
-				return nil, fmt.Errorf("machine %s was created, but attaching network %d failed (attach with `infra virtomize vm-network create --vmkey %s --netkey %d`): %w", key, n, key, n, err)
-			}
-		}
-		if !install {
-			return res, nil
-		}
-		form := map[string]any{}
-		for k, v := range map[string]string{"locale": locale, "keyboard": keyboard, "password": rootPW} {
-			if v != "" {
-				form[k] = v
-			}
-		}
-		if _, err := cl.Do(ctx, "POST", "/virtualmachines/"+key+"/install", form); err != nil {
-			return nil, fmt.Errorf("machine %s was created, but starting the installation failed (retry with `infra virtomize vm install %s`): %w", key, key, err)
-		}
-		if !w.wait {
-			f.Infof("machine %s created; installation started (follow it with `infra virtomize vm wait %s`)", key, key)
-			return res, nil
-		}
-		op.Columns = readyColumns
-		return waitReady(ctx, f, c, cl, key, w.interval)
-	}
+	return nil
 }
 
-func addProfileWorkflow(f *cmdutil.Factory, cmd *cobra.Command, root *request.Group, hooks map[*request.Op]*opHook) {
-	op := vcat.Find(root, "profile", "create-vm")
-	c := findCmd(cmd, "profile", "create-vm")
-	w := &waitFlags{}
-	addWaitFlags(c, w)
-	h := hookFor(hooks, op)
-	h.after = func(ctx context.Context, cl *virtomize.Client, call *request.Call, res any) (any, error) {
-		m, _ := res.(map[string]any)
-		if !w.wait || m == nil || m["key"] == nil {
-			return res, nil
-		}
-		op.Columns = readyColumns
-		return waitReady(ctx, f, c, cl, fmt.Sprint(m["key"]), w.interval)
+func (cw *createWorkflow) after(ctx context.Context, inv *engine.Invocation, _ *request.Call, res any) (any, error) {
+	cl := inv.Backend.(*virtomize.Client)
+	vm, _ := res.(map[string]any)
+	key := fmt.Sprint(vm["key"])
+	if vm == nil || key == "" || key == "<nil>" {
+		return res, nil
 	}
+	for _, n := range cw.networks {
+		if _, err := cl.Do(ctx, "POST", "/virtualmachinenetworks", map[string]any{"vmkey": key, "netkey": n}); err != nil {
+			return nil, fmt.Errorf("machine %s was created, but attaching network %d failed (attach with `infra virtomize vm-network create --vmkey %s --netkey %d`): %w", key, n, key, n, err)
+		}
+	}
+	if !cw.install {
+		return res, nil
+	}
+	form := map[string]any{}
+	for k, v := range map[string]string{"locale": cw.locale, "keyboard": cw.keyboard, "password": cw.rootPW} {
+		if v != "" {
+			form[k] = v
+		}
+	}
+	if _, err := cl.Do(ctx, "POST", "/virtualmachines/"+key+"/install", form); err != nil {
+		return nil, fmt.Errorf("machine %s was created, but starting the installation failed (retry with `infra virtomize vm install %s`): %w", key, key, err)
+	}
+	if !cw.w.wait {
+		cw.f.Infof("machine %s created; installation started (follow it with `infra virtomize vm wait %s`)", key, key)
+		return res, nil
+	}
+	inv.Columns = readyColumns
+	return waitReady(ctx, cw.f, inv.Cmd, cl, key, cw.w.interval)
 }
 
 func newVMWaitCmd(f *cmdutil.Factory) *cobra.Command {
@@ -483,7 +485,7 @@ Use it to resume waiting after an interrupted "vm install --wait".`,
 			if err := checkKey("VM_KEY", args[0]); err != nil {
 				return err
 			}
-			cl, err := virtomizeClient(f)
+			cl, err := Client(f)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,6 @@
-package cmd
+// Package jotelulu holds the `infra jotelulu` commands: the catalog run by the engine, with context flags resolved
+// from names, --wait and the firewall delete dispatch declared as hooks.
+package jotelulu
 
 import (
 	"context"
@@ -8,9 +10,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/api"
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
@@ -53,16 +57,16 @@ func joteluluOps(ctx context.Context, f *cmdutil.Factory, specFlag string) ([]jo
 	return ops, res, spec, path, nil
 }
 
-// joteluluClient builds the client from configuration: host from flags/env/config (no default), the token from the
+// Client builds the client from configuration: host from flags/env/config (no default), the token from the
 // environment, --env-file or the credential store.
-func joteluluClient(ctx context.Context, f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
+func Client(ctx context.Context, f *cmdutil.Factory, specFlag string) (*jot.Client, error) {
 	unit, err := f.Unit("jotelulu")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := jot.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
 	ops, res, _, path, err := joteluluOps(ctx, f, specFlag)
 	if err != nil {
@@ -84,13 +88,15 @@ func joteluluClient(ctx context.Context, f *cmdutil.Factory, specFlag string) (*
 	return jot.New(o, jot.Settings{Host: host, Token: token, Ops: ops})
 }
 
-const joteluluShort = "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops"
+// Short describes the jotelulu command in the root help.
+const Short = "Jotelulu cloud: organizations, servers, networks, firewall and remote desktops"
 
-func newJoteluluCmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds `infra jotelulu`: the catalog commands with their context flags, and api-map.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	var specFlag string
 	cmd := &cobra.Command{
 		Use:   "jotelulu",
-		Short: joteluluShort,
+		Short: Short,
 		Long: `Drive the Jotelulu public API (/api-gateway/core/v1 and /api-gateway/servers/v1).
 
 Settings: the API host is required and has no default (the public documentation names none):
@@ -108,32 +114,27 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 	}
 	cmd.PersistentFlags().StringVar(&specFlag, "spec", "", "take method and path of each operation from this OpenAPI `FILE` (JSON or YAML), or from an http(s) URL fetched without credentials")
 	cat := jotcat.New()
+	env := &engine.Env{
+		F:    f,
+		Noun: "Jotelulu",
+		Backend: func(ctx context.Context) (request.Backend, error) {
+			return Client(ctx, f, specFlag)
+		},
+		Hooks: func(op *request.Op) *engine.Hooks {
+			sc := &scope{f: f, meta: cat.Meta[op.ID], op: op}
+			return sc.hooks()
+		},
+	}
 	for _, g := range cat.Groups {
-		cmd.AddCommand(joteluluGroup(f, cat, g, &specFlag))
+		cmd.AddCommand(env.Command(g))
 	}
 	cmd.AddCommand(newJoteluluAPIMapCmd(f, cat, &specFlag))
 	return cmd
 }
 
-func joteluluGroup(f *cmdutil.Factory, cat *jotcat.Catalog, g *request.Group, specFlag *string) *cobra.Command {
-	c := &cobra.Command{
-		Use:     g.Name,
-		Aliases: g.Aliases,
-		Short:   g.Short,
-		Long:    g.Long,
-		Args:    cobra.NoArgs,
-	}
-	for _, op := range g.Ops {
-		c.AddCommand(joteluluLeaf(f, cat.Meta[op.ID], op, g.Name, specFlag))
-	}
-	for _, s := range g.Groups {
-		c.AddCommand(joteluluGroup(f, cat, s, specFlag))
-	}
-	return c
-}
-
-// scope holds the context flags of one command.
+// scope holds the context flags of one command and resolves its calls.
 type scope struct {
+	f             *cmdutil.Factory
 	meta          jotcat.Meta
 	op            *request.Op
 	org           string
@@ -144,9 +145,11 @@ type scope struct {
 	waitTimeout   time.Duration
 	pollInterval  time.Duration
 	pollSet       bool
-	cmd           *cobra.Command
 	passwordStdin bool
 	password      string
+
+	mu  sync.Mutex // guards res: bulk runs resolve from several goroutines
+	res *resolver
 }
 
 func (s *scope) needs(param string) bool {
@@ -158,53 +161,70 @@ func (s *scope) needs(param string) bool {
 	return false
 }
 
-func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *request.Op, noun string, specFlag *string) *cobra.Command {
-	sc := &scope{meta: meta, op: op}
-	env := &engine.Env{
-		F:    f,
-		Noun: "Jotelulu",
-		Backend: func(ctx context.Context) (request.Backend, error) {
-			sc.pollSet = sc.cmd.Flags().Changed("poll-interval")
-			if err := sc.check(f); err != nil {
-				return nil, err
+// hooks are the engine hooks of the command: context flags, names resolved to ids, the firewall delete dispatched
+// by protocol, and --wait.
+func (s *scope) hooks() *engine.Hooks {
+	h := &engine.Hooks{
+		AdditionalFlags: s.flags,
+		Validate: func(_ context.Context, inv *engine.Invocation) error {
+			s.pollSet = inv.Changed("poll-interval")
+			return s.check(s.f)
+		},
+		Resolve: func(ctx context.Context, inv *engine.Invocation, call *request.Call) error {
+			return s.prepare(ctx, s.resolver(inv), call)
+		},
+		After: func(ctx context.Context, inv *engine.Invocation, call *request.Call, res any) (any, error) {
+			if !s.wait {
+				return res, nil
 			}
-			cl, err := joteluluClient(ctx, f, *specFlag)
-			if err != nil {
-				return nil, err
-			}
-			return &scopedBackend{f: f, c: cl, sc: sc, res: &resolver{f: f, c: cl, sc: sc}}, nil
+			return s.waitFor(ctx, inv.Backend.(*jot.Client), call, res)
 		},
 	}
-	c := env.OpCommand(op, noun)
-	sc.cmd = c
-	fs := c.Flags()
-	global := op.ID == "listcoreuserorganizations" || op.ID == "listapplications" || op.ID == "listapplicationtags"
-	if !global {
-		fs.StringVar(&sc.org, "organization", "", "organization `NAME|ID` (default: the profile's jotelulu.organization, or the only one the token sees)")
+	if len(s.meta.Dispatch) > 0 {
+		h.Run = func(ctx context.Context, inv *engine.Invocation, call *request.Call) (any, error) {
+			return s.deleteRule(ctx, inv.Backend.(*jot.Client), call)
+		}
+	}
+	return h
+}
+
+// resolver is the run's resolver over the vendor client (one per run, so the organization is looked up once).
+func (s *scope) resolver(inv *engine.Invocation) *resolver {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.res == nil {
+		s.res = &resolver{f: s.f, c: inv.Backend.(*jot.Client), sc: s}
+	}
+	return s.res
+}
+
+// flags adds the context flags the operation needs.
+func (s *scope) flags(fs *pflag.FlagSet) {
+	if !s.meta.Global {
+		fs.StringVar(&s.org, "organization", "", "organization `NAME|ID` (default: the profile's jotelulu.organization, or the only one the token sees)")
 	}
 	subKind, instKind := "server subscription", "server instance"
-	if meta.Product == jotcat.RemoteDesktop {
+	if s.meta.Product == jotcat.RemoteDesktop {
 		subKind, instKind = "remote desktop subscription", "remote desktop instance"
 	}
-	if sc.needs(jot.ParamSubscription) {
-		fs.StringVar(&sc.sub, "subscription", "", subKind+" `NAME|ID` (required)")
+	if s.needs(jot.ParamSubscription) {
+		fs.StringVar(&s.sub, "subscription", "", subKind+" `NAME|ID` (required)")
 	}
-	if sc.needs(jot.ParamInstance) {
-		fs.StringVar(&sc.inst, "instance", "", instKind+" `NAME|ID` (required)")
+	if s.needs(jot.ParamInstance) {
+		fs.StringVar(&s.inst, "instance", "", instKind+" `NAME|ID` (required)")
 	}
-	if sc.needs(jot.ParamMainNetwork) {
-		fs.StringVar(&sc.network, "network", "", "isolated network `NAME|ID` (its id or mainNetworkId; required)")
+	if s.needs(jot.ParamMainNetwork) {
+		fs.StringVar(&s.network, "network", "", "isolated network `NAME|ID` (its id or mainNetworkId; required)")
 	}
-	if meta.Wait != jotcat.NoWait {
-		fs.BoolVar(&sc.wait, "wait", false, "wait until the work finishes; exit non-zero when it ends in error or failed")
-		fs.DurationVar(&sc.waitTimeout, "wait-timeout", 30*time.Minute, "give up waiting after this `DURATION` (the work goes on)")
-		fs.DurationVar(&sc.pollInterval, "poll-interval", 5*time.Second, "time between progress checks while waiting")
+	if s.meta.Wait != jotcat.NoWait {
+		fs.BoolVar(&s.wait, "wait", false, "wait until the work finishes; exit non-zero when it ends in error or failed")
+		fs.DurationVar(&s.waitTimeout, "wait-timeout", 30*time.Minute, "give up waiting after this `DURATION` (the work goes on)")
+		fs.DurationVar(&s.pollInterval, "poll-interval", 5*time.Second, "time between progress checks while waiting")
 		_ = fs.MarkHidden("poll-interval")
 	}
-	if op.ID == "createcoreorganizationuser" {
-		fs.BoolVar(&sc.passwordStdin, "password-stdin", false, "read the user's initial password from stdin (never from a flag)")
+	if s.meta.Secret != "" {
+		fs.BoolVar(&s.passwordStdin, "password-stdin", false, "read the user's initial password from stdin (never from a flag)")
 	}
-	return c
 }
 
 // check validates the context flags before anything is sent.
@@ -305,76 +325,30 @@ func (s *scope) checkIDs(op *request.Op, params map[string]string, resolved bool
 	return nil
 }
 
-// scopedBackend fills in and resolves the context of a call, dispatches the firewall delete, and waits.
-type scopedBackend struct {
-	f   *cmdutil.Factory
-	c   *jot.Client
-	sc  *scope
-	res *resolver
-}
-
-func (b *scopedBackend) prepare(ctx context.Context, call *request.Call) (*request.Call, error) {
-	cl := *call
-	cl.PathParams = map[string]string{}
-	for k, v := range call.PathParams {
-		cl.PathParams[k] = v
-	}
-	if call.Body != nil {
-		cl.Body = map[string]any{}
-		for k, v := range call.Body {
-			cl.Body[k] = v
-		}
-	}
-	if err := validateBody(call.Op.ID, cl.Body); err != nil {
-		return nil, err
-	}
-	if err := b.sc.checkIDs(call.Op, cl.PathParams, false); err != nil {
-		return nil, err
-	}
-	if b.sc.password != "" {
-		cl.Body["password"] = b.sc.password
-	}
-	if err := b.res.fill(ctx, cl.PathParams); err != nil {
-		return nil, err
-	}
-	if err := b.sc.checkIDs(call.Op, cl.PathParams, true); err != nil {
-		return nil, err
-	}
-	if err := b.res.body(ctx, call.Op.ID, cl.PathParams, cl.Body); err != nil {
-		return nil, err
-	}
-	return &cl, nil
-}
-
-// Invoke implements request.Backend.
-func (b *scopedBackend) Invoke(ctx context.Context, call *request.Call) (any, error) {
-	cl, err := b.prepare(ctx, call)
-	if err != nil {
-		return nil, err
-	}
-	if call.Op.ID == jotcat.DeleteFirewallRule {
-		return b.deleteRule(ctx, cl)
-	}
-	res, err := b.c.Invoke(ctx, cl)
-	if err != nil || !b.sc.wait {
-		return res, err
-	}
-	return b.waitFor(ctx, cl, res)
-}
-
-// List implements request.Backend.
-func (b *scopedBackend) List(ctx context.Context, call *request.Call, opts request.ListOptions, each func(any) error) error {
-	cl, err := b.prepare(ctx, call)
-	if err != nil {
+// prepare fills in and resolves the context of a call (the engine hands the hook its own copy).
+func (s *scope) prepare(ctx context.Context, res *resolver, cl *request.Call) error {
+	if err := validateBody(s.meta.Body, cl.Body); err != nil {
 		return err
 	}
-	return b.c.List(ctx, cl, opts, each)
+	if err := s.checkIDs(cl.Op, cl.PathParams, false); err != nil {
+		return err
+	}
+	if s.password != "" {
+		cl.Body[s.meta.Secret] = s.password
+	}
+	if err := res.fill(ctx, cl.PathParams); err != nil {
+		return err
+	}
+	if err := s.checkIDs(cl.Op, cl.PathParams, true); err != nil {
+		return err
+	}
+	return res.body(ctx, s.meta.Body, cl.PathParams, cl.Body)
 }
 
 // deleteRule looks the rule up and deletes it with the operation for its protocol.
-func (b *scopedBackend) deleteRule(ctx context.Context, cl *request.Call) (any, error) {
+func (s *scope) deleteRule(ctx context.Context, c *jot.Client, cl *request.Call) (any, error) {
 	id := cl.PathParams[jot.ParamFirewallRule]
-	data, err := b.c.Call(ctx, "getfirewallinboundrules", cl.PathParams, nil, nil)
+	data, err := c.Call(ctx, "getfirewallinboundrules", cl.PathParams, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -385,21 +359,21 @@ func (b *scopedBackend) deleteRule(ctx context.Context, cl *request.Call) (any, 
 			continue
 		}
 		proto := strings.ToUpper(fmt.Sprint(m["protocol"]))
-		opID, ok := b.sc.meta.Dispatch[proto]
+		opID, ok := s.meta.Dispatch[proto]
 		if !ok {
 			return nil, fmt.Errorf("firewall rule %s has protocol %q, which no delete operation covers (ICMP, TCP or UDP)", id, proto)
 		}
-		if b.f.G.Debug {
-			fmt.Fprintf(b.f.IO.ErrOut, "* firewall rule %s is %s: using %s\n", id, proto, opID)
+		if s.f.G.Debug {
+			fmt.Fprintf(s.f.IO.ErrOut, "* firewall rule %s is %s: using %s\n", id, proto, opID)
 		}
-		return b.c.Call(ctx, opID, cl.PathParams, nil, nil)
+		return c.Call(ctx, opID, cl.PathParams, nil, nil)
 	}
 	return nil, &api.HTTPError{StatusCode: 404, Status: "404 Not Found", Method: "DELETE", URL: "firewall rule " + id,
-		Message: fmt.Sprintf("no firewall rule %s on network %s (see `infra jotelulu firewall rule list`)", id, b.sc.network)}
+		Message: fmt.Sprintf("no firewall rule %s on network %s (see `infra jotelulu firewall rule list`)", id, s.network)}
 }
 
 // validateBody checks the rules the reference states in prose, before anything is sent.
-func validateBody(opID string, body map[string]any) error {
+func validateBody(kind jotcat.Body, body map[string]any) error {
 	has := func(k string) bool {
 		v, ok := body[k]
 		if !ok || v == nil {
@@ -411,8 +385,8 @@ func validateBody(opID string, body map[string]any) error {
 		return true
 	}
 	var problems []string
-	switch opID {
-	case "createinstanceapplication":
+	switch kind {
+	case jotcat.AppDeployBody:
 		if !has("applicationId") {
 			var missing []string
 			for _, k := range []struct{ field, flag string }{{"name", "--name"}, {"tagId", "--tag"}, {"directory", "--directory"}, {"executable", "--executable"}} {
@@ -424,7 +398,7 @@ func validateBody(opID string, body map[string]any) error {
 				problems = append(problems, "give --application ID to deploy from the catalog, or --name, --tag, --directory and --executable for a custom application (missing "+strings.Join(missing, ", ")+")")
 			}
 		}
-	case "createfirewallinboundrule":
+	case jotcat.FirewallRuleBody:
 		proto, _ := body["protocol"].(string)
 		if proto == "ICMP" {
 			for _, k := range []struct{ field, flag string }{{"icmpType", "--icmp-type"}, {"icmpCode", "--icmp-code"}} {

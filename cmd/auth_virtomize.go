@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	virtomizecmd "github.com/infractl/infra/cmd/virtomize"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/virtomize"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -119,7 +120,7 @@ func describeCert(host, fp string, c *x509.Certificate) string {
 
 // verifyVirtomize checks the user name and password by minting a token (not cached: the password itself is tested).
 func verifyVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secret string) error {
-	o, err := virtomizeHTTPOptions(f, unit)
+	o, err := virtomizecmd.HTTPOptions(f, unit)
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func logoutVirtomize(ctx context.Context, f *cmdutil.Factory, unit *config.Unit)
 	}
 	cache := api.NewFileTokenCache(f.TokenCacheDir())
 	key := virtomize.CacheKey(base, unit.String("username"))
-	cl, err := newVirtomizeClient(f, unit, func() (string, error) {
+	cl, err := virtomizecmd.NewClient(f, unit, func() (string, error) {
 		return "", &api.AuthError{Err: errors.New("no cached token to revoke")}
 	})
 	if err == nil {

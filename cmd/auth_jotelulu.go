@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	jotelulucmd "github.com/infractl/infra/cmd/jotelulu"
 	"github.com/infractl/infra/pkg/api"
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -32,7 +33,7 @@ func checkJotelulu(ctx context.Context, f *cmdutil.Factory, _ *cmdutil.Conn, sec
 	if exp, err := jot.TokenExpiry(secret); err == nil && !exp.After(time.Now()) {
 		return &api.AuthError{Err: fmt.Errorf("the token expired at %s", exp.Format(time.RFC3339))}
 	}
-	cl, err := joteluluClient(ctx, f, "")
+	cl, err := jotelulucmd.Client(ctx, f, "")
 	if err != nil {
 		return err
 	}

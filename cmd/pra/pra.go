@@ -1,4 +1,6 @@
-package cmd
+// Package pra holds the `infra pra` commands: BeyondTrust PRA's Configuration API catalog run by the engine, btapi's
+// generic verbs, the Command API (XML) commands, reports, events, backups and scripts.
+package pra
 
 import (
 	"context"
@@ -19,20 +21,20 @@ import (
 	"github.com/infractl/infra/pkg/engine"
 )
 
-// praClient builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
+// Client builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
 // environment, btapi's variables, --env-file, or the profile with its credential store entry).
-func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
+func Client(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	unit, err := f.Unit("pra")
 	if err != nil {
 		return nil, err
 	}
 	host := unit.String("host")
 	if _, err := pra.BaseURL(host); err != nil {
-		return nil, unitHint(unit, err)
+		return nil, cmdutil.UnitHint(unit, err)
 	}
 	clientID := unit.String("client_id")
 	if clientID == "" {
-		return nil, unitHint(unit, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")})
+		return nil, cmdutil.UnitHint(unit, &api.UsageError{Err: errors.New("no PRA client id configured: set BT_CLIENT_ID or INFRA_PRA_CLIENT_ID, or run `infra auth login pra --client-id ID`")})
 	}
 	secret, _, err := unit.Secret()
 	if err != nil {
@@ -55,20 +57,25 @@ func praClient(ctx context.Context, f *cmdutil.Factory) (*pra.Client, error) {
 	return pra.New(o, s)
 }
 
-const praShort = "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups"
+// Short describes the pra command in the root help (before the tree is built).
+const Short = "BeyondTrust Privileged Remote Access: configuration, commands, reports and backups"
 
-func newPRACmd(f *cmdutil.Factory) *cobra.Command {
+// NewCmd builds `infra pra`: the catalog commands, btapi's generic verbs and the XML API commands.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	env := &engine.Env{
 		F:     f,
 		Noun:  "PRA",
 		Rules: engine.Rules{UTCDateTimes: true},
 		Backend: func(ctx context.Context) (request.Backend, error) {
-			return praClient(ctx, f)
+			return Client(ctx, f)
 		},
+		// Credentials stay off the command line, where the process list and shell history would show them: the
+		// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
+		Hooks: func(*request.Op) *engine.Hooks { return praHooks },
 	}
 	cmd := &cobra.Command{
 		Use:   "pra",
-		Short: praShort,
+		Short: Short,
 		Long: `Drive a BeyondTrust Privileged Remote Access site.
 
 Connection settings come from (highest first) flags, INFRA_PRA_* or BeyondTrust's BT_API_HOST, BT_CLIENT_ID and
@@ -78,6 +85,12 @@ BT_CLIENT_SECRET environment variables, --env-file, the configuration profile, a
 btapi-style scripting works too: infra pra -k add jump-group reads key=value pairs on stdin, -K prints key=value.`,
 		Args: cobra.NoArgs,
 	}
+	env.Commands = func(g *request.Group) []*cobra.Command {
+		if g.Name == praCatalog.JumpClientGroup {
+			return []*cobra.Command{newPRAJumpClientPruneCmd(f, env, g)}
+		}
+		return nil
+	}
 	need := praCommandsNeeded(f.Args) // the vendor itself is built lazily by NewRoot; here only the named groups are
 	root := praCatalog.Root()
 	for _, op := range root.Ops {
@@ -85,18 +98,13 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 	}
 	for _, g := range root.Groups {
 		if need.group(g) {
-			gc := env.Command(g)
-			if g.Name == "jump-client" {
-				gc.AddCommand(newPRAJumpClientPruneCmd(f, env, g))
-			}
-			cmd.AddCommand(gc)
+			cmd.AddCommand(env.Command(g))
 			continue
 		}
 		// Named in help listings only; this process cannot reach its commands.
 		cmd.AddCommand(&cobra.Command{Use: g.Name, Aliases: g.Aliases, Short: g.Short, Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }})
 	}
-	guardSecrets(cmd)
 	for _, c := range genericVerbs(env, root) {
 		c.GroupID = "btapi"
 		cmd.AddCommand(c)
@@ -145,36 +153,8 @@ func praCommandsNeeded(args []string) praNeed {
 	return praNeed{words: words}
 }
 
-// guardSecrets keeps credentials off the command line, where the process list and shell history would show them: the
-// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
-func guardSecrets(root *cobra.Command) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		var names []string
-		for _, field := range praCatalog.SecretFields {
-			name := strings.ReplaceAll(field, "_", "-")
-			if fl := c.Flags().Lookup(name); fl != nil {
-				fl.Hidden = true
-				names = append(names, name)
-			}
-		}
-		if len(names) > 0 {
-			c.PreRunE = func(c *cobra.Command, args []string) error {
-				for _, n := range names {
-					if c.Flags().Changed(n) {
-						return usageErrorf("--%s is not accepted on the command line, where other users and the shell history can see it: "+
-							"pass %s on stdin with -k (%s=...) or in --json -", n, strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "-", "_"))
-					}
-				}
-				return nil
-			}
-		}
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
-}
+// praHooks are the hooks of every PRA operation.
+var praHooks = &engine.Hooks{Secrets: praCatalog.SecretFields}
 
 // genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
 // catalog so input is typed and validated exactly like the typed commands.
@@ -236,7 +216,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 					}
 					return usageErrorf("%s answers with a file: use `infra pra download %s`", p, strings.Trim(p, "/"))
 				}
-				return runGeneric(c, env, op, params, v.kind)
+				return runGeneric(c, env, op, params)
 			},
 		}
 		if v.kind == request.KindList {
@@ -363,30 +343,15 @@ func matchOp(ops []*request.Op, method, path string, kind request.Kind) (*reques
 }
 
 // runGeneric runs a catalog operation with parameters from the path instead of positional arguments.
-func runGeneric(c *cobra.Command, env *engine.Env, op *request.Op, params map[string]string, kind request.Kind) error {
-	var args []string
-	for _, a := range op.Args {
-		args = append(args, params[a.Param])
+func runGeneric(c *cobra.Command, env *engine.Env, op *request.Op, params map[string]string) error {
+	var lo request.ListOptions
+	var dl request.DownloadOptions
+	if l := c.Flags().Lookup("limit"); l != nil {
+		lo.Limit, _ = c.Flags().GetInt("limit")
 	}
-	clone := *op
-	clone.MultiID = false
-	clone.Confirm = request.ConfirmNone // btapi never asks
-	sub := env.OpCommand(&clone, op.Path)
-	sub.SetContext(c.Context())
-	var flagArgs []string
-	for _, name := range []string{"limit", "file", "force"} {
-		if l := c.Flags().Lookup(name); l != nil && l.Changed {
-			flagArgs = append(flagArgs, "--"+name+"="+l.Value.String())
-		}
+	if l := c.Flags().Lookup("file"); l != nil {
+		dl.Path, _ = c.Flags().GetString("file")
+		dl.Force, _ = c.Flags().GetBool("force")
 	}
-	if err := sub.ParseFlags(flagArgs); err != nil {
-		return &api.UsageError{Err: err}
-	}
-	if err := sub.Args(sub, args); err != nil {
-		return err
-	}
-	if err := sub.RunE(sub, args); err != nil {
-		return err
-	}
-	return nil
+	return env.RunPath(c.Context(), op, params, lo, dl)
 }

@@ -1,4 +1,4 @@
-package cmd
+package pra
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func praRun(f *cmdutil.Factory, run func(ctx context.Context, c *pra.Client, cmd
 		if err := f.ValidateOutput(); err != nil {
 			return err
 		}
-		cl, err := praClient(cmd.Context(), f)
+		cl, err := Client(cmd.Context(), f)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package cmd
+package jotelulu
 
 import (
 	"context"
@@ -9,12 +9,25 @@ import (
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
 	"github.com/infractl/infra/pkg/api/request"
 	jotcat "github.com/infractl/infra/pkg/catalog/jotelulu"
+	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/progress"
 )
 
+// jotWait follows asynchronous work of one command over the vendor client.
+type jotWait struct {
+	f  *cmdutil.Factory
+	c  *jot.Client
+	sc *scope
+}
+
+// waitFor waits for the work the call started (--wait) and returns the settled object.
+func (s *scope) waitFor(ctx context.Context, c *jot.Client, cl *request.Call, res any) (any, error) {
+	return (&jotWait{f: s.f, c: c, sc: s}).waitFor(ctx, cl, res)
+}
+
 // waiter polls asynchronous work until it settles.
 type waiter struct {
-	b      *scopedBackend
+	b      *jotWait
 	status *progress.Status
 	last   string
 }
@@ -43,7 +56,7 @@ func (w *waiter) sleep(ctx context.Context) error {
 }
 
 // waitFor follows the work started by an asynchronous call and returns the settled object.
-func (b *scopedBackend) waitFor(parent context.Context, cl *request.Call, res any) (any, error) {
+func (b *jotWait) waitFor(parent context.Context, cl *request.Call, res any) (any, error) {
 	ctx, cancel := context.WithTimeout(parent, b.sc.waitTimeout)
 	defer cancel()
 	w := &waiter{b: b, status: progress.NewStatus(b.f.IO.ErrOut, b.f.ShowProgress())}
@@ -135,7 +148,7 @@ func (w *waiter) application(ctx context.Context, sub, app string) (any, error) 
 }
 
 // find lists with opID and returns the item with the id.
-func (b *scopedBackend) find(ctx context.Context, opID string, params map[string]string, id string) (any, error) {
+func (b *jotWait) find(ctx context.Context, opID string, params map[string]string, id string) (any, error) {
 	data, err := b.c.Call(ctx, opID, params, nil, nil)
 	if err != nil {
 		return nil, err

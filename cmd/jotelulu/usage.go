@@ -1,0 +1,5 @@
+package jotelulu
+
+import "github.com/infractl/infra/pkg/cmdutil"
+
+var usageErrorf = cmdutil.UsageErrorf

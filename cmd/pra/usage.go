@@ -1,0 +1,5 @@
+package pra
+
+import "github.com/infractl/infra/pkg/cmdutil"
+
+var usageErrorf = cmdutil.UsageErrorf

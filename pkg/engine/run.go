@@ -1,0 +1,393 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/api/request"
+)
+
+// opRun is one run of an operation's command: flag parsing fills it in (the options of gh's commands), then the
+// stages read it: gatherInput, buildCall, confirm, backend, execute and render. Tests construct one and call a stage.
+type opRun struct {
+	env   *Env
+	op    *request.Op
+	noun  string
+	hooks *Hooks
+
+	// Filled by the flags.
+	jsonIn     string
+	list       request.ListOptions
+	all        bool
+	download   request.DownloadOptions
+	bulk       bulkFlags
+	bodyFlags  map[string]*fieldFlag
+	queryFlags map[string]*fieldFlag
+	secrets    []string // flags of secret fields, refused
+
+	// Filled when the command runs.
+	path    string            // command path, for messages
+	args    []string          // positional arguments
+	changed func(string) bool // whether a flag was set
+	confirm request.Confirm   // the operation's, or none for generic verbs
+	multiID bool
+	inv     *Invocation
+}
+
+func (e *Env) newRun(op *request.Op, noun string) *opRun {
+	r := &opRun{env: e, op: op, noun: noun, confirm: op.Confirm, multiID: op.MultiID}
+	if e.Hooks != nil {
+		r.hooks = e.Hooks(op)
+	}
+	if r.hooks == nil {
+		r.hooks = &Hooks{}
+	}
+	r.changed = func(string) bool { return false }
+	r.inv = &Invocation{Op: op, Columns: op.Columns}
+	if r.hooks.Columns != nil {
+		r.inv.Columns = r.hooks.Columns
+	}
+	return r
+}
+
+// bind records what cobra parsed.
+func (r *opRun) bind(c *cobra.Command, args []string) {
+	r.path, r.args = c.CommandPath(), args
+	r.changed = c.Flags().Changed
+	r.inv.Cmd, r.inv.Args = c, args
+}
+
+// run executes the stages in order.
+func (r *opRun) run(ctx context.Context) error {
+	if err := r.precheck(); err != nil {
+		return err
+	}
+	if r.hooks.Intercept != nil {
+		if handled, err := r.hooks.Intercept(ctx, r.inv); handled || err != nil {
+			return err
+		}
+	}
+	if err := r.env.F.ValidateOutput(); err != nil {
+		return err
+	}
+	if r.bulk.from != "" {
+		defs, defOrder := r.flagInput()
+		return r.runBulk(ctx, defs, defOrder)
+	}
+	return r.runOnce(ctx)
+}
+
+// precheck refuses secret flags and, under Rules.RequiredQuery, missing required query flags, before anything else.
+func (r *opRun) precheck() error {
+	if err := refuseSecrets(r.changed, r.secrets); err != nil {
+		return err
+	}
+	if !r.env.Rules.RequiredQuery {
+		return nil
+	}
+	for i := range r.op.Query {
+		q := &r.op.Query[i]
+		if q.Required && !r.changed(q.FlagName()) {
+			return &api.UsageError{Err: fmt.Errorf("%s: --%s is required", r.path, q.FlagName())}
+		}
+	}
+	return nil
+}
+
+// runOnce runs the operation for the positional arguments (one call, or one per id of a multi-id operation).
+func (r *opRun) runOnce(ctx context.Context) error {
+	if r.list.Limit < 0 || r.list.Page < 0 || r.list.PerPage < 0 {
+		return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}
+	}
+	if err := checkIDArgs(r.op, r.args); err != nil {
+		return err
+	}
+	raw, order, err := r.gatherInput(ctx)
+	if err != nil {
+		return err
+	}
+	call, err := r.buildCall(raw, order)
+	if err != nil {
+		return err
+	}
+	if err := r.confirmRun(ctx); err != nil {
+		return err
+	}
+	be, err := r.backend(ctx)
+	if err != nil {
+		return err
+	}
+	return r.execute(ctx, be, call)
+}
+
+// inputs collects raw values in the order given; a later source overrides an earlier one.
+type inputs struct {
+	raw   map[string]*rawValue
+	order []string
+}
+
+func (in *inputs) put(k string, rv *rawValue) {
+	if _, ok := in.raw[k]; !ok {
+		in.order = append(in.order, k)
+	}
+	in.raw[k] = rv
+}
+
+// gatherInput reads the input of the call: --json < key=value on stdin (-k) < flags.
+func (r *opRun) gatherInput(ctx context.Context) (map[string]*rawValue, []string, error) {
+	f := r.env.F
+	in := &inputs{raw: map[string]*rawValue{}}
+	if r.jsonIn != "" {
+		if r.jsonIn == "-" && f.G.KVIn {
+			return nil, nil, &api.UsageError{Err: errors.New("--json - and -k both read stdin; use one")}
+		}
+		var stdin io.Reader
+		if r.jsonIn == "-" {
+			stdin = f.IO.Stdin(ctx, "a JSON object")
+		}
+		m, err := readJSONBody(r.jsonIn, stdin)
+		if err != nil {
+			return nil, nil, &api.UsageError{Err: err}
+		}
+		for _, k := range sortedKeys(m) {
+			in.put(k, &rawValue{json: m[k], fromJS: true, origin: "--json"})
+		}
+	}
+	if f.G.KVIn {
+		pairs, err := ReadKV(f.IO.Stdin(ctx, "key=value lines"))
+		if err != nil {
+			return nil, nil, &api.UsageError{Err: err}
+		}
+		kvRaw, kvOrder := kvToRaw(pairs)
+		for _, k := range kvOrder {
+			in.put(k, kvRaw[k])
+		}
+	}
+	flagRaw, flagOrder := r.flagInput()
+	for _, k := range flagOrder {
+		in.put(k, flagRaw[k])
+	}
+	return in.raw, in.order, nil
+}
+
+// flagInput gathers the field flags given on the command line.
+func (r *opRun) flagInput() (map[string]*rawValue, []string) {
+	in := &inputs{raw: map[string]*rawValue{}}
+	op := r.op
+	target := r.bodyFlags
+	if !op.TakesBody() || len(op.Body) == 0 {
+		target = nil
+	}
+	for _, set := range []struct {
+		m      map[string]*fieldFlag
+		fields []request.Field
+	}{{target, op.Body}, {r.queryFlags, op.Query}} {
+		for i := range set.fields {
+			fd := &set.fields[i]
+			ff, ok := set.m[fd.Name]
+			if !ok || !r.changed(flagNameFor(fd)) {
+				continue
+			}
+			origin := "--" + flagNameFor(fd)
+			if !ff.isList {
+				in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
+				continue
+			}
+			var items []string
+			for _, v := range ff.vals {
+				items = append(items, strings.Split(v, ",")...)
+			}
+			in.put(fd.Name, &rawValue{isList: true, list: items, origin: origin})
+		}
+	}
+	return in.raw, in.order
+}
+
+// buildCall types and validates the gathered input and splits it between the body and the query.
+func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Call, error) {
+	op := r.op
+	call := &request.Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+	for i, a := range op.Args {
+		if i < len(r.args) {
+			call.PathParams[a.Param] = r.args[i]
+		}
+	}
+	if !op.TakesBody() || len(op.Body) == 0 {
+		if err := fillQuery(call.Query, op.Query, raw, order, r.env.Rules); err != nil {
+			return nil, &api.UsageError{Err: err}
+		}
+		return call, nil
+	}
+	body, query := splitInput(op, raw, order)
+	b, err := BuildBody(op.Body, body.raw, body.order, op.WholeBody(), r.env.Rules)
+	if err != nil {
+		return nil, &api.UsageError{Err: err}
+	}
+	if op.Method == "PATCH" && len(b) == 0 {
+		return nil, &api.UsageError{Err: fmt.Errorf("nothing to update: set at least one field (see %s --help)", r.path)}
+	}
+	call.Body = b
+	if err := fillQuery(call.Query, op.Query, query.raw, query.order, r.env.Rules); err != nil {
+		return nil, &api.UsageError{Err: err}
+	}
+	return call, nil
+}
+
+// splitInput sends a value to the query when only the query has a field of its name, to the body otherwise.
+func splitInput(op *request.Op, raw map[string]*rawValue, order []string) (body, query *inputs) {
+	body = &inputs{raw: map[string]*rawValue{}}
+	query = &inputs{raw: map[string]*rawValue{}}
+	qidx := fieldIndex(op.Query)
+	bidx := fieldIndex(op.Body)
+	for _, k := range order {
+		_, inQ := qidx[k]
+		_, inB := bidx[k]
+		if inQ && !inB {
+			query.put(k, raw[k])
+			continue
+		}
+		body.put(k, raw[k])
+	}
+	return body, query
+}
+
+// confirmRun asks before an irreversible operation; without a terminal --yes is required.
+func (r *opRun) confirmRun(ctx context.Context) error {
+	f := r.env.F
+	if r.confirm != request.ConfirmIrreversible || f.G.Yes {
+		return nil
+	}
+	what := strings.TrimSpace(r.noun + " " + strings.Join(r.args, " "))
+	if !f.IO.CanPrompt() {
+		return &api.UsageError{Err: fmt.Errorf("%s %s is irreversible: pass --yes to confirm when running without a terminal", r.op.Name, what)}
+	}
+	return confirmed(ctx, f, fmt.Sprintf("%s %s? This cannot be undone.", capitalize(r.op.Name), what))
+}
+
+func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+// backend validates the hooks' flags and builds the vendor backend, wrapped in the per-call hooks when there are any.
+func (r *opRun) backend(ctx context.Context) (request.Backend, error) {
+	if r.hooks.Validate != nil {
+		if err := r.hooks.Validate(ctx, r.inv); err != nil {
+			return nil, err
+		}
+	}
+	be, err := r.env.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.inv.Backend = be
+	h := r.hooks
+	if h.Resolve == nil && h.Before == nil && h.Run == nil && h.After == nil {
+		return be, nil
+	}
+	return &hookedBackend{be: be, h: h, inv: r.inv, noun: r.env.Noun}, nil
+}
+
+// execute sends the call and renders the answer.
+func (r *opRun) execute(ctx context.Context, be request.Backend, call *request.Call) error {
+	switch r.op.Kind {
+	case request.KindList:
+		return r.executeList(ctx, be, call)
+	case request.KindDownload:
+		return r.executeDownload(ctx, be, call)
+	}
+	return r.executeInvoke(ctx, be, call)
+}
+
+func (r *opRun) executeList(ctx context.Context, be request.Backend, call *request.Call) error {
+	f := r.env.F
+	if streamed, err := streamList(ctx, f, be, call, r.list, r.inv.Columns); streamed || err != nil {
+		return err
+	}
+	items := []any{}
+	err := be.List(ctx, call, r.list, func(item any) error {
+		items = append(items, item)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 && f.IO.OutTTY && f.G.JQ == "" && f.G.Template == "" {
+		f.Infof("no results")
+	}
+	return r.render(items)
+}
+
+func (r *opRun) executeDownload(ctx context.Context, be request.Backend, call *request.Call) error {
+	d, ok := be.(request.Downloader)
+	if !ok {
+		return fmt.Errorf("%s cannot download files", r.env.Noun)
+	}
+	res, err := d.Download(ctx, call, r.download)
+	if err != nil {
+		return err
+	}
+	if r.download.Path == "-" {
+		return nil
+	}
+	return r.env.F.Print(res, []string{"file", "bytes"})
+}
+
+// executeInvoke sends the call, once per id of a multi-id operation; failures of some ids do not stop the others.
+func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *request.Call) error {
+	op, nargs := r.op, len(r.op.Args)
+	ids := []string{""}
+	if r.multiID && nargs > 0 {
+		ids = r.args[nargs-1:]
+	}
+	var errs []error
+	for _, id := range ids {
+		cl := *call
+		if id != "" {
+			cl.PathParams = copyMap(call.PathParams)
+			cl.PathParams[op.Args[nargs-1].Param] = id
+		}
+		res, err := be.Invoke(ctx, &cl)
+		if err != nil {
+			if len(ids) == 1 {
+				return err
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
+		if op.Kind == request.KindNone {
+			r.env.F.Infof("%s: %s %s done", r.noun, op.Name, strings.Join(argsFor(&cl, op), " "))
+			continue
+		}
+		if err := r.render(res); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// render prints an answer in the selected output format.
+func (r *opRun) render(res any) error {
+	return r.env.F.Print(res, r.inv.Columns)
+}
+
+// RunPath runs op as btapi's generic verbs do (infra pra get jump-group/5): the path parameters come from the path,
+// input from -k only, nothing is confirmed and a multi-id operation takes one id.
+func (e *Env) RunPath(ctx context.Context, op *request.Op, params map[string]string, list request.ListOptions, dl request.DownloadOptions) error {
+	r := e.newRun(op, op.Path)
+	r.path = op.Name
+	r.confirm, r.multiID = request.ConfirmNone, false
+	r.list, r.download = list, dl
+	for _, a := range op.Args {
+		r.args = append(r.args, params[a.Param])
+	}
+	r.inv.Args = r.args
+	if err := e.F.ValidateOutput(); err != nil {
+		return err
+	}
+	return r.runOnce(ctx)
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/infractl/infra/internal/textdist"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // Build information, set with -ldflags "-X github.com/infractl/infra/cmd.version=… ".
@@ -125,13 +126,17 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
   infra virtomize …  Virtomize appliance (virtual machines, clusters, networks, profiles)
   infra jotelulu …   Jotelulu cloud: servers, networks, firewall, remote desktops
 
-Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
+Output goes to stdout (-o ` + strings.Join(output.Names(), "|") + `, --jq, --template); progress, warnings and prompts go to stderr.
 Try it with no vendor account: infra sandbox serve.`,
 		Version:       fmt.Sprintf("%s (commit %s, built %s)", b.Version, b.Commit, b.Date),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
-			return collectGlobals(c, f)
+			if err := collectGlobals(c, f); err != nil {
+				return err
+			}
+			f.ResolveOutput(c)
+			return nil
 		},
 	}
 	root.SetVersionTemplate("infra version {{.Version}}\n")

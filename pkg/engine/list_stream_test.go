@@ -46,7 +46,7 @@ func listCmd(t *testing.T, be engine.Backend, format string, ready func(*bytes.B
 		ready(out)
 	}
 	f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(string) string { return "" })
-	f.DefaultOutput = format
+	f.G.Output = format // as -o FORMAT
 	env := &engine.Env{F: f, Noun: "Test", Backend: func(context.Context) (engine.Backend, error) { return be, nil }}
 	c := env.OpCommand(&engine.Op{Name: "list", Method: "GET", Path: "/things", Kind: engine.KindList, Columns: []string{"id", "name"}}, "thing")
 	c.SetArgs([]string{})

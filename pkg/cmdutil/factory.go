@@ -16,6 +16,7 @@ import (
 	"github.com/infractl/infra/pkg/config"
 	"github.com/infractl/infra/pkg/config/secrets"
 	"github.com/infractl/infra/pkg/output"
+	"github.com/spf13/pflag"
 )
 
 // BuildInfo identifies the binary.
@@ -57,6 +58,9 @@ type Factory struct {
 
 	// Transport, when set, replaces the HTTP transport of every client (tests, fault injection).
 	Transport http.RoundTripper
+	// GlobalFlags are the root command's persistent flags, set as the root is built: a command's own flags must not
+	// take their names.
+	GlobalFlags *pflag.FlagSet
 	// Args are the command-line arguments being run (nil when the whole command tree is wanted, as for generated
 	// documentation); vendors with many commands build only the parts these arguments name.
 	Args []string

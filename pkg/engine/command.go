@@ -34,18 +34,17 @@ type Env struct {
 	ops []*Op // every operation built so far (bulk creates look up their collection's list operation)
 }
 
-// reserved flag names: global flags and the engine's own; fields with these names get a "field-" prefix.
-var reserved = map[string]bool{
-	"output": true, "jq": true, "template": true, "columns": true, "no-headers": true, "profile": true, "config": true,
-	"env-file": true, "debug": true, "insecure": true, "ca-cert": true, "timeout": true, "no-color": true, "quiet": true,
-	"yes": true, "help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
-	"file": true, "force": true, "kv-in": true, "kv-out": true, "from-file": true, "input-format": true, "journal": true,
-	"no-journal": true, "concurrency": true,
+// ownFlags are the names of the engine's own flags and cobra's; they and the root's persistent flags
+// (cmdutil.Factory.GlobalFlags) are reserved: fields with these names get a "field-" prefix.
+var ownFlags = map[string]bool{
+	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
+	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
+	"concurrency": true,
 }
 
-func flagNameFor(f *Field) string {
+func (e *Env) flagNameFor(f *Field) string {
 	n := f.FlagName()
-	if reserved[n] {
+	if ownFlags[n] || e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
 		return "field-" + n
 	}
 	return n
@@ -118,7 +117,7 @@ func fieldHelp(f *Field) string {
 	return h
 }
 
-func addFieldFlags(fs *pflag.FlagSet, fields []Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
+func (e *Env) addFieldFlags(fs *pflag.FlagSet, fields []Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
 	out := map[string]*fieldFlag{}
 	for i := range fields {
 		f := &fields[i]
@@ -126,7 +125,7 @@ func addFieldFlags(fs *pflag.FlagSet, fields []Field, skipReadOnly bool, cmd *co
 			continue
 		}
 		ff := &fieldFlag{f: f, isList: f.Type == Array}
-		name := flagNameFor(f)
+		name := e.flagNameFor(f)
 		fl := fs.VarPF(ff, name, "", fieldHelp(f))
 		if f.Type == Boolean {
 			fl.NoOptDefVal = "true"
@@ -220,10 +219,10 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 	hasBody := op.TakesBody()
 	var bodyFlags, queryFlags map[string]*fieldFlag
 	if hasBody && len(op.Body) > 0 {
-		bodyFlags = addFieldFlags(fs, op.Body, true, cmd)
+		bodyFlags = e.addFieldFlags(fs, op.Body, true, cmd)
 	}
 	if len(op.Query) > 0 {
-		queryFlags = addFieldFlags(fs, op.Query, false, cmd)
+		queryFlags = e.addFieldFlags(fs, op.Query, false, cmd)
 	}
 	var jsonIn string
 	if hasBody && len(op.Body) > 0 {
@@ -260,7 +259,7 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 			for i := range fields.fields {
 				fd := &fields.fields[i]
 				ff, ok := fields.m[fd.Name]
-				if !ok || !c.Flags().Changed(flagNameFor(fd)) {
+				if !ok || !c.Flags().Changed(e.flagNameFor(fd)) {
 					continue
 				}
 				if ff.isList {
@@ -269,10 +268,10 @@ func (e *Env) OpCommand(op *Op, noun string) *cobra.Command {
 						items = append(items, strings.Split(v, ",")...)
 					}
 					order = append(order, fd.Name)
-					raw[fd.Name] = &rawValue{isList: true, list: items, origin: "--" + flagNameFor(fd)}
+					raw[fd.Name] = &rawValue{isList: true, list: items, origin: "--" + e.flagNameFor(fd)}
 				} else {
 					order = append(order, fd.Name)
-					raw[fd.Name] = &rawValue{text: ff.vals[0], quoted: true, origin: "--" + flagNameFor(fd)}
+					raw[fd.Name] = &rawValue{text: ff.vals[0], quoted: true, origin: "--" + e.flagNameFor(fd)}
 				}
 			}
 		}

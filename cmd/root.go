@@ -88,13 +88,13 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return api.ExitOK
+		return cmdutil.ExitOK
 	}
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)
 	}
-	code := api.ExitCode(err)
-	if code == api.ExitInterrupted {
+	code := cmdutil.ExitCode(err)
+	if code == cmdutil.ExitInterrupted {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
 		return code
 	}

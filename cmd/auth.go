@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -200,15 +199,7 @@ func saveLogin(cfg *config.Config, store secrets.Store, unit *config.Unit, secre
 // readSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
 func readSecret(ctx context.Context, f *cmdutil.Factory, what string, fromStdin bool) (string, error) {
 	if fromStdin {
-		b, err := cmdutil.ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
-		if err != nil {
-			return "", err
-		}
-		s := strings.TrimRight(string(b), "\r\n")
-		if s == "" {
-			return "", usageErrorf("--secret-stdin: nothing was read from stdin")
-		}
-		return s, nil
+		return f.IO.SecretFromStdin(ctx, "--secret-stdin")
 	}
 	if !f.IO.CanPrompt() {
 		return "", usageErrorf("no terminal to prompt for the %s: pipe it in with --secret-stdin", what)

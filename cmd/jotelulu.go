@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -165,7 +164,7 @@ func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *request.Op, noun str
 		Noun: "Jotelulu",
 		Backend: func(ctx context.Context) (request.Backend, error) {
 			sc.pollSet = sc.cmd.Flags().Changed("poll-interval")
-			if err := sc.check(f); err != nil {
+			if err := sc.check(ctx, f); err != nil {
 				return nil, err
 			}
 			cl, err := joteluluClient(ctx, f, *specFlag)
@@ -208,7 +207,7 @@ func joteluluLeaf(f *cmdutil.Factory, meta jotcat.Meta, op *request.Op, noun str
 }
 
 // check validates the context flags before anything is sent.
-func (s *scope) check(f *cmdutil.Factory) error {
+func (s *scope) check(ctx context.Context, f *cmdutil.Factory) error {
 	var missing []string
 	if s.needs(jot.ParamSubscription) && strings.TrimSpace(s.sub) == "" {
 		missing = append(missing, "--subscription")
@@ -226,14 +225,11 @@ func (s *scope) check(f *cmdutil.Factory) error {
 		if f.G.KVIn {
 			return usageErrorf("--password-stdin and -k both read stdin; use one")
 		}
-		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<16))
+		pw, err := f.IO.SecretFromStdin(ctx, "--password-stdin")
 		if err != nil {
 			return err
 		}
-		s.password = strings.TrimRight(string(b), "\r\n")
-		if s.password == "" {
-			return usageErrorf("--password-stdin: nothing was read from stdin")
-		}
+		s.password = pw
 	}
 	if s.wait && s.waitTimeout <= 0 {
 		return usageErrorf("--wait-timeout must be positive")

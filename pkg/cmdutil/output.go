@@ -41,6 +41,9 @@ type resolvedOutput struct {
 // runs, and nothing changes the result afterwards. An error (an invalid setting) is kept and returned by OutputOptions
 // and ValidateOutput, so that a command that prints nothing is not stopped by it.
 func (f *Factory) ResolveOutput(c *cobra.Command) {
+	if c.Name() == cobra.ShellCompRequestCmd || c.Name() == cobra.ShellCompNoDescRequestCmd {
+		return // a completion request prints candidates; the flags of the command line it completes are read later
+	}
 	f.outOnce.Do(func() { f.out = f.resolveOutput(DefaultFormat(c)) })
 }
 

@@ -12,11 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/config"
 	"github.com/infractl/infra/pkg/config/secrets"
 	"github.com/infractl/infra/pkg/output"
-	"github.com/spf13/pflag"
 )
 
 // BuildInfo identifies the binary.

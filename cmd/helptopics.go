@@ -76,8 +76,12 @@ func environmentHelp() string {
 func formatsHelp() string {
 	var b strings.Builder
 	b.WriteString("-o FORMAT (or the output setting) picks how results are written to stdout:\n\n")
+	width := 6
+	for _, n := range output.Names() {
+		width = max(width, len(n))
+	}
 	for _, f := range output.Formats {
-		fmt.Fprintf(&b, "  %-6s %s\n", f, output.Describe(f))
+		fmt.Fprintf(&b, "  %-*s %s\n", width, f, output.Describe(f))
 	}
 	b.WriteString(`
 --columns a,b     the top-level fields shown by table and csv, in that order

@@ -220,7 +220,7 @@ func verifyPRA(ctx context.Context, f *cmdutil.Factory, unit *config.Unit, secre
 
 // refusedCredentials words a failed credential check: the site refused (exit 3) or could not be reached (exit 1).
 func refusedCredentials(err error) error {
-	if api.ExitCode(err) == api.ExitAuth {
+	if api.KindOf(err) == api.KindAuth {
 		return fmt.Errorf("the site refused the credentials (nothing stored; use --no-verify to store anyway): %w", err)
 	}
 	return err

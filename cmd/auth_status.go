@@ -137,7 +137,7 @@ func vendorStatus(ctx context.Context, f *cmdutil.Factory, store secrets.Store, 
 	switch {
 	case err == nil:
 		f.Infof("%s: %s accepted the credentials", vendor, unit.String("host"))
-	case api.ExitCode(err) == api.ExitAuth:
+	case api.KindOf(err) == api.KindAuth:
 		row.Value = "refused"
 	case isUnreachable(err):
 		row.Value = "unreachable"
@@ -181,10 +181,10 @@ func worstError(errs []error) error {
 		return nil
 	}
 	rank := func(err error) int {
-		switch api.ExitCode(err) {
-		case api.ExitUsage:
+		switch api.KindOf(err) {
+		case api.KindUsage:
 			return 0
-		case api.ExitAuth:
+		case api.KindAuth:
 			return 1
 		}
 		return 2

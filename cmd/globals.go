@@ -8,11 +8,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/output"
 )
 
 func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.Output, "output", "o", "", "output format: table, json, yaml, csv or kv (default table)")
+	pf.StringVarP(&g.Output, "output", "o", "", "output format: "+output.NameList()+" (default "+string(output.Table)+")")
 	pf.StringVar(&g.JQ, "jq", "", "filter the JSON output with a jq `EXPR`ession")
 	pf.StringVar(&g.Template, "template", "", "format the JSON output with a Go text/template `TPL`")
 	pf.StringSliceVar(&g.Columns, "columns", nil, "table/csv columns to show (comma-separated field names)")

@@ -7,24 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infractl/infra/pkg/api"
+	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/config"
 	"github.com/infractl/infra/pkg/output"
 )
-
-// exitCodes is the documented exit-code contract; `infra help exit-codes` prints it and docs/README.md repeats it
-// (a test keeps the two equal).
-var exitCodes = []struct {
-	code             int
-	meaning, example string
-}{
-	{api.ExitOK, "success", ""},
-	{api.ExitError, "API or other error", "500 from the site, 400, a file that cannot be written, a site that cannot be reached (`cannot reach HOST: …`)"},
-	{api.ExitUsage, "usage or validation error — nothing was sent", "unknown command or flag, missing required field, bad enum, a 422 validation answer, PRA's 401 for unrecognized parameters or fields, mixed connection settings, irreversible action without `--yes` and no terminal"},
-	{api.ExitAuth, "authentication or permission error", "no credentials configured, token refused (401), API account without permission (403)"},
-	{api.ExitNotFound, "not found", "404 for an id"},
-	{api.ExitRateLimited, "rate-limited after retries", "429 that did not clear within the retry budget"},
-	{api.ExitInterrupted, "interrupted", "Ctrl-C or SIGTERM; the request in flight is cancelled"},
-}
 
 // processEnv lists the variables that are not settings (settings come from the config registry).
 var processEnv = [][2]string{
@@ -56,10 +42,10 @@ func helpTopics() []*cobra.Command {
 func exitCodesHelp() string {
 	var b strings.Builder
 	b.WriteString("Exit codes are part of the interface; scripts can rely on them.\n\n")
-	for _, e := range exitCodes {
-		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.meaning)
-		if e.example != "" {
-			fmt.Fprintf(&b, "       e.g. %s\n", strings.ReplaceAll(e.example, "`", ""))
+	for _, e := range cmdutil.ExitCodes {
+		fmt.Fprintf(&b, "  %3d  %s\n", e.Code, e.Meaning)
+		if e.Example != "" {
+			fmt.Fprintf(&b, "       e.g. %s\n", strings.ReplaceAll(e.Example, "`", ""))
 		}
 	}
 	return b.String()
@@ -90,8 +76,12 @@ func environmentHelp() string {
 func formatsHelp() string {
 	var b strings.Builder
 	b.WriteString("-o FORMAT (or the output setting) picks how results are written to stdout:\n\n")
+	width := 6
+	for _, n := range output.Names() {
+		width = max(width, len(n))
+	}
 	for _, f := range output.Formats {
-		fmt.Fprintf(&b, "  %-6s %s\n", f, output.Describe(f))
+		fmt.Fprintf(&b, "  %-*s %s\n", width, f, output.Describe(f))
 	}
 	b.WriteString(`
 --columns a,b     the top-level fields shown by table and csv, in that order

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/infractl/infra/pkg/cmdutil"
 )
 
 // The exit-code table of docs/README.md and `infra help exit-codes` come from the same contract.
@@ -13,10 +15,10 @@ func TestDocsExitCodesMatchHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range exitCodes {
-		row := fmt.Sprintf("| %d | %s | %s |", e.code, e.meaning, e.example)
-		if e.example == "" {
-			row = fmt.Sprintf("| %d | %s | |", e.code, e.meaning)
+	for _, e := range cmdutil.ExitCodes {
+		row := fmt.Sprintf("| %d | %s | %s |", e.Code, e.Meaning, e.Example)
+		if e.Example == "" {
+			row = fmt.Sprintf("| %d | %s | |", e.Code, e.Meaning)
 		}
 		if !strings.Contains(string(doc), row) {
 			t.Errorf("docs/README.md has no exit-code row %q", row)

@@ -21,6 +21,7 @@ import (
 	"github.com/infractl/infra/internal/textdist"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // Build information, set with -ldflags "-X github.com/infractl/infra/cmd.version=… ".
@@ -90,13 +91,13 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return api.ExitOK
+		return cmdutil.ExitOK
 	}
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)
 	}
-	code := api.ExitCode(err)
-	if code == api.ExitInterrupted {
+	code := cmdutil.ExitCode(err)
+	if code == cmdutil.ExitInterrupted {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
 		return code
 	}
@@ -128,13 +129,17 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
   infra virtomize …  Virtomize appliance (virtual machines, clusters, networks, profiles)
   infra jotelulu …   Jotelulu cloud: servers, networks, firewall, remote desktops
 
-Output goes to stdout (-o table|json|yaml|csv|kv, --jq, --template); progress, warnings and prompts go to stderr.
+Output goes to stdout (-o ` + strings.Join(output.Names(), "|") + `, --jq, --template); progress, warnings and prompts go to stderr.
 Try it with no vendor account: infra sandbox serve.`,
 		Version:       fmt.Sprintf("%s (commit %s, built %s)", b.Version, b.Commit, b.Date),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
-			return collectGlobals(c, f)
+			if err := collectGlobals(c, f); err != nil {
+				return err
+			}
+			f.ResolveOutput(c)
+			return nil
 		},
 	}
 	root.SetVersionTemplate("infra version {{.Version}}\n")
@@ -143,6 +148,7 @@ Try it with no vendor account: infra sandbox serve.`,
 		return &api.UsageError{Err: flagError{err}}
 	})
 	addGlobalFlags(root, f.G)
+	f.GlobalFlags = root.PersistentFlags()
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
 	vendors := []*cobra.Command{
 		lazyVendor(f, "virtomize", virtomizecmd.Short, virtomizecmd.NewCmd),

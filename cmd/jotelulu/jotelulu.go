@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -166,9 +165,9 @@ func (s *scope) needs(param string) bool {
 func (s *scope) hooks() *engine.Hooks {
 	h := &engine.Hooks{
 		AdditionalFlags: s.flags,
-		Validate: func(_ context.Context, inv *engine.Invocation) error {
+		Validate: func(ctx context.Context, inv *engine.Invocation) error {
 			s.pollSet = inv.Changed("poll-interval")
-			return s.check(s.f)
+			return s.check(ctx, s.f)
 		},
 		Resolve: func(ctx context.Context, inv *engine.Invocation, call *request.Call) error {
 			return s.prepare(ctx, s.resolver(inv), call)
@@ -228,7 +227,7 @@ func (s *scope) flags(fs *pflag.FlagSet) {
 }
 
 // check validates the context flags before anything is sent.
-func (s *scope) check(f *cmdutil.Factory) error {
+func (s *scope) check(ctx context.Context, f *cmdutil.Factory) error {
 	var missing []string
 	if s.needs(jot.ParamSubscription) && strings.TrimSpace(s.sub) == "" {
 		missing = append(missing, "--subscription")
@@ -246,14 +245,11 @@ func (s *scope) check(f *cmdutil.Factory) error {
 		if f.G.KVIn {
 			return usageErrorf("--password-stdin and -k both read stdin; use one")
 		}
-		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<16))
+		pw, err := f.IO.SecretFromStdin(ctx, "--password-stdin")
 		if err != nil {
 			return err
 		}
-		s.password = strings.TrimRight(string(b), "\r\n")
-		if s.password == "" {
-			return usageErrorf("--password-stdin: nothing was read from stdin")
-		}
+		s.password = pw
 	}
 	if s.wait && s.waitTimeout <= 0 {
 		return usageErrorf("--wait-timeout must be positive")

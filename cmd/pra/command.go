@@ -11,7 +11,6 @@ import (
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/output"
 )
 
 // praXMLCommands are the commands of the PRA command, reporting, backup and client scripting APIs (XML APIs beside
@@ -447,7 +446,7 @@ func printXML(f *cmdutil.Factory, v any, cols []string) error {
 	if err != nil {
 		return err
 	}
-	if o.JQ == "" && o.Template == "" && (o.Format == output.Table || o.Format == output.CSV || o.Format == "") {
+	if o.Tabular() {
 		switch t := v.(type) {
 		case map[string]any:
 			v = pra.FlattenRow(t)

@@ -19,6 +19,7 @@ import (
 	praCatalog "github.com/infractl/infra/pkg/catalog/pra"
 	"github.com/infractl/infra/pkg/cmdutil"
 	"github.com/infractl/infra/pkg/engine"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // Client builds the PRA client from the vendor's connection unit: host, client id and secret from one source (the
@@ -204,7 +205,6 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 				return nil
 			},
 			RunE: func(c *cobra.Command, args []string) error {
-				env.F.DefaultOutput = "json"
 				p := "/" + strings.Trim(strings.Join(args, "/"), "/")
 				op, params := matchOp(ops, v.method, p, v.kind)
 				if op == nil {
@@ -219,6 +219,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 				return runGeneric(c, env, op, params)
 			},
 		}
+		cmdutil.SetDefaultFormat(c, output.JSON) // btapi's verbs print JSON, as btapi does
 		if v.kind == request.KindList {
 			c.Flags().Int("limit", 0, "stop after `N` items (0 = all)")
 		}
@@ -234,7 +235,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 // countVerb: `infra pra count PATH` asks for the size of a list with one HEAD request (X-BT-Pagination-Total) instead
 // of fetching every page; key=value pairs on stdin (-k) are the list's filters.
 func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:     "count PATH",
 		Short:   "Count the resources at PATH with one HEAD request (key=value filters on stdin with -k)",
 		Example: "  infra pra count jump-item/shell-jump\n  echo tag=web | infra pra -k count jump-item/shell-jump --jq .count",
@@ -246,7 +247,6 @@ func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			f := env.F
-			f.DefaultOutput = "json"
 			if err := f.ValidateOutput(); err != nil {
 				return err
 			}
@@ -294,6 +294,8 @@ func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
 			return f.Print(map[string]any{"count": n}, []string{"count"})
 		},
 	}
+	cmdutil.SetDefaultFormat(c, output.JSON)
+	return c
 }
 
 func hasField(fields []request.Field, name string) bool {

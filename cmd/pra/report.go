@@ -358,7 +358,7 @@ func streamReport(f *cmdutil.Factory, spec *pra.ReportSpec, rr *pra.ReportReader
 	if err != nil {
 		return err
 	}
-	flat := o.JQ == "" && o.Template == "" && (o.Format == output.CSV || o.Format == output.Table || o.Format == "")
+	flat := o.Tabular()
 	s, err := output.NewStream(f.IO.Out, o)
 	if err != nil {
 		return &api.UsageError{Err: err}

@@ -264,15 +264,7 @@ func (p *passwordFlags) read(ctx context.Context, f *cmdutil.Factory, what strin
 	case p.stdin && f.G.KVIn:
 		return "", usageErrorf("--password-stdin and -k both read stdin: give the fields as flags, or read the %s with --password-prompt", what)
 	case p.stdin:
-		b, err := cmdutil.ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
-		if err != nil {
-			return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
-		}
-		s := strings.TrimRight(string(b), "\r\n")
-		if s == "" {
-			return "", usageErrorf("--password-stdin: nothing was read from stdin")
-		}
-		return s, nil
+		return f.IO.SecretFromStdin(ctx, "--password-stdin")
 	case p.prompt, required && f.IO.CanPrompt():
 		return cmdutil.ReadSecret(ctx, f, what, false)
 	case required:

@@ -1,6 +1,6 @@
 // Package api is the HTTP core shared by the vendor clients: TLS options and certificate pinning, client-side rate
 // limiting, retries with backoff, a redacted debug trace, OAuth2 client credentials with a token cache shared between
-// processes, typed errors and the exit codes of the CLI.
+// processes, and typed errors classified by kind (the command line maps kinds to exit codes).
 package api
 
 import (

@@ -37,7 +37,7 @@ func TestParseBaseURL(t *testing.T) {
 	}
 	for _, bad := range []string{"", "ftp://h", "https://"} {
 		_, err := ParseBaseURL(bad)
-		if ExitCode(err) != ExitUsage {
+		if KindOf(err) != KindUsage {
 			t.Errorf("ParseBaseURL(%q): err %v, want a usage error", bad, err)
 		}
 	}
@@ -254,8 +254,8 @@ func Test429ExhaustedMapsToExit5(t *testing.T) {
 	if !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("err = %v", err)
 	}
-	if ExitCode(err) != ExitRateLimited {
-		t.Errorf("exit code %d, want %d", ExitCode(err), ExitRateLimited)
+	if KindOf(err) != KindRateLimited {
+		t.Errorf("kind %d, want %d", KindOf(err), KindRateLimited)
 	}
 	if hits.Load() != 4 || len(fc.Sleeps()) != 3 {
 		t.Errorf("hits %d sleeps %v, want 4 hits and 3 sleeps", hits.Load(), fc.Sleeps())
@@ -276,7 +276,7 @@ func TestRetryAfterLongerThanMaxWaitFailsAtOnce(t *testing.T) {
 	c, fc := newTestClient(t, srv.URL, Options{MaxRetryWait: time.Minute})
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
 	_, err := c.Do(req)
-	if ExitCode(err) != ExitRateLimited || hits.Load() != 1 || len(fc.Sleeps()) != 0 {
+	if KindOf(err) != KindRateLimited || hits.Load() != 1 || len(fc.Sleeps()) != 0 {
 		t.Fatalf("err %v hits %d sleeps %v", err, hits.Load(), fc.Sleeps())
 	}
 	if !strings.Contains(err.Error(), "retry after 1h0m0s") {
@@ -330,7 +330,7 @@ func TestRetryGatewayErrorsOnlyWhenIdempotent(t *testing.T) {
 				return
 			}
 			var he *HTTPError
-			if !errors.As(err, &he) || he.StatusCode != http.StatusBadGateway || ExitCode(err) != ExitError {
+			if !errors.As(err, &he) || he.StatusCode != http.StatusBadGateway || KindOf(err) != KindOther {
 				t.Errorf("err = %v", err)
 			}
 		})
@@ -431,8 +431,8 @@ func TestContextCancelledDuringRequestExits130(t *testing.T) {
 	}()
 	req, _ := c.NewRequest(ctx, http.MethodGet, "/x?token=s3cr3tvalue", nil)
 	_, err := c.Do(req)
-	if ExitCode(err) != ExitInterrupted {
-		t.Fatalf("err = %v, exit %d", err, ExitCode(err))
+	if KindOf(err) != KindInterrupted {
+		t.Fatalf("err = %v, kind %d", err, KindOf(err))
 	}
 	if strings.Contains(err.Error(), "s3cr3tvalue") {
 		t.Errorf("error leaks the query secret: %v", err)
@@ -455,7 +455,7 @@ func TestContextCancelledDuringBackoffExits130(t *testing.T) {
 	}
 	req, _ := c.NewRequest(ctx, http.MethodGet, "/x", nil)
 	_, err := c.Do(req)
-	if ExitCode(err) != ExitInterrupted || hits.Load() != 1 {
+	if KindOf(err) != KindInterrupted || hits.Load() != 1 {
 		t.Fatalf("err %v hits %d", err, hits.Load())
 	}
 }
@@ -496,7 +496,7 @@ func TestHourlyLimiterWaitHonoursContext(t *testing.T) {
 		if i == 0 && err != nil {
 			t.Fatal(err)
 		}
-		if i == 1 && ExitCode(err) != ExitInterrupted {
+		if i == 1 && KindOf(err) != KindInterrupted {
 			t.Fatalf("second request: %v", err)
 		}
 	}
@@ -569,7 +569,7 @@ func TestAdaptiveSlowdownAndPause(t *testing.T) {
 	}
 }
 
-func TestHTTPErrorsMapToExitCodes(t *testing.T) {
+func TestHTTPErrorsMapToKinds(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
 		w.Header().Set("Content-Type", "application/json")
@@ -588,7 +588,7 @@ func TestHTTPErrorsMapToExitCodes(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := newTestClient(t, srv.URL, Options{})
-	want := map[int]int{401: ExitAuth, 403: ExitAuth, 404: ExitNotFound, 422: ExitUsage, 400: ExitError, 405: ExitError, 500: ExitError}
+	want := map[int]ErrorKind{401: KindAuth, 403: KindAuth, 404: KindNotFound, 422: KindUsage, 400: KindOther, 405: KindOther, 500: KindOther}
 	for code, exit := range want {
 		req, _ := c.NewRequest(context.Background(), http.MethodGet, "/"+strconv.Itoa(code), nil)
 		_, err := c.Do(req)
@@ -597,8 +597,8 @@ func TestHTTPErrorsMapToExitCodes(t *testing.T) {
 			t.Errorf("%d: err = %v", code, err)
 			continue
 		}
-		if got := ExitCode(err); got != exit {
-			t.Errorf("%d: exit %d, want %d", code, got, exit)
+		if got := KindOf(err); got != exit {
+			t.Errorf("%d: kind %d, want %d", code, got, exit)
 		}
 		if he.Method != http.MethodGet || !strings.HasSuffix(he.URL, "/"+strconv.Itoa(code)) {
 			t.Errorf("%d: method %q URL %q", code, he.Method, he.URL)

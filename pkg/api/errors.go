@@ -15,16 +15,48 @@ import (
 	"unicode/utf8"
 )
 
-// Exit codes of the infra binary. They are a documented contract for scripts.
+// ErrorKind classifies an error by what went wrong, as the caller of a client needs to know it; the command line
+// decides what each kind means to a user (its exit code, in package cmdutil).
+type ErrorKind int
+
+// The kinds of error.
 const (
-	ExitOK          = 0   // success
-	ExitError       = 1   // API or other error
-	ExitUsage       = 2   // bad usage or rejected input (including the server's 422 validation errors)
-	ExitAuth        = 3   // authentication or permission problem (401, 403, token endpoint failures)
-	ExitNotFound    = 4   // the resource does not exist (404)
-	ExitRateLimited = 5   // still rate limited (429) after the automatic retries
-	ExitInterrupted = 130 // interrupted (Ctrl-C, context cancelled)
+	KindOther       ErrorKind = iota // any other failure: a server error, a 400, a file that cannot be written
+	KindUsage                        // how the command was invoked, or input the server rejected as invalid (422)
+	KindAuth                         // authentication or permission (401, 403, token endpoint failures, no credentials)
+	KindNotFound                     // the resource does not exist (404)
+	KindRateLimited                  // still rate limited (429) after the automatic retries
+	KindInterrupted                  // cancelled (Ctrl-C, SIGTERM, a cancelled context)
 )
+
+// KindOf classifies err; nil is KindOther too, callers test for nil first.
+func KindOf(err error) ErrorKind {
+	if errors.Is(err, context.Canceled) {
+		return KindInterrupted
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return KindUsage
+	}
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return KindAuth
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		switch he.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return KindAuth
+		case http.StatusNotFound:
+			return KindNotFound
+		case http.StatusTooManyRequests:
+			return KindRateLimited
+		case http.StatusUnprocessableEntity:
+			return KindUsage
+		}
+	}
+	return KindOther
+}
 
 // maxErrorBody caps how much of an error response is kept.
 const maxErrorBody = 1 << 20
@@ -118,7 +150,7 @@ func (e *PinError) Error() string {
 		"(if the certificate was replaced on purpose, update the pin)", host, e.Expected, e.Got)
 }
 
-// UsageError marks an error caused by how the command was invoked; ExitCode maps it to 2.
+// UsageError marks an error caused by how the command was invoked (KindUsage).
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string {
@@ -131,7 +163,7 @@ func (e *UsageError) Error() string {
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // AuthError marks an authentication failure outside a normal API response (token endpoint errors, missing
-// credentials); ExitCode maps it to 3.
+// credentials): KindAuth.
 type AuthError struct{ Err error }
 
 func (e *AuthError) Error() string {
@@ -142,38 +174,6 @@ func (e *AuthError) Error() string {
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }
-
-// ExitCode maps an error to the process exit code documented for the CLI.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	if errors.Is(err, context.Canceled) {
-		return ExitInterrupted
-	}
-	var ue *UsageError
-	if errors.As(err, &ue) {
-		return ExitUsage
-	}
-	var ae *AuthError
-	if errors.As(err, &ae) {
-		return ExitAuth
-	}
-	var he *HTTPError
-	if errors.As(err, &he) {
-		switch he.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			return ExitAuth
-		case http.StatusNotFound:
-			return ExitNotFound
-		case http.StatusTooManyRequests:
-			return ExitRateLimited
-		case http.StatusUnprocessableEntity:
-			return ExitUsage
-		}
-	}
-	return ExitError
-}
 
 // parseErrorBody extracts a human message and per-field validation messages from an error response body.
 func parseErrorBody(body []byte, contentType string) (string, map[string][]string) {

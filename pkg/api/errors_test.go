@@ -9,34 +9,34 @@ import (
 	"testing"
 )
 
-func TestExitCode(t *testing.T) {
+func TestKindOf(t *testing.T) {
 	cases := []struct {
 		err  error
-		want int
+		want ErrorKind
 	}{
-		{nil, ExitOK},
-		{errors.New("boom"), ExitError},
-		{&UsageError{Err: errors.New("bad flag")}, ExitUsage},
-		{fmt.Errorf("wrapped: %w", &UsageError{Err: errors.New("x")}), ExitUsage},
-		{&AuthError{Err: errors.New("no credential")}, ExitAuth},
-		{fmt.Errorf("op: %w", &HTTPError{StatusCode: 403}), ExitAuth},
-		{&HTTPError{StatusCode: 401}, ExitAuth},
-		{&HTTPError{StatusCode: 404}, ExitNotFound},
-		{&HTTPError{StatusCode: 429}, ExitRateLimited},
-		{&HTTPError{StatusCode: 422}, ExitUsage},
-		{&HTTPError{StatusCode: 500}, ExitError},
-		{context.Canceled, ExitInterrupted},
-		{fmt.Errorf("get: %w", context.Canceled), ExitInterrupted},
-		{&AuthError{Err: fmt.Errorf("token: %w", context.Canceled)}, ExitInterrupted},
-		{context.DeadlineExceeded, ExitError},
-		{&PinError{Host: "h", Expected: "sha256:aa", Got: "sha256:bb"}, ExitError},
+		{nil, KindOther},
+		{errors.New("boom"), KindOther},
+		{&UsageError{Err: errors.New("bad flag")}, KindUsage},
+		{fmt.Errorf("wrapped: %w", &UsageError{Err: errors.New("x")}), KindUsage},
+		{&AuthError{Err: errors.New("no credential")}, KindAuth},
+		{fmt.Errorf("op: %w", &HTTPError{StatusCode: 403}), KindAuth},
+		{&HTTPError{StatusCode: 401}, KindAuth},
+		{&HTTPError{StatusCode: 404}, KindNotFound},
+		{&HTTPError{StatusCode: 429}, KindRateLimited},
+		{&HTTPError{StatusCode: 422}, KindUsage},
+		{&HTTPError{StatusCode: 500}, KindOther},
+		{context.Canceled, KindInterrupted},
+		{fmt.Errorf("get: %w", context.Canceled), KindInterrupted},
+		{&AuthError{Err: fmt.Errorf("token: %w", context.Canceled)}, KindInterrupted},
+		{context.DeadlineExceeded, KindOther},
+		{&PinError{Host: "h", Expected: "sha256:aa", Got: "sha256:bb"}, KindOther},
 	}
 	for _, c := range cases {
-		if got := ExitCode(c.err); got != c.want {
-			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		if got := KindOf(c.err); got != c.want {
+			t.Errorf("KindOf(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
-	if ExitCode(errors.Join(errors.New("a"), &HTTPError{StatusCode: 404})) != ExitNotFound {
+	if KindOf(errors.Join(errors.New("a"), &HTTPError{StatusCode: 404})) != KindNotFound {
 		t.Error("joined errors are not searched")
 	}
 }

@@ -217,7 +217,7 @@ func Test401TwiceFailsWithExitAuth(t *testing.T) {
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
 	_, err := c.Do(req)
 	var he *HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized || ExitCode(err) != ExitAuth {
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized || KindOf(err) != KindAuth {
 		t.Fatalf("err = %v", err)
 	}
 	if hits.Load() != 2 || ts.mints.Load() != 2 || len(fc.Sleeps()) != 0 {
@@ -232,7 +232,7 @@ func TestStaticTokenIsNotRetriedOn401(t *testing.T) {
 	srv, hits := apiServer(t, func(tok string) bool { return tok != "good" })
 	c, _ := newTestClient(t, srv.URL, Options{Auth: StaticToken{Token: "bad"}})
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
-	if _, err := c.Do(req); ExitCode(err) != ExitAuth || hits.Load() != 1 {
+	if _, err := c.Do(req); KindOf(err) != KindAuth || hits.Load() != 1 {
 		t.Errorf("err %v, hits %d", err, hits.Load())
 	}
 	c, _ = newTestClient(t, srv.URL, Options{Auth: &StaticToken{Token: "good"}})
@@ -243,7 +243,7 @@ func TestStaticTokenIsNotRetriedOn401(t *testing.T) {
 	}
 	c, _ = newTestClient(t, srv.URL, Options{Auth: StaticToken{}})
 	req, _ = c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
-	if _, err := c.Do(req); ExitCode(err) != ExitAuth {
+	if _, err := c.Do(req); KindOf(err) != KindAuth {
 		t.Errorf("empty token: %v", err)
 	}
 }
@@ -272,7 +272,7 @@ func TestTokenEndpointErrorsAreAuthErrorsWithoutTheSecret(t *testing.T) {
 	cc.ClientSecret = "wrong-" + testClientSecret
 	_, err := cc.Token(context.Background())
 	var ae *AuthError
-	if !errors.As(err, &ae) || ExitCode(err) != ExitAuth {
+	if !errors.As(err, &ae) || KindOf(err) != KindAuth {
 		t.Fatalf("err = %v, want *AuthError", err)
 	}
 	if !strings.Contains(err.Error(), "The resource owner or authorization server denied the request.") ||
@@ -298,12 +298,12 @@ func TestTokenEndpointErrorsAreAuthErrorsWithoutTheSecret(t *testing.T) {
 
 	// An unreachable endpoint said nothing about the credentials: exit 1, "cannot reach HOST".
 	cc = &ClientCredentials{TokenURL: "http://127.0.0.1:1/oauth2/token", ClientID: "id", ClientSecret: testClientSecret}
-	if _, err := cc.Token(context.Background()); ExitCode(err) != ExitError || strings.Contains(err.Error(), testClientSecret) ||
+	if _, err := cc.Token(context.Background()); KindOf(err) != KindOther || strings.Contains(err.Error(), testClientSecret) ||
 		!strings.HasPrefix(err.Error(), "cannot reach 127.0.0.1:1: ") {
 		t.Errorf("unreachable: %v", err)
 	}
 	cc = &ClientCredentials{TokenURL: ts.URL, ClientID: "id"}
-	if _, err := cc.Token(context.Background()); ExitCode(err) != ExitAuth {
+	if _, err := cc.Token(context.Background()); KindOf(err) != KindAuth {
 		t.Errorf("missing secret: %v", err)
 	}
 }
@@ -320,7 +320,7 @@ func TestTokenHonoursCancellationWhileLocked(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = cc.Token(ctx)
-	if ExitCode(err) != ExitInterrupted || ts.mints.Load() != 0 {
+	if KindOf(err) != KindInterrupted || ts.mints.Load() != 0 {
 		t.Errorf("err %v, mints %d", err, ts.mints.Load())
 	}
 }
@@ -417,7 +417,7 @@ func TestCachedTokenSharesCacheAndReMints(t *testing.T) {
 	// Memory only, and mint errors pass through.
 	boom := errors.New("login refused")
 	ct = NewCachedToken(func(context.Context) (*oauth2.Token, error) { return nil, &AuthError{Err: boom} }, nil, "k", 0)
-	if _, err := ct.Token(context.Background()); !errors.Is(err, boom) || ExitCode(err) != ExitAuth {
+	if _, err := ct.Token(context.Background()); !errors.Is(err, boom) || KindOf(err) != KindAuth {
 		t.Errorf("mint error: %v", err)
 	}
 }

@@ -151,8 +151,8 @@ func TestRequestFault401IsUsageErrorWithoutRemint(t *testing.T) {
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/jump-group?colour=red", nil)
 	_, err := c.DoJSON(req, nil)
 	var he *HTTPError
-	if ExitCode(err) != ExitUsage || !errors.As(err, &he) || !strings.Contains(err.Error(), "Unrecognized query string parameter(s): colour.") {
-		t.Fatalf("err = %v (exit %d), want a usage error with the site's message", err, ExitCode(err))
+	if KindOf(err) != KindUsage || !errors.As(err, &he) || !strings.Contains(err.Error(), "Unrecognized query string parameter(s): colour.") {
+		t.Fatalf("err = %v (kind %d), want a usage error with the site's message", err, KindOf(err))
 	}
 	if n := ts.mints.Load(); n != 1 {
 		t.Errorf("%d tokens minted, want 1 (the first; none for the refused request)", n)
@@ -208,8 +208,8 @@ func TestUnreachableSiteExitsOne(t *testing.T) {
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
 	_, err := c.DoJSON(req, nil)
 	var ue *UnreachableError
-	if !errors.As(err, &ue) || ExitCode(err) != ExitError || !strings.HasPrefix(err.Error(), "cannot reach 127.0.0.1:1: ") {
-		t.Fatalf("err = %v (exit %d)", err, ExitCode(err))
+	if !errors.As(err, &ue) || KindOf(err) != KindOther || !strings.HasPrefix(err.Error(), "cannot reach 127.0.0.1:1: ") {
+		t.Fatalf("err = %v (kind %d)", err, KindOf(err))
 	}
 }
 
@@ -236,12 +236,12 @@ func TestTLSHandshakeTimeoutIsUnreachable(t *testing.T) {
 	c, _ := newTestClient(t, base, Options{MaxRetries: -1, Timeout: 100 * time.Millisecond})
 	req, _ := c.NewRequest(context.Background(), http.MethodGet, "/x", nil)
 	_, err = c.DoJSON(req, nil)
-	if ExitCode(err) != ExitError || !strings.Contains(err.Error(), "cannot reach "+ln.Addr().String()+": ") {
-		t.Errorf("API request: %v (exit %d)", err, ExitCode(err))
+	if KindOf(err) != KindOther || !strings.Contains(err.Error(), "cannot reach "+ln.Addr().String()+": ") {
+		t.Errorf("API request: %v (kind %d)", err, KindOf(err))
 	}
 	cc := &ClientCredentials{TokenURL: base + "/oauth2/token", ClientID: "id", ClientSecret: testClientSecret, HTTPClient: c.HTTPClient()}
 	_, err = cc.Token(context.Background())
-	if ExitCode(err) != ExitError || !strings.Contains(err.Error(), "cannot reach ") || strings.Contains(err.Error(), testClientSecret) {
-		t.Errorf("token request: %v (exit %d)", err, ExitCode(err))
+	if KindOf(err) != KindOther || !strings.Contains(err.Error(), "cannot reach ") || strings.Contains(err.Error(), testClientSecret) {
+		t.Errorf("token request: %v (kind %d)", err, KindOf(err))
 	}
 }

@@ -50,8 +50,8 @@ func TestRedirectPolicy(t *testing.T) {
 	if foreignHits.Load() != 0 {
 		t.Error("the foreign origin was contacted")
 	}
-	if ExitCode(err) != ExitError {
-		t.Errorf("exit code %d, want 1", ExitCode(err))
+	if KindOf(err) != KindOther {
+		t.Errorf("kind %d, want KindOther", KindOf(err))
 	}
 
 	req, _ = c.NewRequest(context.Background(), http.MethodPost, "/here", "payload")
@@ -98,8 +98,8 @@ func TestClientCredentialsTokenRedirectRefused(t *testing.T) {
 	cc := &ClientCredentials{TokenURL: site.URL + "/oauth2/token", ClientID: "id", ClientSecret: "redirect-secret", HTTPClient: c.HTTPClient(), AuthStyle: oauth2.AuthStyleInHeader}
 	_, err := cc.Token(context.Background())
 	var re *RedirectError
-	if !errors.As(err, &re) || ExitCode(err) != ExitError || foreignHits.Load() != 0 {
-		t.Errorf("err = %v (exit %d), foreign hits %d", err, ExitCode(err), foreignHits.Load())
+	if !errors.As(err, &re) || KindOf(err) != KindOther || foreignHits.Load() != 0 {
+		t.Errorf("err = %v (kind %d), foreign hits %d", err, KindOf(err), foreignHits.Load())
 	}
 }
 

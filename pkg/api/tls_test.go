@@ -53,7 +53,7 @@ func TestPinnedCertificate(t *testing.T) {
 		t.Errorf("a pin mismatch must not be retried (sleeps %v, hits %d)", fc.Sleeps(), hits.Load())
 	}
 
-	if _, err := New(Options{BaseURL: srv.URL, PinSHA256: "sha256:xyz"}); ExitCode(err) != ExitUsage {
+	if _, err := New(Options{BaseURL: srv.URL, PinSHA256: "sha256:xyz"}); KindOf(err) != KindUsage {
 		t.Errorf("bad pin: %v", err)
 	}
 }
@@ -96,7 +96,7 @@ func TestCACertFile(t *testing.T) {
 
 	missing := filepath.Join(dir, "missing.pem")
 	_, err = New(Options{BaseURL: srv.URL, CACertFile: missing})
-	if err == nil || !strings.Contains(err.Error(), missing) || ExitCode(err) != ExitUsage {
+	if err == nil || !strings.Contains(err.Error(), missing) || KindOf(err) != KindUsage {
 		t.Errorf("missing CA file: %v", err)
 	}
 	notPEM := filepath.Join(dir, "bad.pem")

@@ -9,7 +9,7 @@ import (
 
 // UnreachableError reports that a site could not be reached at all: the connection was refused, the name did not
 // resolve, the TLS handshake timed out. The site said nothing about the credentials, so it is not an authentication
-// failure: ExitCode maps it to 1.
+// failure: its kind is KindOther.
 type UnreachableError struct {
 	Host string
 	Err  error

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/config"
 	"github.com/infractl/infra/pkg/config/secrets"
@@ -57,9 +59,9 @@ type Factory struct {
 
 	// Transport, when set, replaces the HTTP transport of every client (tests, fault injection).
 	Transport http.RoundTripper
-	// DefaultOutput replaces "table" as the default format when no flag, environment or config sets one
-	// (btapi-style verbs print JSON, as btapi does).
-	DefaultOutput string
+	// GlobalFlags are the root command's persistent flags, set as the root is built: a command's own flags must not
+	// take their names.
+	GlobalFlags *pflag.FlagSet
 	// Args are the command-line arguments being run (nil when the whole command tree is wanted, as for generated
 	// documentation); vendors with many commands build only the parts these arguments name.
 	Args []string
@@ -71,6 +73,9 @@ type Factory struct {
 	cfgErr  error
 
 	warnOnce sync.Once
+
+	outOnce sync.Once
+	out     resolvedOutput
 }
 
 // New returns a factory over the given streams.
@@ -223,75 +228,6 @@ func (f *Factory) HTTPOptionsFor(unit *config.Unit) (api.Options, error) {
 // TokenCacheDir is where bearer tokens are cached between invocations.
 func (f *Factory) TokenCacheDir() string {
 	return config.CacheDirFrom(f.Getenv) + string(os.PathSeparator) + "tokens"
-}
-
-// OutputOptions resolves the output settings for rendering.
-func (f *Factory) OutputOptions(defaultColumns []string) (output.Options, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return output.Options{}, err
-	}
-	name := cfg.String("output")
-	if v, err := cfg.Get("output"); err == nil && !v.IsSet && f.DefaultOutput != "" {
-		name = f.DefaultOutput
-	}
-	if f.G.KVOut {
-		name = "kv"
-	}
-	if name == "" {
-		name = "table"
-	}
-	format, err := output.ParseFormat(name)
-	if err != nil {
-		return output.Options{}, &api.UsageError{Err: err}
-	}
-	cols := defaultColumns
-	if len(f.G.Columns) > 0 {
-		cols = f.G.Columns
-	}
-	return output.Options{
-		Format:    format,
-		JQ:        f.G.JQ,
-		Template:  f.G.Template,
-		Columns:   cols,
-		NoHeaders: f.G.NoHeaders,
-		TTY:       f.IO.OutTTY,
-		Color:     f.IO.OutTTY && !cfg.Bool("no_color") && f.Getenv("NO_COLOR") == "",
-	}, nil
-}
-
-// ValidateOutput checks --output, --jq and --template before anything is sent.
-func (f *Factory) ValidateOutput() error {
-	if _, err := f.OutputOptions(nil); err != nil {
-		return err
-	}
-	if f.G.JQ != "" && f.G.Template != "" {
-		return &api.UsageError{Err: errors.New("--jq and --template cannot be used together")}
-	}
-	// --jq and --template write their own text from the JSON form: an explicit other format would be silently ignored.
-	if explicit, given := f.G.Changed["output"]; (given || f.G.KVOut) && (f.G.JQ != "" || f.G.Template != "") {
-		if f.G.KVOut {
-			explicit = "kv"
-		}
-		if format, _ := output.ParseFormat(explicit); format != output.JSON {
-			which := "--jq"
-			if f.G.Template != "" {
-				which = "--template"
-			}
-			return &api.UsageError{Err: fmt.Errorf("%s writes its own output from the JSON form; it cannot be combined with -o %s", which, format)}
-		}
-	}
-	if f.G.JQ != "" {
-		if err := output.ValidateJQ(f.G.JQ); err != nil {
-			return &api.UsageError{Err: fmt.Errorf("--jq: %w", err)}
-		}
-	}
-	if f.G.Template != "" {
-		if err := output.ValidateTemplate(f.G.Template); err != nil {
-			return &api.UsageError{Err: fmt.Errorf("--template: %w", err)}
-		}
-	}
-	return nil
 }
 
 // Print renders v on stdout with the resolved output options.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/infractl/infra/pkg/api"
 )
 
 // The one prompt helper of the CLI: confirmations, secret entry and reading stdin all go through these functions, and
@@ -65,6 +67,24 @@ func (s *IOStreams) ReadSecret(ctx context.Context, prompt string) (string, erro
 	}
 	fmt.Fprintln(s.ErrOut)
 	return secret, err
+}
+
+// maxSecret bounds a secret read from stdin.
+const maxSecret = 1 << 20
+
+// SecretFromStdin reads a secret piped on stdin (--secret-stdin, --password-stdin): everything up to 1 MiB, without
+// its final line end. flag names the option in the usage error returned when nothing was read. The read ends as soon
+// as ctx ends.
+func (s *IOStreams) SecretFromStdin(ctx context.Context, flag string) (string, error) {
+	b, err := ReadAll(ctx, io.LimitReader(s.In, maxSecret))
+	if err != nil {
+		return "", err
+	}
+	secret := strings.TrimRight(string(b), "\r\n")
+	if secret == "" {
+		return "", &api.UsageError{Err: fmt.Errorf("%s: nothing was read from stdin", flag)}
+	}
+	return secret, nil
 }
 
 // ReadLine reads one line from r, byte by byte so that nothing after the line is consumed (a later reader of the same

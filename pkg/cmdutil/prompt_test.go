@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/infractl/infra/pkg/api"
 )
 
 func TestConfirmAnswers(t *testing.T) {
@@ -78,5 +80,28 @@ func TestStdinHintOnlyOnATerminal(t *testing.T) {
 	_, _ = io.ReadAll(s.Stdin(context.Background(), "key=value lines"))
 	if !strings.Contains(errOut.String(), "reading key=value lines from the terminal: end with Ctrl-D") {
 		t.Fatalf("stderr %q", errOut)
+	}
+}
+
+func TestSecretFromStdin(t *testing.T) {
+	for in, want := range map[string]string{"s3cret\n": "s3cret", "s3cret\r\n": "s3cret", "two\nlines\n": "two\nlines", "x": "x"} {
+		s, _, _, _ := Test()
+		s.In = strings.NewReader(in)
+		if got, err := s.SecretFromStdin(context.Background(), "--secret-stdin"); err != nil || got != want {
+			t.Errorf("stdin %q: got %q, %v; want %q", in, got, err, want)
+		}
+	}
+	s, _, _, _ := Test()
+	s.In = strings.NewReader("\n")
+	_, err := s.SecretFromStdin(context.Background(), "--password-stdin")
+	var ue *api.UsageError
+	if !errors.As(err, &ue) || err.Error() != "--password-stdin: nothing was read from stdin" {
+		t.Errorf("empty stdin: %v, want a usage error naming the flag", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.In = strings.NewReader("late\n")
+	if _, err := s.SecretFromStdin(ctx, "--secret-stdin"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
 }

@@ -3,22 +3,13 @@ package cmdutil
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 )
 
 // ReadSecret prompts without echo on a terminal or reads stdin with --secret-stdin.
 func ReadSecret(ctx context.Context, f *Factory, what string, fromStdin bool) (string, error) {
 	if fromStdin {
-		b, err := ReadAll(ctx, io.LimitReader(f.IO.In, 1<<20))
-		if err != nil {
-			return "", err
-		}
-		s := strings.TrimRight(string(b), "\r\n")
-		if s == "" {
-			return "", UsageErrorf("--secret-stdin: nothing was read from stdin")
-		}
-		return s, nil
+		return f.IO.SecretFromStdin(ctx, "--secret-stdin")
 	}
 	if !f.IO.CanPrompt() {
 		return "", UsageErrorf("no terminal to prompt for the %s: pipe it in with --secret-stdin", what)

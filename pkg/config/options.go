@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/infractl/infra/internal/textdist"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // Option types.
@@ -33,9 +34,9 @@ type Option struct {
 // option is the registry entry: the public description plus validation details.
 type option struct {
 	Option
-	vendor  string   // "" for global options
-	name    string   // the key without the vendor prefix
-	allowed []string // permitted values, when the set is closed
+	vendor  string          // "" for global options
+	name    string          // the key without the vendor prefix
+	allowed func() []string // permitted values, when the set is closed
 }
 
 const (
@@ -54,8 +55,12 @@ type spec struct {
 	allowed              []string
 }
 
+// enums are the settings whose permitted values are declared elsewhere, read when a value is checked: the output
+// formats are those of the output registry.
+var enums = map[string]func() []string{"output": output.Names}
+
 var globalSpecs = []spec{
-	{"output", TypeString, "table", "default output format: table, json, yaml, csv or kv", []string{"table", "json", "yaml", "csv", "kv"}},
+	{"output", TypeString, string(output.Table), "default output format: " + output.NameList(), nil},
 	{"timeout", TypeDuration, "30s", "timeout of each attempt, reading the answer included; for streamed transfers the longest gap without data (Go duration such as 45s or 2m; a bare number means seconds)", nil},
 	{"max_response_bytes", TypeInt, "67108864", "largest JSON answer read, in bytes (default 64 MiB; a bigger answer is an error)", nil},
 	{"no_color", TypeBool, "false", "never colour the output", nil},
@@ -119,7 +124,10 @@ func init() {
 		o := &option{
 			Option: Option{Key: key, Type: s.typ, Default: s.def, Description: desc, Sensitive: sensitive,
 				Global: vendor == "", Env: env},
-			vendor: vendor, name: s.name, allowed: s.allowed,
+			vendor: vendor, name: s.name, allowed: enums[key],
+		}
+		if s.allowed != nil {
+			o.allowed = func() []string { return s.allowed }
 		}
 		registry = append(registry, o)
 		byKey[key] = o
@@ -269,12 +277,13 @@ func (o *option) normalize(v string) (string, error) {
 		return strconv.FormatFloat(f, 'g', -1, 64), nil
 	}
 	if o.allowed != nil {
-		for _, a := range o.allowed {
+		allowed := o.allowed()
+		for _, a := range allowed {
 			if strings.EqualFold(v, a) {
 				return a, nil
 			}
 		}
-		return "", fmt.Errorf("%q is not valid (use %s)", v, strings.Join(o.allowed, ", "))
+		return "", fmt.Errorf("%q is not valid (use %s)", v, strings.Join(allowed, ", "))
 	}
 	if o.Key == "default_profile" {
 		return normalizeProfile(v)

@@ -19,7 +19,6 @@ import (
 	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/bulk"
 	"github.com/infractl/infra/pkg/cmdutil"
-	"github.com/infractl/infra/pkg/output"
 	"github.com/infractl/infra/pkg/progress"
 )
 
@@ -447,7 +446,7 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 // they happened), the summary and every record's outcome otherwise.
 func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome) error {
 	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
-	if oo, err := f.OutputOptions(nil); err == nil && (oo.Format == output.Table || oo.Format == output.CSV) && oo.JQ == "" && oo.Template == "" {
+	if oo, err := f.OutputOptions(nil); err == nil && oo.Tabular() {
 		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,
 			"interrupted": sum.Interrupted, "seconds": fmt.Sprintf("%.1f", sum.Seconds), "journal": sum.Journal}
 	}

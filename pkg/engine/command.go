@@ -41,18 +41,17 @@ type Env struct {
 	ops []*request.Op // every operation built so far (bulk creates look up their collection's list operation)
 }
 
-// reserved flag names: global flags and the engine's own; fields with these names get a "field-" prefix.
-var reserved = map[string]bool{
-	"output": true, "jq": true, "template": true, "columns": true, "no-headers": true, "profile": true, "config": true,
-	"env-file": true, "debug": true, "insecure": true, "ca-cert": true, "timeout": true, "no-color": true, "quiet": true,
-	"yes": true, "help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
-	"file": true, "force": true, "kv-in": true, "kv-out": true, "from-file": true, "input-format": true, "journal": true,
-	"no-journal": true, "concurrency": true,
+// ownFlags are the names of the engine's own flags and cobra's; they and the root's persistent flags
+// (cmdutil.Factory.GlobalFlags) are reserved: fields with these names get a "field-" prefix.
+var ownFlags = map[string]bool{
+	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
+	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
+	"concurrency": true,
 }
 
-func flagNameFor(f *request.Field) string {
+func (e *Env) flagNameFor(f *request.Field) string {
 	n := f.FlagName()
-	if reserved[n] {
+	if ownFlags[n] || e.F != nil && e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
 		return "field-" + n
 	}
 	return n
@@ -125,7 +124,7 @@ func fieldHelp(f *request.Field) string {
 	return h
 }
 
-func addFieldFlags(fs *pflag.FlagSet, fields []request.Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
+func (e *Env) addFieldFlags(fs *pflag.FlagSet, fields []request.Field, skipReadOnly bool, cmd *cobra.Command) map[string]*fieldFlag {
 	out := map[string]*fieldFlag{}
 	for i := range fields {
 		f := &fields[i]
@@ -133,7 +132,7 @@ func addFieldFlags(fs *pflag.FlagSet, fields []request.Field, skipReadOnly bool,
 			continue
 		}
 		ff := &fieldFlag{f: f, isList: f.Type == request.Array}
-		name := flagNameFor(f)
+		name := e.flagNameFor(f)
 		fl := fs.VarPF(ff, name, "", fieldHelp(f))
 		if f.Type == request.Boolean {
 			fl.NoOptDefVal = "true"
@@ -242,10 +241,10 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	hasBody := op.TakesBody() && len(op.Body) > 0
 	if hasBody {
-		r.bodyFlags = addFieldFlags(fs, op.Body, true, cmd)
+		r.bodyFlags = r.env.addFieldFlags(fs, op.Body, true, cmd)
 	}
 	if len(op.Query) > 0 {
-		r.queryFlags = addFieldFlags(fs, op.Query, false, cmd)
+		r.queryFlags = r.env.addFieldFlags(fs, op.Query, false, cmd)
 	}
 	if hasBody {
 		fs.StringVar(&r.jsonIn, "json", "", "read the request body as JSON from `FILE` (- for stdin); flags and key=value input override its fields")

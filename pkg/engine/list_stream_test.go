@@ -47,7 +47,7 @@ func listCmd(t *testing.T, be request.Backend, format string, ready func(*bytes.
 		ready(out)
 	}
 	f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(string) string { return "" })
-	f.DefaultOutput = format
+	f.G.Output = format // as -o FORMAT
 	env := &engine.Env{F: f, Noun: "Test", Backend: func(context.Context) (request.Backend, error) { return be, nil }}
 	c := env.OpCommand(&request.Op{Name: "list", Method: "GET", Path: "/things", Kind: request.KindList, Columns: []string{"id", "name"}}, "thing")
 	c.SetArgs([]string{})

@@ -192,10 +192,10 @@ func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 		for i := range set.fields {
 			fd := &set.fields[i]
 			ff, ok := set.m[fd.Name]
-			if !ok || !r.changed(flagNameFor(fd)) {
+			if !ok || !r.changed(r.env.flagNameFor(fd)) {
 				continue
 			}
-			origin := "--" + flagNameFor(fd)
+			origin := "--" + r.env.flagNameFor(fd)
 			if !ff.isList {
 				in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
 				continue

@@ -60,7 +60,7 @@ func testRun(t *testing.T, op *request.Op, hooks *Hooks, be request.Backend, arg
 	t.Setenv("INFRA_CONFIG_DIR", t.TempDir())
 	ios, in, out, _ := cmdutil.Test()
 	f := cmdutil.New(ios, cmdutil.BuildInfo{Version: "t"}, func(string) string { return "" })
-	f.DefaultOutput = "json"
+	f.G.Output = "json" // as -o json
 	env := &Env{F: f, Noun: "Test", Backend: func(context.Context) (request.Backend, error) { return be, nil }}
 	if hooks != nil {
 		env.Hooks = func(*request.Op) *Hooks { return hooks }

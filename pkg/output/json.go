@@ -8,6 +8,19 @@ import (
 	"unicode/utf8"
 )
 
+var jsonFormat = Spec{
+	Name: JSON,
+	Help: "the vendor's wire field names, keys sorted; indented on a terminal, one compact line when piped",
+	Render: func(w io.Writer, v any, o Options) error {
+		return writeJSON(w, v, o.TTY, o.color())
+	},
+	// A stream of items is JSON Lines, one compact value per line, even on a terminal.
+	Stream: func(w io.Writer, _ Options) (Stream, error) { return &jsonStream{streamBase: newStreamBase(w)}, nil },
+	List: func(w io.Writer, o Options) ListStream {
+		return &jsonArrayStream{streamBase: newStreamBase(w), style: jsonStyle{indent: o.TTY, color: o.color()}}
+	},
+}
+
 // ANSI colours used for JSON on a terminal, close to jq's defaults.
 const (
 	colorReset  = "\x1b[0m"
@@ -227,3 +240,62 @@ func isJSONNumber(s string) bool {
 	}
 	return i == len(s)
 }
+
+// jsonArrayStream writes one JSON array, an element at a time.
+type jsonArrayStream struct {
+	streamBase
+	style jsonStyle
+	buf   []byte
+}
+
+func (s *jsonArrayStream) Write(item any) error {
+	v, err := s.begin(item)
+	if err != nil {
+		return err
+	}
+	b := s.buf[:0]
+	if s.n == 0 {
+		b = s.style.punct(b, '[')
+	} else {
+		b = s.style.punct(b, ',')
+	}
+	b = s.style.newline(b, 1)
+	b = s.style.append(b, v, 1)
+	s.buf = b
+	s.n++
+	_, err = s.w.Write(b)
+	return err
+}
+
+func (s *jsonArrayStream) Close() error {
+	return s.finish(func() error {
+		b := s.buf[:0]
+		if s.n == 0 {
+			b = s.style.punct(b, '[')
+		} else {
+			b = s.style.newline(b, 0)
+		}
+		b = append(s.style.punct(b, ']'), '\n')
+		_, err := s.w.Write(b)
+		return err
+	})
+}
+
+type jsonStream struct {
+	streamBase
+	buf []byte
+}
+
+func (s *jsonStream) Write(item any) error {
+	v, err := s.begin(item)
+	if err != nil {
+		return err
+	}
+	s.buf = appendJSON(s.buf[:0], v, jsonStyle{})
+	s.buf = append(s.buf, '\n')
+	s.n++
+	_, err = s.w.Write(s.buf)
+	return err
+}
+
+func (s *jsonStream) Close() error { return s.finish(nil) }

@@ -16,9 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-
-	"github.com/infractl/infra/pkg/kv"
 )
 
 // Format names an output format.
@@ -32,20 +29,6 @@ const (
 	CSV   Format = "csv"
 	KV    Format = "kv"
 )
-
-// Formats lists the supported formats in the order they are documented.
-var Formats = []Format{Table, JSON, YAML, CSV, KV}
-
-// ParseFormat reads a format name, ignoring case and surrounding spaces.
-func ParseFormat(s string) (Format, error) {
-	f := Format(strings.ToLower(strings.TrimSpace(s)))
-	for _, known := range Formats {
-		if f == known {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("unknown output format %q: valid formats are table, json, yaml, csv, kv", s)
-}
 
 // Options controls rendering.
 type Options struct {
@@ -95,20 +78,11 @@ func Render(w io.Writer, v any, o Options) error {
 		}
 		return execTemplate(w, t, n)
 	}
-	switch o.Format {
-	case JSON:
-		return writeJSON(w, n, o.TTY, o.color())
-	case YAML:
-		return writeYAML(w, n)
-	case CSV:
-		return writeCSV(w, n, o)
-	case KV:
-		return kv.Encode(w, kv.Flatten(n))
-	case Table, "":
-		return writeTable(w, n, o)
+	spec, err := o.spec()
+	if err != nil {
+		return err
 	}
-	_, err = ParseFormat(string(o.Format))
-	return err
+	return spec.Render(w, n, o)
 }
 
 // Normalize converts v to the JSON form: map[string]any, []any, string,

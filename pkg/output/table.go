@@ -10,6 +10,13 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
+var tableFormat = Spec{
+	Name:    Table,
+	Help:    "columns for people: boxed and fitted on a terminal, plain space-aligned columns when piped",
+	Tabular: true,
+	Render:  writeTable,
+}
+
 // Cell width limits on a terminal: list cells are cut with an ellipsis,
 // the VALUE column of a single object is wrapped. Piped tables are never
 // cut or wrapped.

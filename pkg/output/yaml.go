@@ -10,6 +10,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+var yamlFormat = Spec{
+	Name:   YAML,
+	Help:   "the JSON form as YAML",
+	Render: func(w io.Writer, v any, _ Options) error { return writeYAML(w, v) },
+	Stream: func(w io.Writer, _ Options) (Stream, error) { return newYAMLStream(w), nil },
+	List:   func(w io.Writer, _ Options) ListStream { return newYAMLStream(w) },
+}
+
+func newYAMLStream(w io.Writer) *yamlStream { return &yamlStream{streamBase: newStreamBase(w)} }
+
 // writeYAML writes v as a YAML document. Numbers keep their JSON text and
 // come out as YAML numbers; strings that would read back as something else
 // are quoted.
@@ -92,4 +102,33 @@ func yamlNode(v any) *yaml.Node {
 // as YAML text and is replaced by U+FFFD.
 func yamlString(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
+}
+
+type yamlStream struct {
+	streamBase
+}
+
+func (s *yamlStream) Write(item any) error {
+	v, err := s.begin(item)
+	if err != nil {
+		return err
+	}
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{yamlNode(v)}}
+	b, err := marshalYAML(seq)
+	if err != nil {
+		return err
+	}
+	s.n++
+	_, err = s.w.Write(b)
+	return err
+}
+
+func (s *yamlStream) Close() error {
+	return s.finish(func() error {
+		if s.n == 0 {
+			_, err := s.w.WriteString("[]\n")
+			return err
+		}
+		return nil
+	})
 }

@@ -217,22 +217,22 @@ func TestErrors(t *testing.T) {
 	}
 	cases := []struct {
 		method, path string
-		exit         int
+		exit         api.ErrorKind
 		want         []string
 	}{
-		{"GET", "/jump-group/forbidden", api.ExitAuth, []string{"403", "Configuration API"}},
-		{"GET", "/vault/account/1", api.ExitAuth, []string{"403", "Vault"}},
-		{"GET", "/jump-group/missing", api.ExitNotFound, []string{"404"}},
-		{"POST", "/jump-group/invalid", api.ExitUsage, []string{"422", "\n  jump_group_id: The selected jump group id is invalid.", "\n  name: The name field is required."}},
-		{"PUT", "/jump-group", api.ExitError, []string{"405", "allowed methods: GET,HEAD,POST"}},
+		{"GET", "/jump-group/forbidden", api.KindAuth, []string{"403", "Configuration API"}},
+		{"GET", "/vault/account/1", api.KindAuth, []string{"403", "Vault"}},
+		{"GET", "/jump-group/missing", api.KindNotFound, []string{"404"}},
+		{"POST", "/jump-group/invalid", api.KindUsage, []string{"422", "\n  jump_group_id: The selected jump group id is invalid.", "\n  name: The name field is required."}},
+		{"PUT", "/jump-group", api.KindOther, []string{"405", "allowed methods: GET,HEAD,POST"}},
 	}
 	for _, tc := range cases {
 		err := call(tc.method, tc.path)
 		if err == nil {
 			t.Fatalf("%s %s: no error", tc.method, tc.path)
 		}
-		if got := api.ExitCode(err); got != tc.exit {
-			t.Errorf("%s %s: exit %d, want %d", tc.method, tc.path, got, tc.exit)
+		if got := api.KindOf(err); got != tc.exit {
+			t.Errorf("%s %s: kind %d, want %d", tc.method, tc.path, got, tc.exit)
 		}
 		for _, w := range tc.want {
 			if !strings.Contains(err.Error(), w) {
@@ -265,7 +265,7 @@ func TestDownload(t *testing.T) {
 	if res.File != filepath.Join(dir, "jumpoint-installer.bin") || res.Bytes != 18 {
 		t.Fatalf("saved %+v", res)
 	}
-	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir}); err == nil || api.ExitCode(err) != api.ExitUsage {
+	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir}); err == nil || api.KindOf(err) != api.KindUsage {
 		t.Fatalf("second download without --force: %v", err)
 	}
 	if _, err := c.Download(context.Background(), call, request.DownloadOptions{Path: dir, Force: true}); err != nil {

@@ -1,7 +1,7 @@
 // Package virtomize is the client for the Virtomize appliance REST API (/rest/v1), on top of the shared HTTP core:
 // tokens from /token (the appliance user's name and password as client_id and client_secret) cached across
 // invocations, form-encoded request bodies exactly like the appliance reference's curl examples, and the appliance's
-// error document {errors, timestamp, statuscode, instance} turned into readable errors with the right exit code.
+// error document {errors, timestamp, statuscode, instance} turned into readable errors of the right kind.
 package virtomize
 
 import (

@@ -45,7 +45,7 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "ftp://x", "https://"} {
-		if _, err := BaseURL(bad); api.ExitCode(err) != api.ExitUsage {
+		if _, err := BaseURL(bad); api.KindOf(err) != api.KindUsage {
 			t.Errorf("BaseURL(%q): %v, want a usage error", bad, err)
 		}
 	}
@@ -57,19 +57,19 @@ func TestErrorDocument(t *testing.T) {
 	cases := []struct {
 		status int
 		doc    string
-		exit   int
+		exit   api.ErrorKind
 		want   []string
 	}{
 		{400, `{"errors":["missing parameter: name","missing parameter: iso"],"timestamp":1257894000000000000,"statuscode":400,"instance":"/operatingsystems"}`,
-			api.ExitUsage, []string{"400 Bad Request: 2 problems:\n  - missing parameter: name\n  - missing parameter: iso"}},
+			api.KindUsage, []string{"400 Bad Request: 2 problems:\n  - missing parameter: name\n  - missing parameter: iso"}},
 		{404, `{"errors":["virtual machine 9 not found"],"timestamp":1,"statuscode":404,"instance":"/virtualmachines/9"}`,
-			api.ExitNotFound, []string{"404 Not Found: virtual machine 9 not found"}},
+			api.KindNotFound, []string{"404 Not Found: virtual machine 9 not found"}},
 		{403, `{"errors":["missing permission clusters:write"],"timestamp":1,"statuscode":403,"instance":"/clusters"}`,
-			api.ExitAuth, []string{"missing permission clusters:write", "hint: the appliance user lacks a permission"}},
+			api.KindAuth, []string{"missing permission clusters:write", "hint: the appliance user lacks a permission"}},
 		{409, `{"errors":["cluster 1 is used by network 1"],"timestamp":1,"statuscode":409,"instance":"/clusters/1"}`,
-			api.ExitError, []string{"409 Conflict: cluster 1 is used by network 1"}},
+			api.KindOther, []string{"409 Conflict: cluster 1 is used by network 1"}},
 		// A proxy answering 200 with an error document: statuscode wins.
-		{500, `{"errors":["boom"],"statuscode":503}`, api.ExitError, []string{"503 Service Unavailable: boom"}},
+		{500, `{"errors":["boom"],"statuscode":503}`, api.KindOther, []string{"503 Service Unavailable: boom"}},
 	}
 	for _, c := range cases {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -87,8 +87,8 @@ func TestErrorDocument(t *testing.T) {
 		}
 		_, err = cl.Do(context.Background(), "POST", "/operatingsystems", map[string]any{"name": "x"})
 		srv.Close()
-		if got := api.ExitCode(err); got != c.exit {
-			t.Errorf("%d: exit %d, want %d (%v)", c.status, got, c.exit, err)
+		if got := api.KindOf(err); got != c.exit {
+			t.Errorf("%d: kind %d, want %d (%v)", c.status, got, c.exit, err)
 		}
 		for _, w := range c.want {
 			if err == nil || !strings.Contains(err.Error(), w) {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,4 +140,41 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("generated code lacks %s", w)
 		}
 	}
+}
+
+// TestRenderedCatalogImportsOnlyTheRequestModel: the generated catalog is data over package request and nothing else,
+// and every qualified name it uses belongs to that package (a stale import would only show at the next regeneration).
+func TestRenderedCatalogImportsOnlyTheRequestModel(t *testing.T) {
+	fixed, order, err := normalise([]byte(miniSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gen{doc: doc, order: order}
+	ops, err := g.operations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := g.render(ops, "9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "zz_generated.go", src, 0)
+	if err != nil {
+		t.Fatalf("rendered catalog does not parse: %v", err)
+	}
+	if len(f.Imports) != 1 || f.Imports[0].Path.Value != `"github.com/infractl/infra/pkg/api/request"` {
+		t.Fatalf("imports %v, want only pkg/api/request", f.Imports)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil && id.Name != "request" {
+				t.Errorf("rendered catalog uses %s.%s", id.Name, sel.Sel.Name)
+			}
+		}
+		return true
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
 
 	pracmd "github.com/infractl/infra/cmd/pra"
 	virtomizecmd "github.com/infractl/infra/cmd/virtomize"
@@ -272,26 +273,22 @@ func newAuthTokenCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:      vendorArg,
 		ValidArgs: []string{"pra", "virtomize"},
 		RunE: func(c *cobra.Command, args []string) error {
-			if args[0] == "virtomize" {
-				cl, err := virtomizecmd.Client(f)
-				if err != nil {
-					return err
-				}
-				t, err := cl.Token(c.Context())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(f.IO.Out, t.AccessToken)
-				return nil
+			var src interface {
+				Token(context.Context) (*oauth2.Token, error)
 			}
-			if args[0] != "pra" {
+			var err error
+			switch args[0] {
+			case "virtomize":
+				src, err = virtomizecmd.Client(f)
+			case "pra":
+				src, err = pracmd.Client(c.Context(), f)
+			default:
 				return usageErrorf("auth token supports pra and virtomize")
 			}
-			cl, err := pracmd.Client(c.Context(), f)
 			if err != nil {
 				return err
 			}
-			t, err := cl.Token(c.Context())
+			t, err := src.Token(c.Context())
 			if err != nil {
 				return err
 			}

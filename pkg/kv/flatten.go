@@ -93,7 +93,7 @@ func sortedKeys(m map[string]any) []string {
 // normalize makes sure v only holds map[string]any, []any, string,
 // json.Number, bool and nil, going through JSON for anything else.
 func normalize(v any) any {
-	if isPlain(v) {
+	if IsPlain(v) {
 		return v
 	}
 	b, err := json.Marshal(v)
@@ -109,20 +109,22 @@ func normalize(v any) any {
 	return out
 }
 
-func isPlain(v any) bool {
+// IsPlain reports whether v holds only what encoding/json decodes into with UseNumber (nil, string, json.Number,
+// bool, map[string]any and []any), so it can be walked without converting it first.
+func IsPlain(v any) bool {
 	switch t := v.(type) {
 	case nil, string, json.Number, bool:
 		return true
 	case map[string]any:
 		for _, e := range t {
-			if !isPlain(e) {
+			if !IsPlain(e) {
 				return false
 			}
 		}
 		return true
 	case []any:
 		for _, e := range t {
-			if !isPlain(e) {
+			if !IsPlain(e) {
 				return false
 			}
 		}

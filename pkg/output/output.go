@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/infractl/infra/pkg/kv"
 )
 
 // Format names an output format.
@@ -89,7 +91,7 @@ func Render(w io.Writer, v any, o Options) error {
 // json.Number, bool and nil. Values already in that form are returned as
 // they are; anything else goes through encoding/json.
 func Normalize(v any) (any, error) {
-	if isPlain(v) {
+	if kv.IsPlain(v) {
 		return v, nil
 	}
 	b, err := json.Marshal(v)
@@ -103,28 +105,6 @@ func Normalize(v any) (any, error) {
 		return nil, fmt.Errorf("output: cannot convert %T to JSON: %w", v, err)
 	}
 	return out, nil
-}
-
-func isPlain(v any) bool {
-	switch t := v.(type) {
-	case nil, string, json.Number, bool:
-		return true
-	case map[string]any:
-		for _, e := range t {
-			if !isPlain(e) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, e := range t {
-			if !isPlain(e) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // scalarText is the text of a value in a table or CSV cell: strings as they

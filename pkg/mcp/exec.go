@@ -1,0 +1,236 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/infractl/infra/pkg/api/request"
+	"github.com/infractl/infra/pkg/cmdutil"
+)
+
+// Call is one operation as an agent asked for it, once the server's policy has let it through.
+type Call struct {
+	Operation *Operation
+	Args      []string       // positional arguments, in the catalog's order (the last may repeat for MultiID)
+	Fields    map[string]any // request fields by API name, as JSON values; the CLI validates and types them
+	Options   map[string]any // command options by flag name
+	List      request.ListOptions
+	// Confirmed: the client confirmed an irreversible operation.
+	Confirmed bool
+}
+
+// Executor runs operations the way the command line does: the same input validation and error texts, the same
+// clients (rate limits, token cache, retries) and the same JSON output. The server depends on nothing else of the
+// command layer, so another implementation (the engine's stages, called directly) can replace CLIExecutor.
+type Executor interface {
+	// Options reports the command options of an operation besides its catalog fields.
+	Options(o *Operation) []Option
+	// Execute runs c, writing its JSON output (-o json) to stdout. It returns the status lines the command printed
+	// (stderr); a failed command returns an *ExitError carrying the command line's message.
+	Execute(ctx context.Context, c *Call, stdout io.Writer) (notice string, err error)
+	// RunCommand runs a command of the command line (words below infra) with JSON output, for workflows that are
+	// commands rather than catalog operations (pra report, virtomize vm install --wait). stdin may be nil.
+	RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (notice string, err error)
+}
+
+// ExitError is a command that failed: its exit code and its message, as the command line prints it.
+type ExitError struct {
+	Code    int
+	Message string
+}
+
+func (e *ExitError) Error() string { return e.Message }
+
+// CLIExecutor runs each call as a command of the command line in this process: a fresh factory over in-memory
+// streams (arguments on stdin with --json -, output with -o json), sharing the server's settings and request pace.
+type CLIExecutor struct {
+	// Run executes a command line against a factory and returns its exit code (cmd.Run).
+	Run func(ctx context.Context, f *cmdutil.Factory, args []string) int
+	// NewFactory returns a factory over the given streams with the server's settings (environment, build, shared
+	// limits); it is called once per call.
+	NewFactory func(io *cmdutil.IOStreams) *cmdutil.Factory
+	// Root builds the whole command tree (for Options).
+	Root func(f *cmdutil.Factory) *cobra.Command
+	// Globals are global flags given to every command (--profile P).
+	Globals []string
+
+	treeOnce sync.Once
+	tree     *cobra.Command
+	treeMu   sync.Mutex // cobra computes flag sets lazily: one reader at a time
+}
+
+// engineFlags are flags of generated commands that the server sets itself or does not offer (files, stdin, bulk
+// input, secrets read from stdin).
+var engineFlags = map[string]bool{
+	"json": true, "limit": true, "page": true, "per-page": true, "all": true, "from-file": true, "input-format": true,
+	"journal": true, "no-journal": true, "concurrency": true, "file": true, "force": true, "help": true,
+	"password-stdin": true, "password-prompt": true, "poll-interval": true, "dir": true, "keep": true,
+}
+
+func (x *CLIExecutor) leaf(words []string) *cobra.Command {
+	x.treeOnce.Do(func() {
+		io, _, _, _ := cmdutil.Test()
+		f := x.NewFactory(io)
+		f.Args = nil // the whole tree
+		x.tree = x.Root(f)
+	})
+	c := x.tree
+	for _, w := range words {
+		var next *cobra.Command
+		for _, s := range c.Commands() {
+			if s.Name() == w {
+				next = s
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		c = next
+	}
+	return c
+}
+
+// Options implements Executor: the leaf command's own flags that are neither catalog fields nor engine flags.
+func (x *CLIExecutor) Options(o *Operation) []Option {
+	x.treeMu.Lock()
+	defer x.treeMu.Unlock()
+	c := x.leaf(o.Command)
+	if c == nil {
+		return nil
+	}
+	fieldFlags := map[string]bool{}
+	for _, fs := range [][]request.Field{o.Op.Body, o.Op.Query} {
+		for i := range fs {
+			n := fs[i].FlagName()
+			fieldFlags[n], fieldFlags["field-"+n] = true, true
+		}
+	}
+	var out []Option
+	c.LocalNonPersistentFlags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Hidden || engineFlags[fl.Name] || fieldFlags[fl.Name] {
+			return
+		}
+		out = append(out, Option{Name: fl.Name, Type: fl.Value.Type(), Help: fl.Usage})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// fieldFlag is the flag of a catalog field on the leaf command (reserved names get a "field-" prefix).
+func (x *CLIExecutor) fieldFlag(o *Operation, f *request.Field) string {
+	x.treeMu.Lock()
+	defer x.treeMu.Unlock()
+	n := f.FlagName()
+	if c := x.leaf(o.Command); c != nil && c.Flags().Lookup("field-"+n) != nil {
+		return "field-" + n
+	}
+	return n
+}
+
+// Execute implements Executor.
+func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (string, error) {
+	op := c.Operation.Op
+	args := append(append([]string(nil), c.Operation.Command...), c.Args...)
+	var stdin io.Reader
+	if op.TakesBody() && len(op.Body) > 0 {
+		body, err := json.Marshal(c.Fields)
+		if err != nil {
+			return "", err
+		}
+		args = append(args, "--json", "-")
+		stdin = bytes.NewReader(body)
+	} else if len(c.Fields) > 0 {
+		fields := map[string]*request.Field{}
+		for i := range op.Query {
+			fields[op.Query[i].Name] = &op.Query[i]
+		}
+		for _, k := range sortedKeys(c.Fields) {
+			name := k
+			if f := fields[k]; f != nil {
+				name = x.fieldFlag(c.Operation, f)
+			}
+			args = append(args, flagValues(name, c.Fields[k])...)
+		}
+	}
+	for _, k := range sortedKeys(c.Options) {
+		args = append(args, flagValues(k, c.Options[k])...)
+	}
+	if op.Kind == request.KindList {
+		if c.List.Page > 0 {
+			args = append(args, "--page", strconv.Itoa(c.List.Page))
+		}
+		if c.List.PerPage > 0 {
+			args = append(args, "--per-page", strconv.Itoa(c.List.PerPage))
+		}
+		if c.List.Limit > 0 {
+			args = append(args, "--limit", strconv.Itoa(c.List.Limit))
+		}
+	}
+	if c.Confirmed {
+		args = append(args, "--yes")
+	}
+	return x.RunCommand(ctx, args, stdin, stdout)
+}
+
+// RunCommand implements Executor.
+func (x *CLIExecutor) RunCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (string, error) {
+	var errOut bytes.Buffer
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	io := &cmdutil.IOStreams{In: stdin, Out: stdout, ErrOut: &errOut, NeverPrompt: true}
+	f := x.NewFactory(io)
+	argv := append(append(append([]string(nil), x.Globals...), args...), "-o", "json")
+	code := x.Run(ctx, f, argv)
+	if code != 0 {
+		return "", &ExitError{Code: code, Message: strings.TrimSpace(errOut.String())}
+	}
+	return strings.TrimSpace(errOut.String()), nil
+}
+
+// flagValues renders a JSON value as command-line flags: a list repeats the flag, an object is JSON text, null is
+// empty (null for a nullable field).
+func flagValues(name string, v any) []string {
+	if l, ok := v.([]any); ok {
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			out = append(out, "--"+name+"="+flagText(e))
+		}
+		return out
+	}
+	return []string{"--" + name + "=" + flagText(v)}
+}
+
+func flagText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool, json.Number, int, int64:
+		return fmt.Sprint(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

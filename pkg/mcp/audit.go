@@ -16,7 +16,7 @@ type AuditRecord struct {
 	Tool       string         `json:"tool"`
 	Operation  string         `json:"operation,omitempty"`
 	Arguments  map[string]any `json:"arguments"`
-	Outcome    string         `json:"outcome"` // ok, error, refused, declined
+	Outcome    string         `json:"outcome"` // ok, error, refused, declined, asked
 	Error      string         `json:"error,omitempty"`
 	DurationMS int64          `json:"duration_ms"`
 	Session    string         `json:"session,omitempty"`
@@ -28,6 +28,7 @@ const (
 	OutcomeError    = "error"    // the operation ran and failed (or its input was invalid)
 	OutcomeRefused  = "refused"  // the server's policy refused it; nothing was sent
 	OutcomeDeclined = "declined" // the client did not confirm an irreversible operation; nothing was sent
+	OutcomeAsked    = "asked"    // the user's confirmation was requested; the call comes again with the answer
 )
 
 // Auditor writes one JSON line per tool call to a file opened for appending only, readable by its owner alone, and

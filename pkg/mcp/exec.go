@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/cmdutil"
 )
@@ -137,10 +138,10 @@ func (x *CLIExecutor) fieldFlag(o *Operation, f *request.Field) string {
 	return n
 }
 
-// Execute implements Executor.
+// Execute implements Executor. Positional arguments follow "--", so no value can pass for a flag.
 func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (string, error) {
 	op := c.Operation.Op
-	args := append(append([]string(nil), c.Operation.Command...), c.Args...)
+	args := append([]string(nil), c.Operation.Command...)
 	var stdin io.Reader
 	if op.TakesBody() && len(op.Body) > 0 {
 		body, err := json.Marshal(c.Fields)
@@ -150,16 +151,25 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 		args = append(args, "--json", "-")
 		stdin = bytes.NewReader(body)
 	} else if len(c.Fields) > 0 {
+		// Query parameters as their flags; a name that is not one is refused here, never turned into a flag.
 		fields := map[string]*request.Field{}
+		var names []string
 		for i := range op.Query {
 			fields[op.Query[i].Name] = &op.Query[i]
+			names = append(names, op.Query[i].Name)
 		}
+		var unknown []string
 		for _, k := range sortedKeys(c.Fields) {
-			name := k
-			if f := fields[k]; f != nil {
-				name = x.fieldFlag(c.Operation, f)
+			f := fields[k]
+			if f == nil {
+				unknown = append(unknown, k)
+				continue
 			}
-			args = append(args, flagValues(name, c.Fields[k])...)
+			args = append(args, flagValues(x.fieldFlag(c.Operation, f), c.Fields[k])...)
+		}
+		if len(unknown) > 0 {
+			return "", &ExitError{Code: api.ExitUsage, Message: fmt.Sprintf("invalid input: unknown field(s) %s; %s takes: %s",
+				strings.Join(unknown, ", "), c.Operation.Name, orNone(names))}
 		}
 	}
 	for _, k := range sortedKeys(c.Options) {
@@ -179,6 +189,7 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 	if c.Confirmed {
 		args = append(args, "--yes")
 	}
+	args = append(append(args, "--"), c.Args...)
 	return x.RunCommand(ctx, args, stdin, stdout)
 }
 
@@ -190,12 +201,24 @@ func (x *CLIExecutor) RunCommand(ctx context.Context, args []string, stdin io.Re
 	}
 	io := &cmdutil.IOStreams{In: stdin, Out: stdout, ErrOut: &errOut, NeverPrompt: true}
 	f := x.NewFactory(io)
-	argv := append(append(append([]string(nil), x.Globals...), args...), "-o", "json")
+	argv := append(append(append([]string(nil), x.Globals...), "--output=json"), args...)
 	code := x.Run(ctx, f, argv)
 	if code != 0 {
-		return "", &ExitError{Code: code, Message: strings.TrimSpace(errOut.String())}
+		return "", &ExitError{Code: code, Message: cliMessage(errOut.String())}
 	}
 	return strings.TrimSpace(errOut.String()), nil
+}
+
+// cliMessage is the command line's error output without what only a shell user can act on.
+func cliMessage(stderr string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if l == "run with --help for usage" {
+			continue
+		}
+		lines = append(lines, strings.TrimPrefix(l, "error: "))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // flagValues renders a JSON value as command-line flags: a list repeats the flag, an object is JSON text, null is

@@ -185,7 +185,7 @@ func InputSchema(o *Operation, opts []Option, secret func(string) bool) map[stri
 			"description": "secret fields to fill from the server's configuration (they are never taken from the call)"}
 	}
 	if op.Kind == request.KindList {
-		props["per_page"] = map[string]any{"type": "integer", "minimum": 1, "maximum": maxPerPage,
+		props["per_page"] = map[string]any{"type": "integer", "minimum": minPerPage, "maximum": maxPerPage,
 			"description": fmt.Sprintf("items per result (default %d)", defaultPerPage)}
 		props["cursor"] = map[string]any{"type": "string", "description": "next_cursor of the previous result, to continue the list"}
 	}

@@ -3,6 +3,10 @@ package mcp
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -22,6 +26,7 @@ import (
 // Paging and size limits of results.
 const (
 	defaultPerPage        = 50
+	minPerPage            = 5 // the smallest page every vendor serves as asked (PRA: 5 to 100)
 	maxPerPage            = 100
 	defaultMaxResultBytes = 64 << 10
 	maxFound              = 100
@@ -53,6 +58,7 @@ type Server struct {
 	o   Options
 	cat *Catalog
 	srv *sdk.Server
+	key []byte // binds confirmations to calls
 }
 
 // New builds the server and its tools.
@@ -68,7 +74,10 @@ func New(o Options) (*Server, error) {
 	if o.MaxResultBytes <= 0 {
 		o.MaxResultBytes = defaultMaxResultBytes
 	}
-	s := &Server{o: o, cat: NewCatalog(o.Vendors)}
+	s := &Server{o: o, cat: NewCatalog(o.Vendors), key: make([]byte, 32)}
+	if _, err := rand.Read(s.key); err != nil {
+		return nil, err
+	}
 	mode := "read-only: operations that change anything are refused"
 	if o.AllowWrite {
 		mode = "writes allowed; irreversible operations need the user's confirmation"
@@ -79,7 +88,50 @@ func New(o Options) (*Server, error) {
 			"call_operation. The server is %s. Secrets are never shown: they read %s.",
 			s.cat.Len(), strings.Join(s.vendors(), ", "), mode, Redacted)})
 	s.addTools()
+	s.srv.AddReceivingMiddleware(s.auditRejected)
 	return s, nil
+}
+
+type auditedKey struct{}
+
+// auditRejected writes the audit line of tool calls that never reached their tool: arguments the input schema
+// refused, unknown tools. The tools write their own (audited).
+func (s *Server) auditRejected(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		if method != "tools/call" {
+			return next(ctx, method, req)
+		}
+		start := time.Now()
+		done := new(bool)
+		res, err := next(context.WithValue(ctx, auditedKey{}, done), method, req)
+		if *done {
+			return res, err
+		}
+		rec := AuditRecord{Time: start.UTC(), Outcome: OutcomeError, DurationMS: time.Since(start).Milliseconds()}
+		if p, ok := req.GetParams().(*sdk.CallToolParamsRaw); ok {
+			rec.Tool = p.Name
+			_ = json.Unmarshal(p.Arguments, &rec.Arguments)
+			if op, ok := rec.Arguments["operation"].(string); ok {
+				rec.Operation = op
+			}
+		}
+		if ss, ok := req.GetSession().(*sdk.ServerSession); ok {
+			rec.Session = ss.ID()
+		}
+		if err != nil {
+			rec.Error = err.Error()
+		} else if r, ok := res.(*sdk.CallToolResult); ok && r.IsError {
+			for _, c := range r.Content {
+				if t, ok := c.(*sdk.TextContent); ok {
+					rec.Error += t.Text
+				}
+			}
+		}
+		if aerr := s.o.Audit.Write(rec); aerr != nil {
+			return nil, fmt.Errorf("audit log: %v", aerr)
+		}
+		return res, err
+	}
 }
 
 // MCP returns the SDK server, to run on a transport.
@@ -114,7 +166,7 @@ type CallInput struct {
 	Fields    map[string]any `json:"fields,omitempty" jsonschema:"request fields by API name (see describe_operation)"`
 	Options   map[string]any `json:"options,omitempty" jsonschema:"command options by flag name (see describe_operation)"`
 	Secrets   []string       `json:"secrets,omitempty" jsonschema:"secret fields to fill from the server's configuration"`
-	PerPage   int            `json:"per_page,omitempty" jsonschema:"lists: items per result (default 50, at most 100)"`
+	PerPage   int            `json:"per_page,omitempty" jsonschema:"lists: items per result (5 to 100, default 50)"`
 	Cursor    string         `json:"cursor,omitempty" jsonschema:"lists: next_cursor of the previous result"`
 }
 
@@ -156,6 +208,10 @@ func audited[In any](s *Server, tool string, opName func(In) string,
 	return func(ctx context.Context, req *sdk.CallToolRequest, in In) (*sdk.CallToolResult, any, error) {
 		start := time.Now()
 		out, err := h(ctx, req, in)
+		var res *sdk.CallToolResult
+		if ir, ok := out.(*inputRequired); ok {
+			out, res = nil, ir.res
+		}
 		rec := AuditRecord{Time: start.UTC(), Tool: tool, Operation: opName(in), Outcome: OutcomeOK,
 			DurationMS: time.Since(start).Milliseconds()}
 		if req != nil && req.Session != nil {
@@ -166,6 +222,9 @@ func audited[In any](s *Server, tool string, opName func(In) string,
 			_ = json.Unmarshal(b, &args)
 		}
 		rec.Arguments = args
+		if res != nil {
+			rec.Outcome = OutcomeAsked
+		}
 		if err != nil {
 			rec.Outcome = OutcomeError
 			var r *refusal
@@ -175,11 +234,14 @@ func audited[In any](s *Server, tool string, opName func(In) string,
 			rec.Error = err.Error()
 			err = errors.New(api.Scrub(err.Error()))
 		}
+		if done, ok := ctx.Value(auditedKey{}).(*bool); ok {
+			*done = true
+		}
 		if aerr := s.o.Audit.Write(rec); aerr != nil {
 			// An unaudited call must not look successful.
 			return nil, nil, fmt.Errorf("audit log: %v", aerr)
 		}
-		return nil, out, err
+		return res, out, err
 	}
 }
 
@@ -345,7 +407,7 @@ func parseCursor(s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.Page < 1 || c.PerPage < 1 || c.PerPage > maxPerPage || c.Skip < 0 {
+	if err != nil || c.Page < 1 || c.PerPage < minPerPage || c.PerPage > maxPerPage || c.Skip < 0 {
 		return cursor{}, errors.New("cursor: not a next_cursor this server gave")
 	}
 	return c, nil
@@ -441,8 +503,8 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 		return c, nil, nil
 	}
 	cur := cursor{Page: 1, PerPage: defaultPerPage}
-	if in.PerPage < 0 || in.PerPage > maxPerPage {
-		return nil, nil, &api.UsageError{Err: fmt.Errorf("per_page: between 1 and %d", maxPerPage)}
+	if in.PerPage != 0 && (in.PerPage < minPerPage || in.PerPage > maxPerPage) {
+		return nil, nil, &api.UsageError{Err: fmt.Errorf("per_page: between %d and %d", minPerPage, maxPerPage)}
 	}
 	if in.PerPage > 0 {
 		cur.PerPage = in.PerPage
@@ -452,7 +514,7 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 			return nil, nil, &api.UsageError{Err: err}
 		}
 	}
-	c.List = request.ListOptions{Page: cur.Page, PerPage: cur.PerPage}
+	c.List = request.ListOptions{Page: cur.Page, PerPage: cur.PerPage, Limit: cur.PerPage}
 	return c, &cur, nil
 }
 
@@ -470,8 +532,12 @@ func (s *Server) call(ctx context.Context, req *sdk.CallToolRequest, in CallInpu
 		return nil, err
 	}
 	if c.Operation.Irreversible() {
-		if err := s.confirm(ctx, req, c); err != nil {
+		ask, err := s.confirm(req, c)
+		if err != nil {
 			return nil, err
+		}
+		if ask != nil {
+			return ask, nil
 		}
 		c.Confirmed = true
 	}
@@ -483,25 +549,52 @@ func (s *Server) call(ctx context.Context, req *sdk.CallToolRequest, in CallInpu
 	return s.shape(c, cur, out.Bytes(), notice)
 }
 
-// confirm asks the user, through the client, to confirm an irreversible operation.
-func (s *Server) confirm(ctx context.Context, req *sdk.CallToolRequest, c *Call) error {
+// confirmKey names the confirmation among the input requests of a call.
+const confirmKey = "confirm"
+
+// inputRequired is a handler's answer that asks the client for input (the user's confirmation) before the call
+// goes on; the client calls again with the answer (MCP multi round-trip, or elicitation for older clients).
+type inputRequired struct{ res *sdk.CallToolResult }
+
+// confirm checks the user's confirmation of an irreversible operation. Without an answer yet it returns the
+// request to ask for one, bound to this exact call: an answer given for another call is not taken.
+func (s *Server) confirm(req *sdk.CallToolRequest, c *Call) (*inputRequired, error) {
 	what := strings.TrimSpace(c.Operation.Name + " " + strings.Join(c.Args, " "))
-	if req == nil || req.Session == nil {
-		return &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: %s is irreversible and needs the user's confirmation, which this client cannot give", what)}
+	cannot := &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: %s is irreversible and needs the user's confirmation, which this client cannot give (it does not support elicitation)", what)}
+	if req == nil || req.Session == nil || req.Params == nil {
+		return nil, cannot
 	}
-	res, err := req.Session.Elicit(ctx, &sdk.ElicitParams{
-		Message: fmt.Sprintf("Allow the agent to run `infra %s`? It cannot be undone.", what),
-		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{
-			"confirm": map[string]any{"type": "boolean", "title": "Run " + what, "description": "This cannot be undone."},
-		}, "required": []string{"confirm"}},
-	})
-	if err != nil {
-		return &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: %s is irreversible and needs the user's confirmation, which this client cannot give (%v)", what, err)}
+	if ip := req.Session.InitializeParams(); ip == nil || ip.Capabilities == nil || ip.Capabilities.Elicitation == nil {
+		return nil, cannot
 	}
-	if res.Action != "accept" || res.Content["confirm"] != true {
-		return &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: the user did not confirm %s", what)}
+	state := s.callState(req.Params.Arguments)
+	if answer, ok := req.Params.InputResponses[confirmKey]; ok {
+		er, _ := answer.(*sdk.ElicitResult)
+		if req.Params.RequestState != state {
+			return nil, &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: the confirmation given does not belong to %s", what)}
+		}
+		if er == nil || er.Action != "accept" || er.Content[confirmKey] != true {
+			return nil, &refusal{outcome: OutcomeDeclined, msg: fmt.Sprintf("refused: the user did not confirm %s", what)}
+		}
+		return nil, nil
 	}
-	return nil
+	return &inputRequired{res: &sdk.CallToolResult{
+		InputRequests: sdk.InputRequestMap{confirmKey: &sdk.ElicitParams{
+			Message: fmt.Sprintf("Allow the agent to run `infra %s`? It cannot be undone.", what),
+			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{
+				confirmKey: map[string]any{"type": "boolean", "title": "Run " + what, "description": "This cannot be undone."},
+			}, "required": []string{confirmKey}},
+		}},
+		RequestState: state,
+	}}, nil
+}
+
+// callState binds a confirmation to the arguments of one call (a keyed hash, so a client cannot forge it for other
+// arguments).
+func (s *Server) callState(args json.RawMessage) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write(args)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // shape turns the command's JSON output into the result: redacted, a page of a list with its cursor, capped.

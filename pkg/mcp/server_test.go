@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/infractl/infra/cmd"
 	"github.com/infractl/infra/internal/sim/jotelulusim"
 	"github.com/infractl/infra/internal/sim/prasim"
+	"github.com/infractl/infra/internal/sim/praxmlsim"
 	"github.com/infractl/infra/internal/sim/virtomizesim"
 	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/cmdutil"
@@ -43,11 +45,13 @@ type setup struct {
 	allowWrite bool
 	elicit     func(context.Context, *sdk.ElicitRequest) (*sdk.ElicitResult, error)
 	vendors    []string
+	progress   func(context.Context, *sdk.ProgressNotificationClientRequest)
 }
 
 func newEnv(t *testing.T, s setup) *env {
 	t.Helper()
 	psim := prasim.New(prasim.Options{ClientID: "mcp-client", ClientSecret: praSecret, Seed: true})
+	praxmlsim.New(praxmlsim.Options{Seed: true}).MountOn(psim)
 	psrv := httptest.NewServer(psim)
 	t.Cleanup(psrv.Close)
 	vsrv := httptest.NewServer(virtomizesim.New(virtomizesim.Options{Username: "admin", Password: vmPassword, Seed: true}))
@@ -98,7 +102,8 @@ func newEnv(t *testing.T, s setup) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ss.Close() })
-	client := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, &sdk.ClientOptions{ElicitationHandler: s.elicit})
+	client := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, &sdk.ClientOptions{ElicitationHandler: s.elicit,
+		ProgressNotificationHandler: s.progress})
 	cs, err := client.Connect(ctx, ct, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -304,4 +309,234 @@ func toStrings(v any) []string {
 		out = append(out, e.(string))
 	}
 	return out
+}
+
+func TestMcpReadCalls(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.pra.SeedJumpGroups(10)
+	out := e.mustCall("call_operation", map[string]any{"operation": "pra jump-group list", "per_page": 5})
+	items := out["items"].([]any)
+	if len(items) != 5 || out["next_cursor"] == nil {
+		t.Fatalf("first page: %v", out)
+	}
+	first := items[0].(map[string]any)["id"]
+	out = e.mustCall("call_operation", map[string]any{"operation": "pra jump-group list", "cursor": out["next_cursor"]})
+	items = out["items"].([]any)
+	if len(items) == 0 || items[0].(map[string]any)["id"] == first || out["page"].(float64) != 2 {
+		t.Fatalf("second page: %v", out)
+	}
+	id := items[0].(map[string]any)["id"]
+	out = e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": id}})
+	if out["result"].(map[string]any)["id"] != id {
+		t.Fatalf("get: %v", out)
+	}
+	out = e.mustCall("call_operation", map[string]any{"operation": "virtomize vm list"})
+	if out["count"].(float64) < 1 {
+		t.Fatalf("virtomize vm list: %v", out)
+	}
+	out = e.mustCall("call_operation", map[string]any{"operation": "jotelulu org list"})
+	if out["count"].(float64) < 1 {
+		t.Fatalf("jotelulu org list: %v", out)
+	}
+	// Query filters are validated by the command line.
+	_, text, isErr := e.call("call_operation", map[string]any{"operation": "pra jump-group list", "fields": map[string]any{"bogus": 1}})
+	if !isErr || !strings.Contains(text, "bogus") {
+		t.Fatalf("unknown filter: %s", text)
+	}
+	// Nothing the model gives becomes a flag of its choosing.
+	_, text, isErr = e.call("call_operation", map[string]any{"operation": "pra jump-group list", "fields": map[string]any{"profile": "other"}})
+	if !isErr || !strings.Contains(text, "unknown field(s) profile") {
+		t.Fatalf("profile as a field: %s", text)
+	}
+	_, text, isErr = e.call("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": "--help"}})
+	if !isErr || !strings.Contains(text, `must be a positive integer, got "--help"`) {
+		t.Fatalf("flag as an argument: %s", text)
+	}
+	// Connection settings never come from the model.
+	_, text, isErr = e.call("call_operation", map[string]any{"operation": "jotelulu org list", "options": map[string]any{"profile": "other"}})
+	if !isErr || !strings.Contains(text, "connection setting") {
+		t.Fatalf("profile option: %s", text)
+	}
+	_, text, isErr = e.call("call_operation", map[string]any{"operation": "pra jump-group list", "host": "https://evil.example"})
+	if !isErr {
+		t.Fatalf("host argument accepted: %s", text)
+	}
+	lines := e.auditLines()
+	if l := lines[len(lines)-2]; l["outcome"] != "refused" || l["operation"] != "jotelulu org list" {
+		t.Fatalf("audit of the refused option: %v", l)
+	}
+}
+
+// sameAsCLI runs the command line with the input on stdin and returns its error message.
+func (e *env) cliError(args []string, stdin string) string {
+	e.t.Helper()
+	io, in, _, errOut := cmdutil.Test()
+	in.WriteString(stdin)
+	f := cmdutil.New(io, cmdutil.BuildInfo{Version: "test"}, e.getenv)
+	if code := cmd.Run(context.Background(), f, args); code == 0 {
+		e.t.Fatalf("%v succeeded", args)
+	}
+	return strings.TrimSpace(errOut.String())
+}
+
+func TestMcpWrites(t *testing.T) {
+	ro := newEnv(t, setup{})
+	_, text, isErr := ro.call("call_operation", map[string]any{"operation": "pra jump-group create",
+		"fields": map[string]any{"name": "from-agent", "code_name": "from_agent"}})
+	if !isErr || !strings.Contains(text, "refused") || !strings.Contains(text, "--allow-write") {
+		t.Fatalf("write on a read-only server: %s", text)
+	}
+	if l := ro.lastAudit(); l["outcome"] != "refused" || l["tool"] != "call_operation" {
+		t.Fatalf("audit: %v", l)
+	}
+	out := ro.mustCall("call_operation", map[string]any{"operation": "pra jump-group list", "fields": map[string]any{"name": "from-agent"}})
+	if out["count"].(float64) != 0 {
+		t.Fatalf("refused write reached the simulator: %v", out)
+	}
+
+	rw := newEnv(t, setup{allowWrite: true})
+	out = rw.mustCall("call_operation", map[string]any{"operation": "pra jump-group create",
+		"fields": map[string]any{"name": "from-agent", "code_name": "from_agent"}})
+	res := out["result"].(map[string]any)
+	if res["name"] != "from-agent" || res["id"] == nil {
+		t.Fatalf("create: %v", out)
+	}
+	if l := rw.lastAudit(); l["outcome"] != "ok" || l["operation"] != "pra jump-group create" {
+		t.Fatalf("audit: %v", l)
+	}
+	// Invalid input: the command line's own message.
+	input := map[string]any{"name": "", "code_name": "x", "ecm_group_id": "nope"}
+	_, text, isErr = rw.call("call_operation", map[string]any{"operation": "pra jump-group create", "fields": input})
+	b, _ := json.Marshal(input)
+	want := strings.TrimPrefix(rw.cliError([]string{"pra", "jump-group", "create", "--json", "-"}, string(b)), "error: ")
+	if !isErr || !strings.Contains(text, want) {
+		t.Fatalf("invalid input:\n got %s\nwant %s", text, want)
+	}
+	// A secret from the model is refused; one from the server is used and never shown.
+	_, text, isErr = rw.call("call_operation", map[string]any{"operation": "pra vault account create",
+		"fields": map[string]any{"name": "db", "type": "username_password", "username": "root", "password": "from-the-model"}})
+	if !isErr || !strings.Contains(text, "password holds a secret") {
+		t.Fatalf("secret from the model: %s", text)
+	}
+	out = rw.mustCall("call_operation", map[string]any{"operation": "pra vault account create",
+		"fields": map[string]any{"name": "db", "type": "username_password", "username": "root"}, "secrets": []any{"password"}})
+	acct := out["result"].(map[string]any)["id"]
+	out = rw.mustCall("call_operation", map[string]any{"operation": "pra vault account check-out", "args": map[string]any{"id": acct}})
+	if pw := out["result"].(map[string]any)["password"]; pw != mcp.Redacted {
+		t.Fatalf("check-out password: %v", out)
+	}
+	rw.auditLines() // no secret in any line
+}
+
+func TestMcpIrreversible(t *testing.T) {
+	var asked []string
+	answer := "decline"
+	e := newEnv(t, setup{allowWrite: true, elicit: func(_ context.Context, r *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
+		asked = append(asked, r.Params.Message)
+		if answer == "accept" {
+			return &sdk.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+		}
+		return &sdk.ElicitResult{Action: answer}, nil
+	}})
+	out := e.mustCall("call_operation", map[string]any{"operation": "pra jump-group create",
+		"fields": map[string]any{"name": "doomed", "code_name": "doomed"}})
+	id := out["result"].(map[string]any)["id"]
+	del := map[string]any{"operation": "pra jump-group delete", "args": map[string]any{"id": id}}
+	_, text, isErr := e.call("call_operation", del)
+	if !isErr || !strings.Contains(text, "did not confirm") || len(asked) != 1 || !strings.Contains(asked[0], "cannot be undone") {
+		t.Fatalf("declined delete: %s (asked %v)", text, asked)
+	}
+	if l := e.lastAudit(); l["outcome"] != "declined" {
+		t.Fatalf("audit: %v", l)
+	}
+	e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": id}})
+	answer = "accept"
+	out = e.mustCall("call_operation", del)
+	if out["done"] != true {
+		t.Fatalf("confirmed delete: %v", out)
+	}
+	if _, text, isErr := e.call("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": id}}); !isErr || !strings.Contains(text, "404") && !strings.Contains(strings.ToLower(text), "not found") {
+		t.Fatalf("deleted group still there: %s", text)
+	}
+
+	// A client that cannot confirm: refused.
+	noElicit := newEnv(t, setup{allowWrite: true})
+	_, text, isErr = noElicit.call("call_operation", map[string]any{"operation": "pra jump-group delete", "args": map[string]any{"id": 1}})
+	if !isErr || !strings.Contains(text, "needs the user's confirmation") {
+		t.Fatalf("delete without elicitation: %s", text)
+	}
+	noElicit.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 1}})
+}
+
+func TestMcpPRAReport(t *testing.T) {
+	var mu sync.Mutex
+	var progress []float64
+	e := newEnv(t, setup{progress: func(_ context.Context, r *sdk.ProgressNotificationClientRequest) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress = append(progress, r.Params.Progress)
+	}})
+	params := &sdk.CallToolParams{Name: "pra_report", Arguments: map[string]any{"type": "AccessSessionListing", "since": "2026-01-01", "sample": 2}}
+	params.SetProgressToken("report-1")
+	res, err := e.cs.CallTool(context.Background(), params)
+	if err != nil || res.IsError {
+		t.Fatalf("report: %v %v", err, res)
+	}
+	var out map[string]any
+	b, _ := json.Marshal(res.StructuredContent)
+	_ = json.Unmarshal(b, &out)
+	if out["records"].(float64) < 1 || len(out["sample"].([]any)) > 2 || out["report"] != "AccessSessionListing" {
+		t.Fatalf("report: %v", out)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(progress)
+		last := 0.0
+		if n > 0 {
+			last = progress[n-1]
+		}
+		mu.Unlock()
+		if n > 0 && last == out["records"].(float64) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("progress notifications: %v, records %v", progress, out["records"])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fields := out["fields"].(map[string]any)
+	if _, ok := fields["lsid"]; !ok {
+		t.Fatalf("report fields: %v", fields)
+	}
+	_, text, isErr := e.call("pra_report", map[string]any{"type": "Syslog"})
+	if !isErr || !strings.Contains(text, "not a report pra_report runs") {
+		t.Fatalf("file report: %s", text)
+	}
+	_, text, isErr = e.call("pra_report", map[string]any{"type": "AccessSession", "since": "yesterday"})
+	if !isErr || !strings.Contains(text, "since") {
+		t.Fatalf("bad date: %s", text)
+	}
+	if l := e.lastAudit(); l["tool"] != "pra_report" || l["outcome"] != "error" {
+		t.Fatalf("audit: %v", l)
+	}
+}
+
+func TestMcpVirtomizeInstallAndWait(t *testing.T) {
+	ro := newEnv(t, setup{})
+	_, text, isErr := ro.call("virtomize_vm_install_and_wait", map[string]any{"vm_key": 1})
+	if !isErr || !strings.Contains(text, "read-only") {
+		t.Fatalf("install on a read-only server: %s", text)
+	}
+	rw := newEnv(t, setup{allowWrite: true})
+	created := rw.mustCall("call_operation", map[string]any{"operation": "virtomize vm create", "fields": map[string]any{
+		"name": "agent-vm", "owner": 1, "cpu": 2, "ram": "4GB", "disc": "40GB", "oskey": 1, "clusterkey": 1, "datastore": "auto"}})
+	key := created["result"].(map[string]any)["key"]
+	rw.mustCall("call_operation", map[string]any{"operation": "virtomize vm-network create", "fields": map[string]any{"vmkey": key, "netkey": 1}})
+	out := rw.mustCall("virtomize_vm_install_and_wait", map[string]any{"vm_key": key, "secrets": []any{"password"}, "timeout": "1m"})
+	m := out["machine"].(map[string]any)
+	if m["powerstate"] != "poweredOn" || len(m["ips"].([]any)) == 0 {
+		t.Fatalf("install: %v", out)
+	}
+	rw.auditLines()
 }

@@ -123,6 +123,9 @@ func (s *Server) report(ctx context.Context, req *sdk.CallToolRequest, in Report
 	if err != nil {
 		return nil, err
 	}
+	if progress != nil {
+		progress(sum.records)
+	}
 	out := sum.result()
 	out["report"] = spec.Name
 	if notice != "" {

@@ -2,8 +2,10 @@ package mcp_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -39,6 +41,7 @@ type env struct {
 	audit   string
 	secrets []string // values that must never appear in a result or an audit line
 	getenv  func(string) string
+	srv     *mcp.Server
 }
 
 type setup struct {
@@ -109,7 +112,7 @@ func newEnv(t *testing.T, s setup) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cs.Close() })
-	return &env{t: t, cs: cs, pra: psim, audit: auditPath, getenv: getenv,
+	return &env{t: t, cs: cs, pra: psim, audit: auditPath, getenv: getenv, srv: srv,
 		secrets: []string{praSecret, vmPassword, jtoken, rootPWValue}}
 }
 
@@ -539,4 +542,72 @@ func TestMcpVirtomizeInstallAndWait(t *testing.T) {
 		t.Fatalf("install: %v", out)
 	}
 	rw.auditLines()
+}
+
+// bearer adds the token to every request.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestMcpHTTPBearer(t *testing.T) {
+	e := newEnv(t, setup{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type bound struct{ addr, token string }
+	ready := make(chan bound, 1)
+	var announce bytes.Buffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- e.srv.ServeHTTP(ctx, mcp.HTTPOptions{Addr: ":0", Announce: &announce,
+			Ready: func(a, tok string) { ready <- bound{a, tok} }})
+	}()
+	b := <-ready
+	if !strings.HasPrefix(b.addr, "127.0.0.1:") {
+		t.Fatalf("bound to %s, not loopback", b.addr)
+	}
+	if strings.Count(announce.String(), b.token) != 1 {
+		t.Fatalf("token not announced once: %q", announce.String())
+	}
+	url := "http://" + b.addr + "/mcp"
+	for _, auth := range []string{"", "Bearer wrong", "Bearer " + b.token + "x"} {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("Authorization %q: status %d", auth, resp.StatusCode)
+		}
+	}
+	client := sdk.NewClient(&sdk.Implementation{Name: "http-test", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{b.token}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "call_operation", Arguments: map[string]any{"operation": "pra jump-group list"}})
+	if err != nil || res.IsError {
+		t.Fatalf("call over HTTP: %v %v", err, res)
+	}
+	cs.Close()
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMcpHTTPRefusesRemote(t *testing.T) {
+	e := newEnv(t, setup{})
+	err := e.srv.ServeHTTP(context.Background(), mcp.HTTPOptions{Addr: "0.0.0.0:0"})
+	if err == nil || !strings.Contains(err.Error(), "--allow-remote") {
+		t.Fatalf("non-loopback address: %v", err)
+	}
 }

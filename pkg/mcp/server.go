@@ -634,6 +634,12 @@ func (s *Server) shape(c *Call, cur *cursor, out []byte, notice string) (any, er
 				notes = append(notes, fmt.Sprintf("result cut at %d of %d items to stay under %d bytes: pass next_cursor to continue", i, len(items), s.o.MaxResultBytes))
 				break
 			}
+			if len(b) > s.o.MaxResultBytes {
+				// One item larger than a whole result: its JSON text, cut.
+				it = map[string]any{"truncated_json": string(b[:s.o.MaxResultBytes])}
+				notes = append(notes, fmt.Sprintf("item %d cut at %d of %d bytes", cur.Skip+i+1, s.o.MaxResultBytes, len(b)))
+				b = b[:s.o.MaxResultBytes]
+			}
 			size += len(b)
 			kept = append(kept, it)
 		}

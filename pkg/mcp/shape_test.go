@@ -1,0 +1,107 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	in := map[string]any{
+		"key": json.Number("3"), "name": "web", "password": "hunter2", "private_key": "x", "public_key": "ssh-ed25519 AAAA",
+		"nested":  []any{map[string]any{"clientSecret": "s", "x509_key": "k", "token_type": "bearer"}},
+		"comment": "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+		"note":    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJl",
+		"empty":   map[string]any{"password": ""},
+	}
+	v, n := Redact(in)
+	b, _ := json.Marshal(v)
+	for _, leak := range []string{"hunter2", `"s"`, `"k"`, "PRIVATE KEY", "eyJ"} {
+		if strings.Contains(string(b), leak) {
+			t.Errorf("%s survives: %s", leak, b)
+		}
+	}
+	for _, keep := range []string{`"key":3`, `"name":"web"`, `"public_key":"ssh-ed25519 AAAA"`, `"token_type":"bearer"`} {
+		if !strings.Contains(string(b), keep) {
+			t.Errorf("%s lost: %s", keep, b)
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d redactions, want 6: %s", n, b)
+	}
+}
+
+// pages is an executor whose list has n items of about size bytes each.
+type pages struct {
+	n, size int
+	calls   []Call
+}
+
+func (p *pages) Options(*Operation) []Option { return nil }
+func (p *pages) RunCommand(context.Context, []string, io.Reader, io.Writer) (string, error) {
+	return "", nil
+}
+func (p *pages) Execute(_ context.Context, c *Call, w io.Writer) (string, error) {
+	p.calls = append(p.calls, *c)
+	var items []any
+	start := (c.List.Page - 1) * c.List.PerPage
+	for i := start; i < min(p.n, start+c.List.PerPage); i++ {
+		items = append(items, map[string]any{"id": i, "pad": strings.Repeat("x", p.size)})
+	}
+	return "", json.NewEncoder(w).Encode(items)
+}
+
+func TestListCutAndCursor(t *testing.T) {
+	x := &pages{n: 12, size: 1000}
+	s, err := New(Options{Executor: x, Vendors: []string{"pra"}, MaxResultBytes: 3500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []float64
+	cuts := 0
+	in := CallInput{Operation: "pra jump-group list", PerPage: 5}
+	for round := 0; round < 10; round++ {
+		out, err := s.call(context.Background(), nil, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := out.(map[string]any)
+		b, _ := json.Marshal(m)
+		for _, it := range m["items"].([]any) {
+			ids = append(ids, mustFloat(it))
+		}
+		if len(b) > 3500+300 {
+			t.Fatalf("result of %d bytes over the cap", len(b))
+		}
+		next, ok := m["next_cursor"].(string)
+		if !ok {
+			break
+		}
+		if strings.Contains(fmt.Sprint(m["note"]), "result cut at") {
+			cuts++
+		}
+		in = CallInput{Operation: "pra jump-group list", Cursor: next}
+	}
+	if cuts == 0 {
+		t.Fatal("no result said it was cut")
+	}
+	if len(ids) != 12 {
+		t.Fatalf("items seen %v, want 0..11 once each", ids)
+	}
+	for i, id := range ids {
+		if id != float64(i) {
+			t.Fatalf("items seen %v, want 0..11 in order", ids)
+		}
+	}
+	if _, err := parseCursor("bm9wZQ"); err == nil {
+		t.Fatal("a forged cursor is accepted")
+	}
+}
+
+func mustFloat(it any) float64 {
+	f, _ := it.(map[string]any)["id"].(json.Number).Float64()
+	return f
+}

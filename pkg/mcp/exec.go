@@ -28,6 +28,9 @@ type Call struct {
 	List      request.ListOptions
 	// Confirmed: the client confirmed an irreversible operation.
 	Confirmed bool
+	// StdinSecret is the value of the secret the command reads on stdin (Executor.StdinSecret), from the server's
+	// side; "" when none is given.
+	StdinSecret string
 }
 
 // Executor runs operations the way the command line does: the same input validation and error texts, the same
@@ -36,6 +39,9 @@ type Call struct {
 type Executor interface {
 	// Options reports the command options of an operation besides its catalog fields.
 	Options(o *Operation) []Option
+	// StdinSecret names the secret field the operation's command reads on stdin rather than in its fields (the
+	// Virtomize passwords, a new Jotelulu user's password), or "".
+	StdinSecret(o *Operation) string
 	// Execute runs c, writing its JSON output (-o json) to stdout. It returns the status lines the command printed
 	// (stderr); a failed command returns an *ExitError carrying the command line's message.
 	Execute(ctx context.Context, c *Call, stdout io.Writer) (notice string, err error)
@@ -127,6 +133,16 @@ func (x *CLIExecutor) Options(o *Operation) []Option {
 	return out
 }
 
+// StdinSecret implements Executor: commands with --password-stdin read the password field there.
+func (x *CLIExecutor) StdinSecret(o *Operation) string {
+	x.treeMu.Lock()
+	defer x.treeMu.Unlock()
+	if c := x.leaf(o.Command); c != nil && c.Flags().Lookup("password-stdin") != nil {
+		return "password"
+	}
+	return ""
+}
+
 // fieldFlag is the flag of a catalog field on the leaf command (reserved names get a "field-" prefix).
 func (x *CLIExecutor) fieldFlag(o *Operation, f *request.Field) string {
 	x.treeMu.Lock()
@@ -143,7 +159,7 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 	op := c.Operation.Op
 	args := append([]string(nil), c.Operation.Command...)
 	var stdin io.Reader
-	if op.TakesBody() && len(op.Body) > 0 {
+	if op.TakesBody() && len(op.Body) > 0 && c.StdinSecret == "" {
 		body, err := json.Marshal(c.Fields)
 		if err != nil {
 			return "", err
@@ -151,12 +167,21 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 		args = append(args, "--json", "-")
 		stdin = bytes.NewReader(body)
 	} else if len(c.Fields) > 0 {
-		// Query parameters as their flags; a name that is not one is refused here, never turned into a flag.
+		// Fields as their flags (stdin holds the secret, or there is no body); a name that is not a field is refused
+		// here, never turned into a flag.
 		fields := map[string]*request.Field{}
 		var names []string
-		for i := range op.Query {
-			fields[op.Query[i].Name] = &op.Query[i]
-			names = append(names, op.Query[i].Name)
+		lists := [][]request.Field{op.Query}
+		if op.TakesBody() {
+			lists = append(lists, op.Body)
+		}
+		for _, fs := range lists {
+			for i := range fs {
+				if !fs[i].ReadOnly && fields[fs[i].Name] == nil {
+					fields[fs[i].Name] = &fs[i]
+					names = append(names, fs[i].Name)
+				}
+			}
 		}
 		var unknown []string
 		for _, k := range sortedKeys(c.Fields) {
@@ -171,6 +196,10 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 			return "", &ExitError{Code: api.ExitUsage, Message: fmt.Sprintf("invalid input: unknown field(s) %s; %s takes: %s",
 				strings.Join(unknown, ", "), c.Operation.Name, orNone(names))}
 		}
+	}
+	if c.StdinSecret != "" {
+		args = append(args, "--password-stdin")
+		stdin = strings.NewReader(c.StdinSecret)
 	}
 	for _, k := range sortedKeys(c.Options) {
 		args = append(args, flagValues(k, c.Options[k])...)

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/infractl/infra/pkg/api/request"
@@ -37,13 +38,17 @@ func inputFields(op *request.Op, secret func(string) bool) []request.Field {
 	return out
 }
 
-// secretFields are the operation's body fields that hold credentials.
-func secretFields(op *request.Op, secret func(string) bool) []string {
+// secretFields are the operation's fields that hold credentials: its secret body fields, and the one its command
+// reads on stdin (stdin, "" for none).
+func secretFields(op *request.Op, secret func(string) bool, stdin string) []string {
 	var out []string
 	for _, f := range op.Body {
 		if !f.ReadOnly && secret(f.Name) {
 			out = append(out, f.Name)
 		}
+	}
+	if stdin != "" && !slices.Contains(out, stdin) {
+		out = append(out, stdin)
 	}
 	return out
 }
@@ -127,7 +132,7 @@ func optionSchema(o Option) map[string]any {
 
 // InputSchema is the JSON Schema of call_operation's arguments for o: the operation name, its path arguments, its
 // fields (types, enums, bounds and required ones from the catalog), its options and, for lists, the paging controls.
-func InputSchema(o *Operation, opts []Option, secret func(string) bool) map[string]any {
+func InputSchema(o *Operation, opts []Option, secret func(string) bool, secrets []string) map[string]any {
 	op := o.Op
 	props := map[string]any{
 		"operation": map[string]any{"type": "string", "const": o.Name},
@@ -180,7 +185,7 @@ func InputSchema(o *Operation, opts []Option, secret func(string) bool) map[stri
 		props["options"] = map[string]any{"type": "object", "properties": op, "additionalProperties": false,
 			"description": "command options (context and workflow switches), by flag name"}
 	}
-	if sf := secretFields(op, secret); len(sf) > 0 {
+	if sf := secrets; len(sf) > 0 {
 		props["secrets"] = map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": sf},
 			"description": "secret fields to fill from the server's configuration (they are never taken from the call)"}
 	}

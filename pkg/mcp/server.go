@@ -326,6 +326,11 @@ func (s *Server) secretName(o *Operation) func(string) bool {
 	return func(name string) bool { return IsSecretName(name) }
 }
 
+// secretFields are the fields of o that only the server can fill.
+func (s *Server) secretFields(o *Operation) []string {
+	return secretFields(o.Op, s.secretName(o), s.o.Executor.StdinSecret(o))
+}
+
 func (s *Server) describe(_ context.Context, _ *sdk.CallToolRequest, in DescribeInput) (any, error) {
 	o, err := s.lookup(in.Operation)
 	if err != nil {
@@ -342,7 +347,7 @@ func (s *Server) describe(_ context.Context, _ *sdk.CallToolRequest, in Describe
 		"kind":         kindName(op.Kind),
 		"access":       access(o),
 		"irreversible": o.Irreversible(),
-		"input_schema": InputSchema(o, opts, s.secretName(o)),
+		"input_schema": InputSchema(o, opts, s.secretName(o), s.secretFields(o)),
 	}
 	if o.Resource != "" {
 		out["resource"] = o.Resource
@@ -359,7 +364,7 @@ func (s *Server) describe(_ context.Context, _ *sdk.CallToolRequest, in Describe
 	case o.Irreversible():
 		notes = append(notes, "irreversible: call_operation asks the user to confirm, and refuses it without a confirmation")
 	}
-	if sf := secretFields(op, s.secretName(o)); len(sf) > 0 {
+	if sf := s.secretFields(o); len(sf) > 0 {
 		var have []string
 		for _, f := range sf {
 			if s.o.Secrets[f] != nil {
@@ -461,8 +466,9 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 		}
 		c.Fields[k] = v
 	}
+	stdinSecret := s.o.Executor.StdinSecret(o)
 	for _, name := range in.Secrets {
-		if !slices.Contains(secretFields(op, secret), name) {
+		if !slices.Contains(s.secretFields(o), name) {
 			return nil, nil, &api.UsageError{Err: fmt.Errorf("secrets: %s is not a secret field of %s", name, o.Name)}
 		}
 		src := s.o.Secrets[name]
@@ -472,6 +478,10 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 		v, err := src()
 		if err != nil {
 			return nil, nil, fmt.Errorf("secret %s: %v", name, err)
+		}
+		if name == stdinSecret {
+			c.StdinSecret = v
+			continue
 		}
 		c.Fields[name] = v
 	}

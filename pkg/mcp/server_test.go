@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -609,5 +610,56 @@ func TestMcpHTTPRefusesRemote(t *testing.T) {
 	err := e.srv.ServeHTTP(context.Background(), mcp.HTTPOptions{Addr: "0.0.0.0:0"})
 	if err == nil || !strings.Contains(err.Error(), "--allow-remote") {
 		t.Fatalf("non-loopback address: %v", err)
+	}
+}
+
+// A secret the command reads on stdin (Virtomize passwords) comes from the server, and only from it.
+func TestMcpStdinSecret(t *testing.T) {
+	e := newEnv(t, setup{allowWrite: true})
+	out := e.mustCall("describe_operation", map[string]any{"operation": "virtomize user create"})
+	b, _ := json.Marshal(out)
+	if !strings.Contains(string(b), `"secrets":{"description"`) || !strings.Contains(string(b), `"enum":["password"]`) {
+		t.Fatalf("user create offers no server-side password: %s", b)
+	}
+	_, text, isErr := e.call("call_operation", map[string]any{"operation": "virtomize user create", "fields": map[string]any{"username": "agent"}})
+	if !isErr || !strings.Contains(text, "password is required") {
+		t.Fatalf("user create without a password: %s", text)
+	}
+	_, text, isErr = e.call("call_operation", map[string]any{"operation": "virtomize user create",
+		"fields": map[string]any{"username": "agent", "password": "from-the-model"}})
+	if !isErr || !strings.Contains(text, "holds a secret") {
+		t.Fatalf("password from the model: %s", text)
+	}
+	out = e.mustCall("call_operation", map[string]any{"operation": "virtomize user create",
+		"fields": map[string]any{"username": "agent"}, "secrets": []any{"password"}})
+	if out["result"].(map[string]any)["username"] != "agent" {
+		t.Fatalf("user create: %v", out)
+	}
+	e.auditLines()
+}
+
+// Calls run concurrently, each with its own command and streams, over one shared pace per API.
+func TestMcpConcurrentCalls(t *testing.T) {
+	e := newEnv(t, setup{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			op := []string{"pra jump-group list", "virtomize vm list", "jotelulu org list", "pra jumpoint list"}[i%4]
+			res, err := e.cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "call_operation", Arguments: map[string]any{"operation": op}})
+			if err != nil || res.IsError {
+				errs <- fmt.Sprintf("%s: %v %v", op, err, res)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for m := range errs {
+		t.Error(m)
+	}
+	if n := len(e.auditLines()); n != 8 {
+		t.Fatalf("%d audit lines, want 8", n)
 	}
 }

@@ -40,7 +40,8 @@ type pages struct {
 	calls   []Call
 }
 
-func (p *pages) Options(*Operation) []Option { return nil }
+func (p *pages) Options(*Operation) []Option   { return nil }
+func (p *pages) StdinSecret(*Operation) string { return "" }
 func (p *pages) RunCommand(context.Context, []string, io.Reader, io.Writer) (string, error) {
 	return "", nil
 }

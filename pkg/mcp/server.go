@@ -322,13 +322,9 @@ func (s *Server) lookup(name string) (*Operation, error) {
 	return nil, fmt.Errorf("%s (find_operations searches the catalog)", msg)
 }
 
-func (s *Server) secretName(o *Operation) func(string) bool {
-	return func(name string) bool { return IsSecretName(name) }
-}
-
 // secretFields are the fields of o that only the server can fill.
 func (s *Server) secretFields(o *Operation) []string {
-	return secretFields(o.Op, s.secretName(o), s.o.Executor.StdinSecret(o))
+	return secretFields(o.Op, IsSecretName, s.o.Executor.StdinSecret(o))
 }
 
 func (s *Server) describe(_ context.Context, _ *sdk.CallToolRequest, in DescribeInput) (any, error) {
@@ -347,7 +343,7 @@ func (s *Server) describe(_ context.Context, _ *sdk.CallToolRequest, in Describe
 		"kind":         kindName(op.Kind),
 		"access":       access(o),
 		"irreversible": o.Irreversible(),
-		"input_schema": InputSchema(o, opts, s.secretName(o), s.secretFields(o)),
+		"input_schema": InputSchema(o, opts, IsSecretName, s.secretFields(o)),
 	}
 	if o.Resource != "" {
 		out["resource"] = o.Resource
@@ -459,9 +455,8 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 		c.Args = append(c.Args, flagText(v))
 	}
 	// Fields: never a secret from the model.
-	secret := s.secretName(o)
 	for k, v := range in.Fields {
-		if secret(k) {
+		if IsSecretName(k) {
 			return nil, nil, refused("field %s holds a secret and is never taken from the call: list it in \"secrets\" to have the server fill it from its own configuration", k)
 		}
 		c.Fields[k] = v

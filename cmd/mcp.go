@@ -13,6 +13,10 @@ import (
 	"github.com/infractl/infra/pkg/mcp"
 )
 
+// mcpSecretVendor is the vendor part of the credential store entries --secret FIELD=keyring:NAME reads
+// (service "infra", user "mcp:NAME").
+const mcpSecretVendor = "mcp"
+
 // mcpGlobals are the global flags that choose the server's own configuration; every call runs with them.
 var mcpGlobals = []string{"profile", "config", "env-file", "sandbox", "ca-cert", "insecure", "timeout"}
 
@@ -52,7 +56,8 @@ Calls run in this process exactly as the commands do, with the same settings (--
 Safe by default: only operations that read (GET) run unless --allow-write is given; irreversible ones (deletes and
 the like) also need the user's confirmation through the client (MCP elicitation) and are refused without it.
 Secrets are never returned (passwords, tokens and private keys read [REDACTED]) and never taken from the agent:
-secret fields are filled by the server from --secret FIELD=env:VARIABLE or FIELD=file:PATH. Connection settings
+secret fields are filled by the server from --secret FIELD=env:VARIABLE, FIELD=file:PATH or FIELD=keyring:NAME
+(the credential store entry "mcp:NAME" of service "infra"). Connection settings
 and credentials come only from the server's configuration.
 
 --audit FILE appends one JSON line per call (time, tool, operation, redacted arguments, outcome, duration) to a file
@@ -72,7 +77,13 @@ See docs/mcp.md for client set-up.`,
 			}
 			secrets := map[string]mcp.SecretSource{}
 			for _, spec := range secretSpecs {
-				field, src, err := mcp.ParseSecret(spec, f.Getenv)
+				field, src, err := mcp.ParseSecret(spec, f.Getenv, func(name string) (string, error) {
+					st, err := f.SecretStore()
+					if err != nil {
+						return "", err
+					}
+					return st.Get(mcpSecretVendor, name)
+				})
 				if err != nil {
 					return err
 				}
@@ -116,7 +127,7 @@ See docs/mcp.md for client set-up.`,
 	fl.StringVar(&auditFile, "audit", "", "append one JSON line per call to `FILE` (created 0600, synced per line)")
 	fl.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (host:port; :port binds 127.0.0.1) instead of stdio")
 	fl.BoolVar(&allowRemote, "allow-remote", false, "with --http: allow an address that is not loopback")
-	fl.StringArrayVar(&secretSpecs, "secret", nil, "fill secret field `FIELD=env:VAR|FIELD=file:PATH` from the server's side (repeatable)")
+	fl.StringArrayVar(&secretSpecs, "secret", nil, "fill secret field `FIELD=env:VAR|file:PATH|keyring:NAME` from the server's side (repeatable)")
 	return c
 }
 

@@ -132,13 +132,14 @@ func (s *Server) ServeHTTP(ctx context.Context, o HTTPOptions) error {
 	return err
 }
 
-// ParseSecret reads a --secret FIELD=env:VAR or FIELD=file:PATH specification at start-up. The value is read once,
-// registered for scrubbing, and returned by the source; the variable or file must exist now.
-func ParseSecret(spec string, getenv func(string) string) (string, SecretSource, error) {
+// ParseSecret reads a --secret FIELD=env:VARIABLE, FIELD=file:PATH or FIELD=keyring:NAME specification at
+// start-up. The value is read once, registered for scrubbing, and returned by the source; the variable, file or
+// credential store entry must exist now. keyring reads NAME from the credential store (nil: not available).
+func ParseSecret(spec string, getenv func(string) string, keyring func(name string) (string, error)) (string, SecretSource, error) {
 	field, src, ok := strings.Cut(spec, "=")
 	kind, ref, ok2 := strings.Cut(src, ":")
 	if !ok || !ok2 || field == "" || ref == "" {
-		return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %q: expected FIELD=env:VARIABLE or FIELD=file:PATH", redactSpec(spec))}
+		return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %q: expected FIELD=env:VARIABLE, FIELD=file:PATH or FIELD=keyring:NAME", redactSpec(spec))}
 	}
 	var val string
 	switch kind {
@@ -156,8 +157,19 @@ func ParseSecret(spec string, getenv func(string) string) (string, SecretSource,
 		if val == "" {
 			return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %s: %s is empty", field, ref)}
 		}
+	case "keyring":
+		if keyring == nil {
+			return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %s: no credential store", field)}
+		}
+		v, err := keyring(ref)
+		if err != nil {
+			return "", nil, fmt.Errorf("--secret %s: credential store entry %s: %w", field, ref, err)
+		}
+		if val = v; val == "" {
+			return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %s: credential store entry %s is empty", field, ref)}
+		}
 	default:
-		return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %s: source %q is not env or file", field, kind)}
+		return "", nil, &api.UsageError{Err: fmt.Errorf("--secret %s: source %q is not env, file or keyring", field, kind)}
 	}
 	api.RegisterSecret(val)
 	return field, func() (string, error) { return val, nil }, nil

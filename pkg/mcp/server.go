@@ -468,7 +468,7 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 		}
 		src := s.o.Secrets[name]
 		if src == nil {
-			return nil, nil, refused("the server has no value for the secret field %s (it is configured with --secret %s=env:VAR or =file:PATH at start-up)", name, name)
+			return nil, nil, refused("the server has no value for the secret field %s (it is configured at start-up with --secret %s=env:VAR, =file:PATH or =keyring:NAME)", name, name)
 		}
 		v, err := src()
 		if err != nil {

@@ -89,7 +89,7 @@ func newEnv(t *testing.T, s setup) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { audit.Close() })
-	field, src, err := mcp.ParseSecret("password=env:ROOT_PW", getenv)
+	field, src, err := mcp.ParseSecret("password=env:ROOT_PW", getenv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

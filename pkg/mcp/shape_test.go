@@ -3,8 +3,10 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -105,4 +107,38 @@ func TestListCutAndCursor(t *testing.T) {
 func mustFloat(it any) float64 {
 	f, _ := it.(map[string]any)["id"].(json.Number).Float64()
 	return f
+}
+
+func TestParseSecret(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/pw"
+	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string { return map[string]string{"PW": "from-the-env"}[k] }
+	store := func(name string) (string, error) {
+		if name == "root" {
+			return "from-the-store", nil
+		}
+		return "", errors.New("not found")
+	}
+	for spec, want := range map[string]string{"password=env:PW": "from-the-env", "password=file:" + file: "from-a-file",
+		"password=keyring:root": "from-the-store"} {
+		field, src, err := ParseSecret(spec, getenv, store)
+		if err != nil || field != "password" {
+			t.Fatalf("%s: %q %v", spec, field, err)
+		}
+		if v, _ := src(); v != want {
+			t.Fatalf("%s: %q", spec, v)
+		}
+	}
+	for _, spec := range []string{"password=env:NOPE", "password=file:" + dir + "/nope", "password=keyring:nope", "password", "password=vault:x"} {
+		if _, _, err := ParseSecret(spec, getenv, store); err == nil {
+			t.Fatalf("%s accepted", spec)
+		}
+	}
+	_, _, err := ParseSecret("password=hunter2", getenv, store)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("a malformed spec's value reaches the message: %v", err)
+	}
 }

@@ -312,7 +312,7 @@ func (s *Server) install(ctx context.Context, _ *sdk.CallToolRequest, in Install
 		}
 		src := s.o.Secrets[name]
 		if src == nil {
-			return nil, refused("the server has no value for the secret field password (configure it with --secret password=env:VAR or =file:PATH at start-up)")
+			return nil, refused("the server has no value for the secret field password (configure it at start-up with --secret password=env:VAR, =file:PATH or =keyring:NAME)")
 		}
 		pw, err := src()
 		if err != nil {

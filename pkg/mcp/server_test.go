@@ -50,6 +50,7 @@ type setup struct {
 	elicit     func(context.Context, *sdk.ElicitRequest) (*sdk.ElicitResult, error)
 	vendors    []string
 	progress   func(context.Context, *sdk.ProgressNotificationClientRequest)
+	manualMRT  bool // the test answers input requests itself
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -107,7 +108,7 @@ func newEnv(t *testing.T, s setup) *env {
 	}
 	t.Cleanup(func() { ss.Close() })
 	client := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, &sdk.ClientOptions{ElicitationHandler: s.elicit,
-		ProgressNotificationHandler: s.progress})
+		ProgressNotificationHandler: s.progress, MultiRoundTrip: &sdk.MultiRoundTripOptions{Disabled: s.manualMRT}})
 	cs, err := client.Connect(ctx, ct, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -450,8 +451,8 @@ func TestMcpIrreversible(t *testing.T) {
 	if !isErr || !strings.Contains(text, "did not confirm") || len(asked) != 1 || !strings.Contains(asked[0], "cannot be undone") {
 		t.Fatalf("declined delete: %s (asked %v)", text, asked)
 	}
-	if l := e.lastAudit(); l["outcome"] != "declined" {
-		t.Fatalf("audit: %v", l)
+	if l := e.auditLines(); l[len(l)-2]["outcome"] != "asked" || l[len(l)-1]["outcome"] != "declined" {
+		t.Fatalf("audit: %v", l[len(l)-2:])
 	}
 	e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": id}})
 	answer = "accept"
@@ -662,4 +663,25 @@ func TestMcpConcurrentCalls(t *testing.T) {
 	if n := len(e.auditLines()); n != 8 {
 		t.Fatalf("%d audit lines, want 8", n)
 	}
+}
+
+// A confirmation answers the call it was asked for, not another one.
+func TestMcpConfirmationBoundToCall(t *testing.T) {
+	e := newEnv(t, setup{allowWrite: true, manualMRT: true,
+		elicit: func(context.Context, *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
+			return &sdk.ElicitResult{Action: "accept"}, nil
+		}})
+	ctx := context.Background()
+	res, err := e.cs.CallTool(ctx, &sdk.CallToolParams{Name: "call_operation",
+		Arguments: map[string]any{"operation": "pra jump-group delete", "args": map[string]any{"id": 2}}})
+	if err != nil || !res.NeedsInput() || res.InputRequests["confirm"] == nil {
+		t.Fatalf("no confirmation asked: %v %+v", err, res)
+	}
+	yes := sdk.InputResponseMap{"confirm": &sdk.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}}
+	res, err = e.cs.CallTool(ctx, &sdk.CallToolParams{Name: "call_operation", InputResponses: yes, RequestState: res.RequestState,
+		Arguments: map[string]any{"operation": "pra jump-group delete", "args": map[string]any{"id": 1}}})
+	if err != nil || !res.IsError || !strings.Contains(fmt.Sprint(res.Content[0]), "does not belong") {
+		t.Fatalf("confirmation of group 2 deleted group 1: %v %+v", err, res)
+	}
+	e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 1}})
 }

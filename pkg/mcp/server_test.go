@@ -50,7 +50,8 @@ type setup struct {
 	elicit     func(context.Context, *sdk.ElicitRequest) (*sdk.ElicitResult, error)
 	vendors    []string
 	progress   func(context.Context, *sdk.ProgressNotificationClientRequest)
-	manualMRT  bool // the test answers input requests itself
+	manualMRT  bool              // the test answers input requests itself
+	vars       map[string]string // more environment
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -72,6 +73,9 @@ func newEnv(t *testing.T, s setup) *env {
 		"INFRA_CONFIG_DIR": filepath.Join(dir, "config"), "INFRA_CACHE_DIR": filepath.Join(dir, "cache"),
 		"INFRA_SECRET_STORE": "file", "HOME": dir, "NO_COLOR": "1", "INFRA_VIRTOMIZE_POLL_INTERVAL": "10ms",
 		"ROOT_PW": rootPWValue,
+	}
+	for k, v := range s.vars {
+		vars[k] = v
 	}
 	getenv := func(k string) string { return vars[k] }
 	shared := &api.SharedLimits{}
@@ -684,4 +688,18 @@ func TestMcpConfirmationBoundToCall(t *testing.T) {
 		t.Fatalf("confirmation of group 2 deleted group 1: %v %+v", err, res)
 	}
 	e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 1}})
+}
+
+// Every call builds its own client, yet the configured pace holds across calls: one limiter per API for the server.
+func TestMcpSharedPace(t *testing.T) {
+	e := newEnv(t, setup{vars: map[string]string{"INFRA_PRA_RATE_LIMIT": "2"}})
+	e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 1}})
+	start := time.Now()
+	for i := 0; i < 3; i++ {
+		e.mustCall("call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 1}})
+	}
+	// Three more requests at two per second, after one: at least three half-second waits.
+	if d := time.Since(start); d < 1400*time.Millisecond {
+		t.Fatalf("4 calls at 2 requests/s took %v: the pace is not shared between calls", d)
+	}
 }

@@ -20,7 +20,7 @@ import (
 
 // mcpBinary runs `infra mcp serve ARGS` (the test binary under its name, on PATH from TestMain) against fresh
 // simulators and connects the SDK's client to it over stdio.
-func mcpBinary(t *testing.T, args ...string) (*sdk.ClientSession, string) {
+func mcpBinary(t *testing.T, opts *sdk.ClientOptions, args ...string) (*sdk.ClientSession, string) {
 	t.Helper()
 	bin, err := exec.LookPath("infra")
 	if err != nil {
@@ -43,7 +43,7 @@ func mcpBinary(t *testing.T, args ...string) (*sdk.ClientSession, string) {
 	c.Stderr = os.Stderr
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, &sdk.CommandTransport{Command: c}, nil)
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, opts).Connect(ctx, &sdk.CommandTransport{Command: c}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func mcpAudit(t *testing.T, path string) []map[string]any {
 }
 
 func TestMcpStdioBinary(t *testing.T) {
-	cs, audit := mcpBinary(t, "--vendor", "pra,virtomize")
+	cs, audit := mcpBinary(t, nil, "--vendor", "pra,virtomize")
 	tools, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ func TestMcpStdioBinary(t *testing.T) {
 }
 
 func TestMcpStdioBinaryWrites(t *testing.T) {
-	cs, audit := mcpBinary(t, "--allow-write")
+	cs, audit := mcpBinary(t, nil, "--allow-write")
 	out, text, isErr := mcpCall(t, cs, "call_operation", map[string]any{"operation": "pra jump-group create",
 		"fields": map[string]any{"name": "from agent", "code_name": "from_agent"}})
 	if isErr || out["result"].(map[string]any)["code_name"] != "from_agent" {
@@ -180,5 +180,24 @@ func TestMcpServeRefusesRemoteHTTP(t *testing.T) {
 	out, err := c.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "--allow-remote") {
 		t.Fatalf("non-loopback --http: %v %s", err, out)
+	}
+}
+
+func TestMcpStdioBinaryConfirmedDelete(t *testing.T) {
+	asked := 0
+	cs, audit := mcpBinary(t, &sdk.ClientOptions{ElicitationHandler: func(_ context.Context, r *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
+		asked++
+		return &sdk.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+	}}, "--allow-write")
+	out, text, isErr := mcpCall(t, cs, "call_operation", map[string]any{"operation": "pra jump-group delete", "args": map[string]any{"id": 3}})
+	if isErr || out["done"] != true || asked != 1 {
+		t.Fatalf("confirmed delete: %s (asked %d times)", text, asked)
+	}
+	if _, text, isErr = mcpCall(t, cs, "call_operation", map[string]any{"operation": "pra jump-group get", "args": map[string]any{"id": 3}}); !isErr {
+		t.Fatalf("deleted group still there: %s", text)
+	}
+	lines := mcpAudit(t, audit)
+	if len(lines) != 3 || lines[0]["outcome"] != "asked" || lines[1]["outcome"] != "ok" || lines[2]["outcome"] != "error" {
+		t.Fatalf("audit: %v", lines)
 	}
 }

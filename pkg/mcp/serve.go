@@ -102,7 +102,9 @@ func (s *Server) ServeHTTP(ctx context.Context, o HTTPOptions) error {
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
 	}
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.srv }, nil)
+	// Idle sessions end after a while (a client that vanished does not hold its session forever).
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.srv },
+		&sdk.StreamableHTTPOptions{SessionTimeout: 30 * time.Minute})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", RequireBearer(token, h))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -57,8 +57,8 @@ Safe by default: only operations that read (GET) run unless --allow-write is giv
 the like) also need the user's confirmation through the client (MCP elicitation) and are refused without it.
 Secrets are never returned (passwords, tokens and private keys read [REDACTED]) and never taken from the agent:
 secret fields are filled by the server from --secret FIELD=env:VARIABLE, FIELD=file:PATH or FIELD=keyring:NAME
-(the credential store entry "mcp:NAME" of service "infra"). Connection settings
-and credentials come only from the server's configuration.
+(the credential store entry "mcp:NAME" of service "infra"). Connection settings and credentials come only from
+the server's configuration.
 
 --audit FILE appends one JSON line per call (time, tool, operation, redacted arguments, outcome, duration) to a file
 only its owner can read, synced after every line.
@@ -127,7 +127,7 @@ See docs/mcp.md for client set-up.`,
 	fl.StringVar(&auditFile, "audit", "", "append one JSON line per call to `FILE` (created 0600, synced per line)")
 	fl.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (host:port; :port binds 127.0.0.1) instead of stdio")
 	fl.BoolVar(&allowRemote, "allow-remote", false, "with --http: allow an address that is not loopback")
-	fl.StringArrayVar(&secretSpecs, "secret", nil, "fill secret field `FIELD=env:VAR|file:PATH|keyring:NAME` from the server's side (repeatable)")
+	fl.StringArrayVar(&secretSpecs, "secret", nil, "fill a secret field from the server's side: `SPEC` is FIELD=env:VAR, FIELD=file:PATH or FIELD=keyring:NAME (repeatable)")
 	return c
 }
 

@@ -142,3 +142,31 @@ func TestParseSecret(t *testing.T) {
 		t.Fatalf("a malformed spec's value reaches the message: %v", err)
 	}
 }
+
+func TestOpenAuditRefusesSharedFile(t *testing.T) {
+	p := t.TempDir() + "/audit.jsonl"
+	if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenAudit(p); err == nil || !strings.Contains(err.Error(), "0600") {
+		t.Fatalf("a file others can read: %v", err)
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenAudit(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(AuditRecord{Tool: "t", Arguments: map[string]any{"fields": map[string]any{"password": "pw-value"}}, Outcome: OutcomeOK}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b, _ := os.ReadFile(p)
+	if !strings.HasPrefix(string(b), "{}\n{") || strings.Contains(string(b), "pw-value") || !strings.Contains(string(b), Redacted) {
+		t.Fatalf("audit file: %s", b)
+	}
+}

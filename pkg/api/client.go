@@ -77,6 +77,10 @@ type Options struct {
 	RequestBudget time.Duration
 	// MaxResponseBytes caps a JSON answer read by DoJSON; 0 = DefaultMaxResponseBytes.
 	MaxResponseBytes int64
+	// Shared, when set, makes every client of the same base URL built with it share one pace of requests (the
+	// budgets, the server's slowdowns and pauses), as a long-running process that builds a client per call needs.
+	// nil = this client paces itself alone.
+	Shared *SharedLimits
 }
 
 // Authenticator adds credentials to requests.
@@ -103,6 +107,11 @@ type Client struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 	jitter     func(max time.Duration) time.Duration
 
+	*limiter // the pace of requests: this client's own, or one shared by the clients of a process (Options.Shared)
+}
+
+// limiter is the pacing state of requests to one API: the documented budgets, the server's slowdowns and pauses.
+type limiter struct {
 	perSec  *rate.Limiter
 	perHour *rate.Limiter
 
@@ -110,6 +119,19 @@ type Client struct {
 	adaptive      *rate.Limiter // slows down when the server reports few remaining requests in a window it names
 	adaptiveUntil time.Time     // end of that window: the pace returns to the documented rate
 	pausedUntil   time.Time     // set from Retry-After / rate-limit reset; every request waits for it
+}
+
+func newLimiter(o Options) *limiter {
+	l := &limiter{adaptive: rate.NewLimiter(rate.Inf, 1)}
+	if o.RatePerSec > 0 {
+		l.perSec = rate.NewLimiter(rate.Limit(o.RatePerSec), 1)
+	}
+	if o.RatePerHour > 0 {
+		// The vendor counts requests per hour, not a steady trickle: the whole hour's budget may be spent at the
+		// per-second pace, and only a process that keeps going past it is held to the hourly average.
+		l.perHour = rate.NewLimiter(rate.Limit(float64(o.RatePerHour)/3600), o.RatePerHour)
+	}
+	return l
 }
 
 // ParseBaseURL parses a base URL; a bare host (with optional port and path) gets https://.
@@ -174,15 +196,11 @@ func New(o Options) (*Client, error) {
 	c.raw = &http.Client{Transport: rt, Timeout: o.Timeout, CheckRedirect: checkRedirect}
 	c.hc = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 
-	if o.RatePerSec > 0 {
-		c.perSec = rate.NewLimiter(rate.Limit(o.RatePerSec), 1)
+	if o.Shared != nil {
+		c.limiter = o.Shared.limiterFor(base.String(), o)
+	} else {
+		c.limiter = newLimiter(o)
 	}
-	if o.RatePerHour > 0 {
-		// The vendor counts requests per hour, not a steady trickle: the whole hour's budget may be spent at the
-		// per-second pace, and only a process that keeps going past it is held to the hourly average.
-		c.perHour = rate.NewLimiter(rate.Limit(float64(o.RatePerHour)/3600), o.RatePerHour)
-	}
-	c.adaptive = rate.NewLimiter(rate.Inf, 1)
 	return c, nil
 }
 

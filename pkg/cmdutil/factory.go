@@ -67,6 +67,9 @@ type Factory struct {
 	Args []string
 	// KeyringTimeout bounds every OS keyring call.
 	KeyringTimeout time.Duration
+	// SharedLimits, when set, paces the clients of every factory that carries it together (a server running many
+	// commands in one process); nil = each client paces itself (one command per process).
+	SharedLimits *api.SharedLimits
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -186,6 +189,7 @@ func (f *Factory) HTTPOptionsFor(unit *config.Unit) (api.Options, error) {
 		Insecure:   pick("insecure") == "true",
 		Warn:       api.SafeWriter(f.IO.ErrOut),
 		Transport:  f.Transport,
+		Shared:     f.SharedLimits,
 	}
 	if v := cfg.String("max_response_bytes"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,13 +40,13 @@ func (r Rotation) Name(ext string) string {
 	if r.Now != nil {
 		now = r.Now
 	}
-	if !extPattern.MatchString(ext) {
+	if !extPattern().MatchString(ext) {
 		ext = "" // a server-suggested extension that is not plain letters and digits is dropped
 	}
 	return r.Prefix + "-" + now().UTC().Format(stampLayout) + ext
 }
 
-var extPattern = regexp.MustCompile(`^(\.[A-Za-z0-9]{1,16}){0,2}$`)
+var extPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\.[A-Za-z0-9]{1,16}){0,2}$`) })
 
 func (r Rotation) pattern() *regexp.Regexp {
 	return regexp.MustCompile(`^` + regexp.QuoteMeta(r.Prefix) + `-\d{8}T\d{6}(\.\d{3})?Z(\.[A-Za-z0-9][A-Za-z0-9.]*)?$`)

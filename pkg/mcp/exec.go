@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/infractl/infra/pkg/api"
 	"github.com/infractl/infra/pkg/api/request"
 	"github.com/infractl/infra/pkg/cmdutil"
 )
@@ -193,7 +192,7 @@ func (x *CLIExecutor) Execute(ctx context.Context, c *Call, stdout io.Writer) (s
 			args = append(args, flagValues(x.fieldFlag(c.Operation, f), c.Fields[k])...)
 		}
 		if len(unknown) > 0 {
-			return "", &ExitError{Code: api.ExitUsage, Message: fmt.Sprintf("invalid input: unknown field(s) %s; %s takes: %s",
+			return "", &ExitError{Code: cmdutil.ExitUsage, Message: fmt.Sprintf("invalid input: unknown field(s) %s; %s takes: %s",
 				strings.Join(unknown, ", "), c.Operation.Name, orNone(names))}
 		}
 	}

@@ -23,6 +23,7 @@ var exitCodes = []struct {
 	{api.ExitAuth, "authentication or permission error", "no credentials configured, token refused (401), API account without permission (403)"},
 	{api.ExitNotFound, "not found", "404 for an id"},
 	{api.ExitRateLimited, "rate-limited after retries", "429 that did not clear within the retry budget"},
+	{api.ExitDrift, "the site differs from the site file", "`infra pra plan --exit-code` (or virtomize) found changes to make"},
 	{api.ExitInterrupted, "interrupted", "Ctrl-C or SIGTERM; the request in flight is cancelled"},
 }
 

@@ -23,6 +23,7 @@ const (
 	ExitAuth        = 3   // authentication or permission problem (401, 403, token endpoint failures)
 	ExitNotFound    = 4   // the resource does not exist (404)
 	ExitRateLimited = 5   // still rate limited (429) after the automatic retries
+	ExitDrift       = 6   // plan --exit-code: the site differs from the site file
 	ExitInterrupted = 130 // interrupted (Ctrl-C, context cancelled)
 )
 
@@ -150,6 +151,10 @@ func ExitCode(err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
 	}
 	var ue *UsageError
 	if errors.As(err, &ue) {

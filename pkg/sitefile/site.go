@@ -1,0 +1,177 @@
+package sitefile
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/infractl/infra/pkg/api/request"
+)
+
+// Site is what a live site holds of the kinds read: every object by natural key, and ids to names for references.
+type Site struct {
+	cat   *Catalog
+	mu    sync.Mutex
+	items map[string][]map[string]any  // kind → objects as listed
+	ids   map[string]map[string]string // kind → lower-case name → id
+	names map[string]map[string]string // kind → id → name
+}
+
+// ReadOptions control how a site is read.
+type ReadOptions struct {
+	Concurrency int // kinds listed at once (default 4); the client's rate limiter paces the requests
+}
+
+// Read lists the kinds named and every kind they refer to, all pages of each.
+func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, o ReadOptions) (*Site, error) {
+	want := map[string]bool{}
+	for _, name := range kinds {
+		k := c.Kind(name)
+		if k == nil {
+			return nil, fmt.Errorf("unknown kind %q", name)
+		}
+		want[name] = true
+		for _, t := range k.Refs {
+			want[t] = true
+		}
+		if k.Refs["jump_group_id"] != "" && c.Kind("user") != nil {
+			want["user"] = true // personal Jump Groups are users
+		}
+	}
+	s := &Site{cat: c, items: map[string][]map[string]any{}, ids: map[string]map[string]string{}, names: map[string]map[string]string{}}
+	names := make([]string, 0, len(want))
+	for n := range want {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	workers := o.Concurrency
+	if workers <= 0 {
+		workers = 4
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	errs := make([]error, len(names))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := s.readKind(ctx, be, c.Kind(n)); err != nil {
+				errs[i] = fmt.Errorf("listing %s: %w", n, err)
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error {
+	var items []map[string]any
+	call := &request.Call{Op: k.List, PathParams: map[string]string{}, Query: url.Values{}}
+	err := be.List(ctx, call, request.ListOptions{}, func(item any) error {
+		if m, ok := item.(map[string]any); ok {
+			items = append(items, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items[k.Name] = items
+	ids, names := map[string]string{}, map[string]string{}
+	for _, m := range items {
+		name, _ := m[k.Key].(string)
+		id := idOf(m)
+		if name == "" || id == "" {
+			continue
+		}
+		ids[strings.ToLower(name)] = id
+		names[id] = name
+	}
+	s.ids[k.Name], s.names[k.Name] = ids, names
+	return nil
+}
+
+// Items returns the listed objects of a kind.
+func (s *Site) Items(kind string) []map[string]any { return s.items[kind] }
+
+// ID returns the id of the object of kind named name.
+func (s *Site) ID(kind, name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.ids[kind][strings.ToLower(name)]
+	return id, ok
+}
+
+// remember records an object created by apply.
+func (s *Site) remember(kind, name, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids[kind] == nil {
+		s.ids[kind], s.names[kind] = map[string]string{}, map[string]string{}
+	}
+	s.ids[kind][strings.ToLower(name)] = id
+	s.names[kind][id] = name
+}
+
+// refKind is the kind an object's reference field points at: a Jump Item in a personal Jump Group belongs to a user.
+func refKind(k *Kind, wire string, obj map[string]any) string {
+	if wire == "jump_group_id" && obj["jump_group_type"] == "personal" {
+		return "user"
+	}
+	return k.Refs[wire]
+}
+
+// view is a listed object as the file would describe it: writable fields only, references as Ref, numbers as
+// float64. Fields the listing does not show are absent.
+func (s *Site) view(k *Kind, item map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, f := range k.Fields {
+		v, ok := item[f.Name]
+		if !ok || k.Secret[f.Name] {
+			continue
+		}
+		if _, isRef := k.Refs[f.Name]; isRef && v != nil {
+			id := fmt.Sprint(normalizeID(v))
+			target := refKind(k, f.Name, item)
+			if name, ok := s.names[target][id]; ok {
+				out[f.Name] = Ref{Kind: target, Name: name}
+				continue
+			}
+		}
+		out[f.Name] = normalize(v)
+	}
+	return out
+}
+
+func normalizeID(v any) any {
+	switch t := normalize(v).(type) {
+	case float64:
+		return int64(t)
+	default:
+		return t
+	}
+}
+
+func idOf(m map[string]any) string {
+	for _, k := range []string{"id", "key", "uuid"} {
+		if v, ok := m[k]; ok && v != nil {
+			return fmt.Sprint(normalizeID(v))
+		}
+	}
+	return ""
+}

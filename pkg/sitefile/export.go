@@ -59,7 +59,13 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 			continue
 		}
 		v, ok := view[f.Name]
-		if !ok || v == nil {
+		if !ok {
+			continue
+		}
+		if v == nil {
+			if f.Nullable { // managed: a value set by hand later is drift
+				obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"})
+			}
 			continue
 		}
 		if str, isStr := v.(string); isStr && str == "" && f.MinLen > 0 {

@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/infractl/infra/pkg/api/request"
+	"github.com/infractl/infra/pkg/bulk"
 )
 
 // Site is what a live site holds of the kinds read: every object by natural key, and ids to names for references.
@@ -77,17 +79,30 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 	return s, nil
 }
 
+// readKind lists every object of a kind. A list that fails transiently (a 500, a reset, a timeout: the HTTP core
+// already retried what it may) is read again from its first page, a few times.
 func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error {
 	var items []map[string]any
 	call := &request.Call{Op: k.List, PathParams: map[string]string{}, Query: url.Values{}}
-	err := be.List(ctx, call, request.ListOptions{}, func(item any) error {
-		if m, ok := item.(map[string]any); ok {
-			items = append(items, m)
+	for attempt := 1; ; attempt++ {
+		items = items[:0]
+		err := be.List(ctx, call, request.ListOptions{}, func(item any) error {
+			if m, ok := item.(map[string]any); ok {
+				items = append(items, m)
+			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if attempt == 6 || bulk.Classify(err) == bulk.Permanent || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -120,9 +120,10 @@ func loadPlan(c *cobra.Command, v siteVendor, file string, prune bool) (*sitefil
 		return nil, nil, nil, nil, &api.UsageError{Err: err}
 	}
 	cat := v.catalog()
-	doc, err := cat.Parse(filepath.Base(file), data)
-	if err != nil {
-		return nil, nil, nil, nil, &api.UsageError{Err: err}
+	doc, perr := cat.Parse(filepath.Base(file), data)
+	var problems sitefile.Problems
+	if perr != nil && (doc == nil || !errors.As(perr, &problems)) {
+		return nil, nil, nil, nil, &api.UsageError{Err: perr}
 	}
 	be, err := v.backend(c.Context())
 	if err != nil {
@@ -131,6 +132,10 @@ func loadPlan(c *cobra.Command, v siteVendor, file string, prune bool) (*sitefil
 	site, err := cat.Read(c.Context(), be, doc.Kinds, sitefile.ReadOptions{})
 	if err != nil {
 		return nil, nil, nil, nil, err
+	}
+	// Every problem at once: those of the file itself and the references the site does not resolve.
+	if problems = append(problems, site.CheckRefs(doc)...); len(problems) > 0 {
+		return nil, nil, nil, nil, &api.UsageError{Err: problems}
 	}
 	plan, err := site.Diff(doc, prune)
 	if err != nil {

@@ -39,7 +39,11 @@ type Document struct {
 	File    string
 	Kinds   []string // kinds the file declares (even with no object), in file order
 	Objects []*Object
+	names   map[string]map[string]bool // kind → lower-case names declared, including objects with problems
 }
+
+// Declares reports whether the file names an object of kind called name.
+func (d *Document) Declares(kind, name string) bool { return d.names[kind][strings.ToLower(name)] }
 
 // Problem is one error in a file, with its line.
 type Problem struct {
@@ -66,9 +70,10 @@ func (ps Problems) Error() string {
 	return fmt.Sprintf("%d %s in the site file; nothing was sent:\n%s", len(ps), noun, strings.Join(lines, "\n"))
 }
 
-// Parse reads a site file. Every problem found is returned at once, as Problems.
+// Parse reads a site file. Every problem found is returned at once, as Problems, with the document of the objects
+// that are valid (nil when the file is not YAML), so references can still be checked against the site.
 func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
-	doc := &Document{File: file}
+	doc := &Document{File: file, names: map[string]map[string]bool{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line := 1
@@ -92,7 +97,7 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
 		add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
-		return nil, ps
+		return doc, ps
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(top.Content); i += 2 {
@@ -103,6 +108,9 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 			continue
 		}
 		doc.Kinds = append(doc.Kinds, k.Name)
+		if doc.names[k.Name] == nil {
+			doc.names[k.Name] = map[string]bool{}
+		}
 		if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
 			continue
 		}
@@ -112,6 +120,9 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 		}
 		for _, on := range vn.Content {
 			o := c.parseObject(k, on, add)
+			if name := objectName(k, on); name != "" {
+				doc.names[k.Name][strings.ToLower(name)] = true
+			}
 			if o == nil {
 				continue
 			}
@@ -125,9 +136,22 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 		}
 	}
 	if len(ps) > 0 {
-		return nil, ps
+		return doc, ps
 	}
 	return doc, nil
+}
+
+// objectName is the natural key an object node gives, if any.
+func objectName(k *Kind, on *yaml.Node) string {
+	if on.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(on.Content); i += 2 {
+		if on.Content[i].Value == k.Key && on.Content[i+1].Kind == yaml.ScalarNode {
+			return on.Content[i+1].Value
+		}
+	}
+	return ""
 }
 
 func yamlErrLine(msg string) (int, bool) {

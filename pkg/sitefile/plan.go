@@ -37,25 +37,13 @@ type Plan struct {
 // Empty reports whether the site matches the file.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 
-// Diff compares a file with the site. Fields the file does not give are left as they are; with prune, objects of the
-// kinds the file declares that the file does not name are deleted. References to names that exist neither in the
-// file nor on the site are Problems.
-func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
-	declared := map[string]map[string]bool{} // kind → lower-case names in the file
-	for _, k := range doc.Kinds {
-		declared[k] = map[string]bool{}
-	}
-	for _, o := range doc.Objects {
-		declared[o.Kind.Name][strings.ToLower(o.Name)] = true
-	}
+// CheckRefs finds the references to names that exist neither in the file nor on the site.
+func (s *Site) CheckRefs(doc *Document) Problems {
 	var ps Problems
 	for _, o := range doc.Objects {
 		for wire, v := range o.Fields {
 			ref, ok := v.(Ref)
-			if !ok {
-				continue
-			}
-			if declared[ref.Kind][strings.ToLower(ref.Name)] {
+			if !ok || doc.Declares(ref.Kind, ref.Name) {
 				continue
 			}
 			if _, ok := s.ID(ref.Kind, ref.Name); !ok {
@@ -63,8 +51,22 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 			}
 		}
 	}
-	if len(ps) > 0 {
+	return ps
+}
+
+// Diff compares a file with the site. Fields the file does not give are left as they are; with prune, objects of the
+// kinds the file declares that the file does not name are deleted. References to names that exist neither in the
+// file nor on the site are Problems.
+func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
+	if ps := s.CheckRefs(doc); len(ps) > 0 {
 		return nil, ps
+	}
+	declared := map[string]map[string]bool{} // kind → lower-case names in the file
+	for _, k := range doc.Kinds {
+		declared[k] = map[string]bool{}
+	}
+	for _, o := range doc.Objects {
+		declared[o.Kind.Name][strings.ToLower(o.Name)] = true
 	}
 	p := &Plan{Changes: []Change{}}
 	live := map[string]map[string]map[string]any{} // kind → lower-case name → listed object

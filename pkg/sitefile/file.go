@@ -119,20 +119,18 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 			continue
 		}
 		for _, on := range vn.Content {
-			o := c.parseObject(k, on, add)
 			if name := objectName(k, on); name != "" {
+				key := k.Name + "\x00" + strings.ToLower(name)
+				if first, dup := seen[key]; dup {
+					add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
+					continue
+				}
+				seen[key] = on.Line
 				doc.names[k.Name][strings.ToLower(name)] = true
 			}
-			if o == nil {
-				continue
+			if o := c.parseObject(k, on, add); o != nil {
+				doc.Objects = append(doc.Objects, o)
 			}
-			key := k.Name + "\x00" + strings.ToLower(o.Name)
-			if first, dup := seen[key]; dup {
-				add(on, "%s %q is declared twice (first on line %d)", k.Name, o.Name, first)
-				continue
-			}
-			seen[key] = o.Line
-			doc.Objects = append(doc.Objects, o)
 		}
 	}
 	if len(ps) > 0 {

@@ -203,6 +203,7 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 	addProfileWorkflow(f, cmd, root, hooks)
 	findCmd(cmd, "vm").AddCommand(newVMWaitCmd(f))
 	addRotatedBackup(f, findCmd(cmd, "backup", "download"), vcat.Find(root, "backup", "download"))
+	cmd.AddCommand(newVirtomizeSitefileCmds(f)...)
 	return cmd
 }
 

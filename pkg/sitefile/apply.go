@@ -50,7 +50,8 @@ func (p *Plan) secrets(file string, getenv func(string) string) (map[int]map[str
 	out := map[int]map[string]string{}
 	var ps Problems
 	for i, c := range p.Changes {
-		if c.Action != "create" {
+		// A create sends the credentials; so does an update that replaces the whole object (PUT).
+		if c.Action != "create" && (c.Action != "update" || c.obj.Kind.Update.Method != "PUT") {
 			continue
 		}
 		for wire, v := range c.obj.Fields {
@@ -280,18 +281,39 @@ func (s *Site) body(c Change, secrets map[string]string, onlyChanged bool) (map[
 			}
 			out[wire] = val
 		case Ref:
-			id, ok := s.ID(t.Kind, t.Name)
-			if !ok {
-				return nil, fmt.Errorf("%s %q does not exist on the site", t.Kind, t.Name)
+			id, err := s.wireID(t)
+			if err != nil {
+				return nil, err
 			}
-			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-				out[wire] = n
-			} else {
-				out[wire] = id
+			out[wire] = id
+		case []any:
+			list := make([]any, len(t))
+			for i, x := range t {
+				list[i] = x
+				if r, ok := x.(Ref); ok {
+					id, err := s.wireID(r)
+					if err != nil {
+						return nil, err
+					}
+					list[i] = id
+				}
 			}
+			out[wire] = list
 		default:
 			out[wire] = v
 		}
 	}
 	return out, nil
+}
+
+// wireID is the id, on this site, of the object a reference names: a number when it is one.
+func (s *Site) wireID(r Ref) (any, error) {
+	id, ok := s.ID(r.Kind, r.Name)
+	if !ok {
+		return nil, fmt.Errorf("%s %q does not exist on the site", r.Kind, r.Name)
+	}
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n, nil
+	}
+	return id, nil
 }

@@ -71,15 +71,11 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 		if str, isStr := v.(string); isStr && str == "" && f.MinLen > 0 {
 			continue
 		}
-		if ref, isRef := v.(Ref); isRef {
-			obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), scalar(ref.Name))
-			continue
-		}
 		var vn yaml.Node
-		if err := vn.Encode(exportValue(v)); err != nil {
+		if err := vn.Encode(display(v)); err != nil {
 			continue
 		}
-		obj.Content = append(obj.Content, scalar(f.Name), &vn)
+		obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), &vn)
 	}
 	return obj
 }

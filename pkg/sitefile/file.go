@@ -195,7 +195,7 @@ func (c *Catalog) parseObject(k *Kind, on *yaml.Node, add func(*yaml.Node, strin
 			continue
 		}
 		o.Lines[f.Name] = fn.Line
-		v, err := c.fieldValue(k, f, fn.Value, vn)
+		v, err := c.fieldValue(k, f, vn)
 		if err != nil {
 			add(vn, "%s: %s: %v", k.Name, fn.Value, err)
 			ok = false
@@ -219,7 +219,7 @@ func (c *Catalog) parseObject(k *Kind, on *yaml.Node, add func(*yaml.Node, strin
 }
 
 // fieldValue checks a YAML value against the catalog field and converts it.
-func (c *Catalog) fieldValue(k *Kind, f *request.Field, fileName string, n *yaml.Node) (any, error) {
+func (c *Catalog) fieldValue(k *Kind, f *request.Field, n *yaml.Node) (any, error) {
 	if k.Secret[f.Name] {
 		from, ok := secretFrom(n)
 		if !ok {
@@ -234,18 +234,21 @@ func (c *Catalog) fieldValue(k *Kind, f *request.Field, fileName string, n *yaml
 		return nil, errors.New("may not be null")
 	}
 	if target, isRef := k.Refs[f.Name]; isRef {
-		if fileName == f.Name {
-			// The wire name with an id: accepted as is (ids such as 0 meaning "none" do not name an object).
-			id, err := intValue(n)
+		if f.Type != request.Array {
+			return refValue(target, n)
+		}
+		if n.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("expected a list of names of %s, got %s", target, describe(n))
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, el := range n.Content {
+			v, err := refValue(target, el)
 			if err != nil {
 				return nil, err
 			}
-			return id, nil
+			out = append(out, v)
 		}
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-			return nil, fmt.Errorf("expected the name of a %s", target)
-		}
-		return Ref{Kind: target, Name: n.Value}, nil
+		return out, nil
 	}
 	var v any
 	switch f.Type {
@@ -302,6 +305,18 @@ func (c *Catalog) fieldValue(k *Kind, f *request.Field, fileName string, n *yaml
 		v = s
 	}
 	return v, nil
+}
+
+// refValue reads a reference: the name of an object, or a whole number taken as an id as it is (ids such as 0 that
+// mean "none" name no object).
+func refValue(target string, n *yaml.Node) (any, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		return intValue(n)
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return nil, fmt.Errorf("expected the name of a %s, got %s", target, describe(n))
+	}
+	return Ref{Kind: target, Name: n.Value}, nil
 }
 
 func intValue(n *yaml.Node) (int64, error) {

@@ -6,6 +6,7 @@
 package sitefile
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,9 +34,13 @@ type Kind struct {
 // Managed reports whether the file may declare objects of the kind (it can be listed, created and changed).
 func (k *Kind) Managed() bool { return k.Create != nil }
 
-// FileField is the name of a wire field in the file: a reference drops its "_id" suffix.
+// FileField is the name of a wire field in the file: a reference drops its "_id" suffix ("_ids" becomes "s":
+// team_ids → teams).
 func (k *Kind) FileField(wire string) string {
 	if _, ok := k.Refs[wire]; ok {
+		if s, ok := strings.CutSuffix(wire, "_ids"); ok {
+			return s + "s"
+		}
 		return strings.TrimSuffix(wire, "_id")
 	}
 	return wire
@@ -76,9 +81,27 @@ func (c *Catalog) Managed() []*Kind {
 // naturalKeys are the fields tried, in order, as a kind's natural key.
 var naturalKeys = []string{"name", "username", "display_name", "hostname"}
 
+// Options describe what a vendor's catalog does not say by its names.
+type Options struct {
+	// Refs maps fields holding ids that are not named "<kind>_id" or "<kind>_ids" to the kind they refer to
+	// (Virtomize: "clusterkey" → "clusters").
+	Refs map[string]string
+	// Keys gives the natural key of kinds without a name field (Virtomize callbacks: "callbackurl").
+	Keys map[string]string
+	// Skip lists kinds that are not configuration (virtual machines are workloads).
+	Skip []string
+	// SecretField returns a credential an operation takes beside its body fields (Virtomize's passwords).
+	SecretField func(op *request.Op) (request.Field, bool)
+}
+
 // NewCatalog builds the kinds from a vendor's operation tree. secret reports credential fields. Collections under a
 // parent object (paths with parameters) are left out.
-func NewCatalog(vendor string, root *request.Group, secret func(field string) bool) *Catalog {
+func NewCatalog(vendor string, root *request.Group, secret func(field string) bool, opt ...Options) *Catalog {
+	var o Options
+	if len(opt) > 0 {
+		o = opt[0]
+	}
+	opts := o
 	type ops struct{ list, create, update, del *request.Op }
 	byPath := map[string]*ops{}
 	get := func(p string) *ops {
@@ -111,23 +134,35 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 		}
 		k := &Kind{Name: strings.TrimPrefix(p, "/"), List: o.list, Refs: map[string]string{}, Secret: map[string]bool{}}
 		body := o.list.Query
-		if o.create != nil && o.update != nil && o.del != nil {
+		if o.create != nil && o.update != nil && o.del != nil && !slices.Contains(opts.Skip, k.Name) {
 			k.Create, k.Update, k.Delete = o.create, o.update, o.del
 			body = o.create.Body
+		}
+		if key := opts.Keys[k.Name]; key != "" {
+			k.Key = key
 		}
 		for _, f := range body {
 			if !f.ReadOnly {
 				k.Fields = append(k.Fields, f)
 			}
 		}
+		if opts.SecretField != nil && k.Create != nil {
+			if f, ok := opts.SecretField(k.Create); ok {
+				k.Fields = append(k.Fields, f)
+				k.Secret[f.Name] = true
+			}
+		}
 		for _, name := range naturalKeys {
+			if k.Key != "" {
+				break
+			}
 			for _, f := range body {
 				if f.Name == name && f.Type == request.String {
 					k.Key = name
 				}
 			}
-			if k.Key != "" {
-				break
+			if k.Key == "" && len(body) == 0 && slices.Contains(o.list.Columns, name) {
+				k.Key = name // a list without filters: its columns say what it shows
 			}
 		}
 		if k.Key == "" {
@@ -146,7 +181,9 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 	}
 	for _, k := range c.Kinds {
 		for _, f := range k.Fields {
-			if target := c.refTarget(f); target != "" {
+			if target := opts.Refs[f.Name]; target != "" && c.byName[target] != nil {
+				k.Refs[f.Name] = target
+			} else if target := c.refTarget(f); target != "" {
 				k.Refs[f.Name] = target
 			}
 		}
@@ -165,10 +202,15 @@ func parentOf(p string) string {
 // refTarget finds the kind an integer "…_id" field refers to: the kind whose last path segment, with '-' as '_',
 // ends the field's stem (default_jump_item_role_id → jump-item-role); the longest match wins.
 func (c *Catalog) refTarget(f request.Field) string {
-	if f.Type != request.Integer || !strings.HasSuffix(f.Name, "_id") {
+	var stem string
+	switch {
+	case f.Type == request.Integer && strings.HasSuffix(f.Name, "_id"):
+		stem = strings.TrimSuffix(f.Name, "_id")
+	case f.Type == request.Array && f.Items == request.Integer && strings.HasSuffix(f.Name, "_ids"):
+		stem = strings.TrimSuffix(f.Name, "_ids")
+	default:
 		return ""
 	}
-	stem := strings.TrimSuffix(f.Name, "_id")
 	best, bestLen := "", 0
 	for _, k := range c.Kinds {
 		seg := strings.ReplaceAll(k.Name[strings.LastIndex(k.Name, "/")+1:], "-", "_")

@@ -42,12 +42,13 @@ func (s *Site) CheckRefs(doc *Document) Problems {
 	var ps Problems
 	for _, o := range doc.Objects {
 		for wire, v := range o.Fields {
-			ref, ok := v.(Ref)
-			if !ok || doc.Declares(ref.Kind, ref.Name) {
-				continue
-			}
-			if _, ok := s.ID(ref.Kind, ref.Name); !ok {
-				ps = append(ps, Problem{doc.File, o.Lines[wire], fmt.Sprintf("%s %q: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, ref.Kind, ref.Name)})
+			for _, ref := range refsIn(v) {
+				if doc.Declares(ref.Kind, ref.Name) {
+					continue
+				}
+				if _, ok := s.ID(ref.Kind, ref.Name); !ok {
+					ps = append(ps, Problem{doc.File, o.Lines[wire], fmt.Sprintf("%s %q: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, ref.Kind, ref.Name)})
+				}
 			}
 		}
 	}
@@ -154,7 +155,36 @@ func sortChanges(cs []Change) {
 	})
 }
 
+// refsIn lists the references of a field value (one, or a list).
+func refsIn(v any) []Ref {
+	switch t := v.(type) {
+	case Ref:
+		return []Ref{t}
+	case []any:
+		var out []Ref
+		for _, x := range t {
+			if r, ok := x.(Ref); ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 func sameValue(want, have any) bool {
+	if w, ok := want.([]any); ok && len(refsIn(w)) > 0 {
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !sameValue(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	}
 	if r, ok := want.(Ref); ok {
 		hr, ok := have.(Ref)
 		return ok && hr.Kind == r.Kind && strings.EqualFold(hr.Name, r.Name)
@@ -169,6 +199,12 @@ func display(v any) any {
 		return t.Name
 	case Secret:
 		return "(" + t.From + ")"
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = display(x)
+		}
+		return out
 	}
 	return exportValue(normalize(v))
 }

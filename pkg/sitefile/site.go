@@ -161,16 +161,28 @@ func (s *Site) view(k *Kind, item map[string]any) map[string]any {
 			continue
 		}
 		if _, isRef := k.Refs[f.Name]; isRef && v != nil {
-			id := fmt.Sprint(normalizeID(v))
 			target := refKind(k, f.Name, item)
-			if name, ok := s.names[target][id]; ok {
-				out[f.Name] = Ref{Kind: target, Name: name}
-				continue
-			}
+			out[f.Name] = s.refView(target, v)
+			continue
 		}
 		out[f.Name] = normalize(v)
 	}
 	return out
+}
+
+// refView names the object an id refers to (each one of a list); an id the site does not know stays a number.
+func (s *Site) refView(target string, v any) any {
+	if list, ok := v.([]any); ok {
+		out := make([]any, len(list))
+		for i, x := range list {
+			out[i] = s.refView(target, x)
+		}
+		return out
+	}
+	if name, ok := s.names[target][fmt.Sprint(normalizeID(v))]; ok {
+		return Ref{Kind: target, Name: name}
+	}
+	return normalize(v)
 }
 
 func normalizeID(v any) any {

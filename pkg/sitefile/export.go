@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -48,10 +49,7 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 	}
 	view := s.view(k, item)
 	obj := &yaml.Node{Kind: yaml.MappingNode}
-	fields := append([]request.Field(nil), k.Fields...)
-	// The natural key first.
-	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Name == k.Key && fields[j].Name != k.Key })
-	for _, f := range fields {
+	for _, f := range k.exportOrder() {
 		if k.Secret[f.Name] {
 			if f.Required {
 				obj.Content = append(obj.Content, scalar(f.Name), secretNode("env:"+secretEnv(s.cat.Vendor, k, name, f.Name)))
@@ -71,13 +69,18 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 		if str, isStr := v.(string); isStr && str == "" && f.MinLen > 0 {
 			continue
 		}
-		var vn yaml.Node
-		if err := vn.Encode(display(v)); err != nil {
-			continue
-		}
-		obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), &vn)
+		obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), valueNode(display(v)))
 	}
 	return obj
+}
+
+// exportOrder is the order of an object's fields in a file: the natural key first, then the catalog's order.
+func (k *Kind) exportOrder() []request.Field {
+	k.orderOnce.Do(func() {
+		k.order = append([]request.Field(nil), k.Fields...)
+		sort.SliceStable(k.order, func(i, j int) bool { return k.order[i].Name == k.Key && k.order[j].Name != k.Key })
+	})
+	return k.order
 }
 
 // exportValue writes whole numbers as integers.
@@ -104,6 +107,46 @@ func exportValue(v any) any {
 }
 
 func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+// valueNode builds the node of a JSON-like value (Node.Encode costs an encoder per value, too much for 10,000 objects).
+func valueNode(v any) *yaml.Node {
+	switch t := v.(type) {
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	case string:
+		return scalar(t)
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(t)}
+	case int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(t, 10)}
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(t, 'g', -1, 64)}
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		if len(t) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for _, x := range t {
+			n.Content = append(n.Content, valueNode(x))
+		}
+		return n
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		if len(t) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			n.Content = append(n.Content, scalar(k), valueNode(t[k]))
+		}
+		return n
+	}
+	return scalar(fmt.Sprint(v))
+}
 
 func secretNode(from string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: []*yaml.Node{scalar("from"), scalar(from)}}

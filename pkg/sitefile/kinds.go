@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/infractl/infra/pkg/api/request"
 )
@@ -29,6 +30,9 @@ type Kind struct {
 	Secret map[string]bool
 	// Level orders creates: a kind comes after every kind it refers to.
 	Level int
+
+	orderOnce sync.Once
+	order     []request.Field
 }
 
 // Managed reports whether the file may declare objects of the kind (it can be listed, created and changed).

@@ -88,7 +88,7 @@ func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error 
 		items = items[:0]
 		err := be.List(ctx, call, request.ListOptions{}, func(item any) error {
 			if m, ok := item.(map[string]any); ok {
-				items = append(items, m)
+				items = append(items, k.keep(m))
 			}
 			return nil
 		})
@@ -119,6 +119,23 @@ func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error 
 	}
 	s.ids[k.Name], s.names[k.Name] = ids, names
 	return nil
+}
+
+// keep trims a listed object to what a file can say of it (its natural key, id and writable fields): the site is
+// held in memory once, without the read-only fields that make up most of a Jump Item.
+func (k *Kind) keep(m map[string]any) map[string]any {
+	out := make(map[string]any, len(k.Fields)+3)
+	for _, name := range []string{k.Key, "id", "key", "uuid", "jump_group_type"} {
+		if v, ok := m[name]; ok {
+			out[name] = v
+		}
+	}
+	for _, f := range k.Fields {
+		if v, ok := m[f.Name]; ok {
+			out[f.Name] = v
+		}
+	}
+	return out
 }
 
 // Items returns the listed objects of a kind.

@@ -83,7 +83,7 @@ See infra ` + v.name + ` plan and infra ` + v.name + ` apply, and docs/config-as
 			if err != nil {
 				return err
 			}
-			site, err := cat.Read(c.Context(), be, names, sitefile.ReadOptions{})
+			site, err := cat.Read(c.Context(), be, names, sitefile.ReadOptions{AllAssocs: true})
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ func loadPlan(c *cobra.Command, v siteVendor, file string, prune bool) (*sitefil
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	site, err := cat.Read(c.Context(), be, doc.Kinds, sitefile.ReadOptions{})
+	site, err := cat.Read(c.Context(), be, doc.Kinds, sitefile.ReadOptions{Doc: doc})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

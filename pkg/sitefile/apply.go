@@ -51,7 +51,7 @@ func (p *Plan) secrets(file string, getenv func(string) string) (map[int]map[str
 	var ps Problems
 	for i, c := range p.Changes {
 		// A create sends the credentials; so does an update that replaces the whole object (PUT).
-		if c.Action != "create" && (c.Action != "update" || c.obj.Kind.Update.Method != "PUT") {
+		if c.obj == nil || (c.Action != "create" && (c.Action != "update" || c.obj.Kind.Update.Method != "PUT")) {
 			continue
 		}
 		for wire, v := range c.obj.Fields {
@@ -183,6 +183,9 @@ func changeKey(c Change) string {
 // carryOut sends one change exactly once.
 func (s *Site) carryOut(ctx context.Context, be request.Backend, pc prepared, resumed bool) (string, int, error) {
 	c := pc.change
+	if c.assoc != nil {
+		return s.carryOutAssoc(ctx, be, c, resumed)
+	}
 	k := s.cat.Kind(c.Kind)
 	switch c.Action {
 	case "delete":

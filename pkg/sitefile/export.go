@@ -17,6 +17,10 @@ import (
 // name, credentials as {from: env:…} placeholders, read-only and server-assigned fields left out.
 func (s *Site) Export(w io.Writer, kinds []string, header string) error {
 	top := &yaml.Node{Kind: yaml.MappingNode}
+	s.exported = map[string]bool{}
+	for _, name := range kinds {
+		s.exported[name] = true
+	}
 	for _, name := range kinds {
 		k := s.cat.Kind(name)
 		items := append([]map[string]any(nil), s.items[name]...)
@@ -71,7 +75,42 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 		}
 		obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), valueNode(display(v)))
 	}
+	id := idOf(item)
+	for _, a := range k.Assocs {
+		entries, read := s.assocs[k.Name+"\x00"+id+"\x00"+a.Name]
+		if !read || !s.selfContained(a) {
+			continue
+		}
+		ak := a.asKind()
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		views := s.assocView(k, id, a)
+		sort.SliceStable(views, func(i, j int) bool { return entryLabel(a, views[i]) < entryLabel(a, views[j]) })
+		for _, e := range views {
+			en := &yaml.Node{Kind: yaml.MappingNode}
+			for _, f := range a.Fields {
+				if v, ok := e[f.Name]; ok && (v != nil || f.Nullable) {
+					en.Content = append(en.Content, scalar(ak.FileField(f.Name)), valueNode(display(v)))
+				}
+			}
+			seq.Content = append(seq.Content, en)
+		}
+		if len(entries) == 0 {
+			seq.Style = yaml.FlowStyle
+		}
+		obj.Content = append(obj.Content, scalar(a.Name), seq)
+	}
 	return obj
+}
+
+// selfContained reports whether every kind an association refers to is exported too, or read-only (built in on every
+// site, such as Jump Item roles): a file never refers to objects it does not carry.
+func (s *Site) selfContained(a *Assoc) bool {
+	for _, t := range a.Refs {
+		if k := s.cat.Kind(t); k != nil && k.Managed() && !s.exported[t] {
+			return false
+		}
+	}
+	return true
 }
 
 // exportOrder is the order of an object's fields in a file: the natural key first, then the catalog's order.

@@ -32,6 +32,9 @@ type Object struct {
 	Fields map[string]any // by wire name; references are Ref (or an int64 id the file gives as is), credentials Secret
 	Line   int
 	Lines  map[string]int // line of each field, by wire name
+	// Assocs are the association entries the file gives, by association name (the whole list of each).
+	Assocs     map[string][]map[string]any
+	AssocLines map[string][]int
 }
 
 // Document is a parsed site file.
@@ -139,6 +142,53 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 	return doc, nil
 }
 
+// parseAssoc reads an object's list of association entries.
+func (c *Catalog) parseAssoc(k *Kind, a *Assoc, o *Object, n *yaml.Node, add func(*yaml.Node, string, ...any)) bool {
+	if o.Assocs == nil {
+		o.Assocs, o.AssocLines = map[string][]map[string]any{}, map[string][]int{}
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		o.Assocs[a.Name] = []map[string]any{}
+		return true
+	}
+	if n.Kind != yaml.SequenceNode {
+		add(n, "%s: %s: expected a list of entries", k.Name, a.Name)
+		return false
+	}
+	ak := a.asKind()
+	ok := true
+	entries := []map[string]any{}
+	var lines []int
+	for _, en := range n.Content {
+		if en.Kind != yaml.MappingNode {
+			add(en, "%s: %s: expected an entry (field: value lines)", k.Name, a.Name)
+			ok = false
+			continue
+		}
+		e := map[string]any{}
+		for i := 0; i+1 < len(en.Content); i += 2 {
+			fn, vn := en.Content[i], en.Content[i+1]
+			f, known := ak.field(fn.Value)
+			if !known {
+				add(fn, "%s: %s: unknown field %q", k.Name, a.Name, fn.Value)
+				ok = false
+				continue
+			}
+			v, err := c.fieldValue(ak, f, vn)
+			if err != nil {
+				add(vn, "%s: %s: %s: %v", k.Name, a.Name, fn.Value, err)
+				ok = false
+				continue
+			}
+			e[f.Name] = v
+		}
+		entries = append(entries, e)
+		lines = append(lines, en.Line)
+	}
+	o.Assocs[a.Name], o.AssocLines[a.Name] = entries, lines
+	return ok
+}
+
 // objectName is the natural key an object node gives, if any.
 func objectName(k *Kind, on *yaml.Node) string {
 	if on.Kind != yaml.MappingNode {
@@ -184,6 +234,12 @@ func (c *Catalog) parseObject(k *Kind, on *yaml.Node, add func(*yaml.Node, strin
 	for i := 0; i+1 < len(on.Content); i += 2 {
 		fn, vn := on.Content[i], on.Content[i+1]
 		f, known := k.field(fn.Value)
+		if a := k.assoc(fn.Value); !known && a != nil {
+			if !c.parseAssoc(k, a, o, vn, add) {
+				ok = false
+			}
+			continue
+		}
 		if !known {
 			add(fn, "%s: unknown field %q", k.Name, fn.Value)
 			ok = false

@@ -30,6 +30,8 @@ type Kind struct {
 	Secret map[string]bool
 	// Level orders creates: a kind comes after every kind it refers to.
 	Level int
+	// Assocs are the association collections under each object (a Group Policy's members…).
+	Assocs []*Assoc
 
 	orderOnce sync.Once
 	order     []request.Field
@@ -193,6 +195,7 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 		}
 	}
 	c.order()
+	c.findAssocs(root)
 	return c
 }
 

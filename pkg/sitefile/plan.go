@@ -18,6 +18,11 @@ type Change struct {
 	obj   *Object // create, update: the declared object
 	id    string  // update, delete: the live object's id
 	level int
+	// An association entry: the collection, the object it belongs to, the entry (create) or its id (delete).
+	assoc     *Assoc
+	owner     *Kind
+	ownerName string
+	entry     map[string]any
 }
 
 // FieldChange is one field's old and new value (references by name, credentials by where they come from).
@@ -48,6 +53,17 @@ func (s *Site) CheckRefs(doc *Document) Problems {
 				}
 				if _, ok := s.ID(ref.Kind, ref.Name); !ok {
 					ps = append(ps, Problem{doc.File, o.Lines[wire], fmt.Sprintf("%s %q: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, ref.Kind, ref.Name)})
+				}
+			}
+		}
+		for name, entries := range o.Assocs {
+			for i, e := range entries {
+				for _, v := range e {
+					for _, ref := range refsIn(v) {
+						if _, ok := s.ID(ref.Kind, ref.Name); !ok && !doc.Declares(ref.Kind, ref.Name) {
+							ps = append(ps, Problem{doc.File, o.AssocLines[name][i], fmt.Sprintf("%s %q: %s: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, name, ref.Kind, ref.Name)})
+						}
+					}
 				}
 			}
 		}
@@ -106,6 +122,7 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 			p.Changes = append(p.Changes, c)
 		}
 	}
+	p.Changes = append(p.Changes, s.diffAssocs(doc, live, prune)...)
 	if prune {
 		for _, kname := range doc.Kinds {
 			k := s.cat.Kind(kname)

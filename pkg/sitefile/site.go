@@ -20,11 +20,18 @@ type Site struct {
 	items map[string][]map[string]any  // kind → objects as listed
 	ids   map[string]map[string]string // kind → lower-case name → id
 	names map[string]map[string]string // kind → id → name
+	// assocs holds the association entries read, by kind, object id and association name.
+	assocs map[string][]map[string]any
+	// exported are the kinds an export writes.
+	exported map[string]bool
 }
 
 // ReadOptions control how a site is read.
 type ReadOptions struct {
 	Concurrency int // kinds listed at once (default 4); the client's rate limiter paces the requests
+	// AllAssocs reads the associations of every object (export); Doc those of the objects a file gives them for.
+	AllAssocs bool
+	Doc       *Document
 }
 
 // Read lists the kinds named and every kind they refer to, all pages of each.
@@ -39,11 +46,17 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 		for _, t := range k.Refs {
 			want[t] = true
 		}
+		for _, a := range k.Assocs {
+			for _, t := range a.Refs {
+				want[t] = true
+			}
+		}
 		if k.Refs["jump_group_id"] != "" && c.Kind("user") != nil {
 			want["user"] = true // personal Jump Groups are users
 		}
 	}
-	s := &Site{cat: c, items: map[string][]map[string]any{}, ids: map[string]map[string]string{}, names: map[string]map[string]string{}}
+	s := &Site{cat: c, items: map[string][]map[string]any{}, ids: map[string]map[string]string{}, names: map[string]map[string]string{},
+		assocs: map[string][]map[string]any{}}
 	names := make([]string, 0, len(want))
 	for n := range want {
 		names = append(names, n)
@@ -76,26 +89,38 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 			return nil, err
 		}
 	}
+	for _, n := range kinds {
+		k := c.Kind(n)
+		if len(k.Assocs) == 0 {
+			continue
+		}
+		var names map[string]bool // nil: every object
+		if !o.AllAssocs {
+			names = map[string]bool{}
+			if o.Doc != nil {
+				for _, obj := range o.Doc.Objects {
+					if obj.Kind == k && len(obj.Assocs) > 0 {
+						names[strings.ToLower(obj.Name)] = true
+					}
+				}
+			}
+			if len(names) == 0 {
+				continue
+			}
+		}
+		if err := s.readAssocs(ctx, be, k, names); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// readKind lists every object of a kind. A list that fails transiently (a 500, a reset, a timeout: the HTTP core
-// already retried what it may) is read again from its first page, a few times.
-func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error {
-	var items []map[string]any
-	call := &request.Call{Op: k.List, PathParams: map[string]string{}, Query: url.Values{}}
+// retryList runs a list, again from its first page when it fails transiently (a 500, a reset, a timeout: the HTTP
+// core already retried what it may), a few times.
+func retryList(ctx context.Context, list func() error) error {
 	for attempt := 1; ; attempt++ {
-		items = items[:0]
-		err := be.List(ctx, call, request.ListOptions{}, func(item any) error {
-			if m, ok := item.(map[string]any); ok {
-				items = append(items, k.keep(m))
-			}
-			return nil
-		})
-		if err == nil {
-			break
-		}
-		if attempt == 6 || bulk.Classify(err) == bulk.Permanent || ctx.Err() != nil {
+		err := list()
+		if err == nil || attempt == 6 || bulk.Classify(err) == bulk.Permanent || ctx.Err() != nil {
 			return err
 		}
 		select {
@@ -103,6 +128,24 @@ func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error 
 			return ctx.Err()
 		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
 		}
+	}
+}
+
+// readKind lists every object of a kind.
+func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error {
+	var items []map[string]any
+	call := &request.Call{Op: k.List, PathParams: map[string]string{}, Query: url.Values{}}
+	err := retryList(ctx, func() error {
+		items = items[:0]
+		return be.List(ctx, call, request.ListOptions{}, func(item any) error {
+			if m, ok := item.(map[string]any); ok {
+				items = append(items, k.keep(m))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

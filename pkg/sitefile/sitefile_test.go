@@ -323,3 +323,50 @@ func TestSchemaCoversEveryManagedKind(t *testing.T) {
 		t.Errorf("a credential is a {from: …} object: %v", pw)
 	}
 }
+
+func TestAssociationsByNameAfterObjects(t *testing.T) {
+	c := praCatalog()
+	gp := c.Kind("group-policy")
+	if gp.assoc("member") == nil || gp.assoc("jump-group") == nil || gp.assoc("jump-group").IDField != "jump_group_id" {
+		t.Fatalf("group-policy associations: %+v", gp.Assocs)
+	}
+	if gp.assoc("member").IDField != "" {
+		t.Errorf("a member is removed by its own id")
+	}
+	file := `jump-group:
+  - name: Prod
+group-policy:
+  - name: Ops
+    jump-group:
+      - jump_group: Prod
+        jump_item_role: Admin
+`
+	doc, err := c.Parse("f.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := newFakeSite()
+	be.add("/jump-item-role", map[string]any{"name": "Admin"})
+	site, err := c.Read(context.Background(), be, doc.Kinds, ReadOptions{Doc: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := site.Diff(doc, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ch := range plan.Changes {
+		got = append(got, ch.Action+" "+ch.Kind+" "+ch.Name)
+	}
+	want := "create jump-group Prod|create group-policy Ops|create group-policy/jump-group Ops: Prod Admin"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.ReplaceAll(want, "|", "\n"))
+	}
+	if _, err := site.Apply(context.Background(), be, doc, plan, ApplyOptions{Concurrency: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if last := be.sent[len(be.sent)-1]; last != "POST /group-policy/{id}/jump-group" {
+		t.Errorf("the association must be added last: %v", be.sent)
+	}
+}

@@ -60,8 +60,9 @@ func sitefileExportCmd(f *cmdutil.Factory, v siteVendor) *cobra.Command {
 		Use:   "export",
 		Short: "Write the " + v.noun + " site's configuration as a YAML site file (objects by name, no ids, no secrets)",
 		Long: `Write one YAML document describing the ` + v.noun + ` site: every resource the API can both list and create (all pages),
-as a mapping of kinds to lists of objects. Objects refer to each other by name, never by id, so the file applies to
-another site; read-only and server-assigned fields are left out. Credentials are never exported: the file says where
+as a mapping of kinds to lists of objects, with their associations (memberships) as lists under each object. Objects
+refer to each other by name, never by id, so the file applies to another site; read-only and server-assigned fields
+are left out. Credentials are never exported: the file says where
 apply reads them ({from: env:NAME} or {from: file:PATH}).
 
 --schema prints a JSON Schema of the file format instead, for editors to validate and complete it.

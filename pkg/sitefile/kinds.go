@@ -167,8 +167,8 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 					k.Key = name
 				}
 			}
-			if k.Key == "" && len(body) == 0 && slices.Contains(o.list.Columns, name) {
-				k.Key = name // a list without filters: its columns say what it shows
+			if k.Key == "" && !k.Managed() && slices.Contains(o.list.Columns, name) {
+				k.Key = name // a kind only referred to: its list's columns say what names it
 			}
 		}
 		if k.Key == "" {

@@ -249,6 +249,7 @@ Deletes need confirmation on a terminal, or --yes. --dry-run prints the plan and
 					return progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(total), label)
 				},
 				OnFailure: func(ch sitefile.Change, msg string) { f.Warnf("%s %s %q: %s", ch.Action, ch.Kind, ch.Name, msg) },
+				OnSecret:  api.RegisterSecret,
 			})
 			var ps sitefile.Problems
 			if errors.As(err, &ps) {

@@ -26,6 +26,8 @@ type ApplyOptions struct {
 	Bar func(total int, label string) *progress.Bar
 	// OnFailure is told of every change that failed.
 	OnFailure func(c Change, err string)
+	// OnSecret is given every credential read, so that error messages and traces can mask it.
+	OnSecret func(string)
 }
 
 // Result reports an apply. Its JSON shape is part of the output contract.
@@ -89,7 +91,18 @@ func (s *Site) Apply(ctx context.Context, be request.Backend, doc *Document, p *
 	if err != nil {
 		return res, err
 	}
+	for _, m := range secrets {
+		for _, v := range m {
+			if o.OnSecret != nil {
+				o.OnSecret(v)
+			}
+		}
+	}
 	if p.Empty() {
+		if o.Journal != "" {
+			_ = os.Remove(o.Journal) // an earlier interrupted apply finished by other means: nothing to resume
+		}
+		res.Journal = ""
 		return res, nil
 	}
 	var journal *bulk.Journal

@@ -293,9 +293,14 @@ func TestSecretsAreReadBeforeAnythingIsSent(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "u.yaml:6: user \"u\": password: environment variable U_PW is not set") || len(be.sent) != 0 {
 		t.Fatalf("err %v, sent %v", err, be.sent)
 	}
-	_, err = site.Apply(context.Background(), be, doc, plan, ApplyOptions{Getenv: func(string) string { return "pw-1" }})
+	var masked []string
+	_, err = site.Apply(context.Background(), be, doc, plan, ApplyOptions{Getenv: func(string) string { return "pw-1" },
+		OnSecret: func(s string) { masked = append(masked, s) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(masked) != 1 || masked[0] != "pw-1" {
+		t.Errorf("credentials given to be masked: %q", masked)
 	}
 	for _, u := range be.items["/user"] {
 		if u["password"] != "pw-1" {

@@ -28,7 +28,7 @@ func newPRASitefileCmds(f *cmdutil.Factory) []*cobra.Command {
 		name: "pra", noun: "PRA",
 		catalog: func() *sitefile.Catalog { return sitefile.NewCatalog("pra", praCatalog.Root(), praCatalog.IsSecret) },
 		backend: func(ctx context.Context) (request.Backend, error) { return praClient(ctx, f) },
-		example: "jump-group,jump-item/shell-jump",
+		example: "jump-group,jump-item",
 	})
 }
 
@@ -94,7 +94,7 @@ See infra ` + v.name + ` plan and infra ` + v.name + ` apply, and docs/config-as
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "write to `FILE` (atomically) instead of stdout")
-	cmd.Flags().StringSliceVar(&kinds, "resources", nil, "only these `KINDS` (comma-separated, e.g. "+v.example+")")
+	cmd.Flags().StringSliceVar(&kinds, "resources", nil, "only these `KINDS` (comma-separated, e.g. "+v.example+"; a family, the part before a /, names all its kinds)")
 	cmd.Flags().BoolVar(&schema, "schema", false, "print the JSON Schema of the site file format")
 	return cmd
 }

@@ -204,13 +204,19 @@ func secretEnv(vendor string, k *Kind, name, field string) string {
 var writeOnly = map[string]bool{"pra:vault/account": true}
 
 // KindNames checks a --resources list and returns the kinds in apply order; an empty list means every managed kind.
+// A family names all its kinds: jump-item is every jump-item/… kind.
 func (c *Catalog) KindNames(list []string) ([]string, error) {
 	want := map[string]bool{}
 	var bad []string
 	for _, n := range list {
-		if k := c.Kind(strings.TrimSpace(n)); k != nil && k.Managed() {
-			want[k.Name] = true
-		} else {
+		n = strings.Trim(strings.TrimSpace(n), "/")
+		found := false
+		for _, k := range c.Managed() {
+			if k.Name == n || strings.HasPrefix(k.Name, n+"/") {
+				want[k.Name], found = true, true
+			}
+		}
+		if !found {
 			bad = append(bad, n)
 		}
 	}

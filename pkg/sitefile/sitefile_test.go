@@ -375,3 +375,23 @@ group-policy:
 		t.Errorf("the association must be added last: %v", be.sent)
 	}
 }
+
+func TestKindNamesTakeFamilies(t *testing.T) {
+	c := praCatalog()
+	got, err := c.KindNames([]string{"jump-group", "jump-item"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 9 || got[0] != "jump-group" || !strings.HasPrefix(got[len(got)-1], "jump-item/") {
+		t.Errorf("kinds: %v", got)
+	}
+	if _, err := c.KindNames([]string{"jump-itemz"}); err == nil || !strings.Contains(err.Error(), `unknown kind(s) jump-itemz`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	all, _ := c.KindNames(nil)
+	for _, n := range all {
+		if n == "vault/account" {
+			t.Errorf("a full export leaves Vault accounts out (their credentials and user names cannot be read)")
+		}
+	}
+}

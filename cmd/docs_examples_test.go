@@ -37,6 +37,7 @@ var docsExamples = []struct {
 			"sha256:6a25539fb215d20ff5299f76c5e484fdb866da2ee0955ec41a1d7411454889ea", "$VIRTOMIZE_FP_A"), 20},
 	{"../docs/jotelulu.md", "testdata/script/jotelulu_docs.txtar",
 		strings.NewReplacer("https://API-HOST", "$JOTELULU_URL"), 25},
+	{"../docs/config-as-code.md", "testdata/script/sitefile_docs.txtar", strings.NewReplacer(), 12},
 }
 
 // TestDocsExamplesTested: every command in the ```sh blocks of each guide is run by its script, either on an exec

@@ -104,19 +104,6 @@ func newPRARepsCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 }
 
-// splitList splits repeated and comma-separated flag values.
-func splitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
 func newPRAClientsCmd(f *cmdutil.Factory) *cobra.Command {
 	var types []string
 	var summary bool
@@ -355,25 +342,6 @@ func exactLSID(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// confirmAction asks before an irreversible or disruptive action; --yes skips the question and is required without a
-// terminal.
-func confirmAction(ctx context.Context, f *cmdutil.Factory, what string) error {
-	if f.G.Yes {
-		return nil
-	}
-	if !f.IO.CanPrompt() {
-		return usageErrorf("%s: this cannot be undone; pass --yes to confirm when running without a terminal", what)
-	}
-	ok, err := f.IO.Confirm(ctx, strings.ToUpper(what[:1])+what[1:]+"?")
-	if err != nil && ctx.Err() != nil {
-		return err
-	}
-	if !ok {
-		return usageErrorf("cancelled")
-	}
-	return nil
-}
-
 func newPRAFailoverCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "failover-role",
@@ -430,14 +398,6 @@ role even if the peer cannot be contacted. Asks for confirmation on a terminal; 
 	return cmd
 }
 
-// noArgs rejects positional arguments with a usage error (exit 2).
-func noArgs(c *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErrorf("unexpected argument %q for %q", args[0], c.CommandPath())
-	}
-	return nil
-}
-
 // printXML prints a converted XML answer. In table and CSV output nested elements are flattened (see
 // pra.FlattenRow: hostname under "appliance", its GUID under "appliance.id"); JSON, YAML, kv, --jq and --template
 // get the nested form.
@@ -464,3 +424,9 @@ func printXML(f *cmdutil.Factory, v any, cols []string) error {
 	}
 	return f.Print(v, cols)
 }
+
+var (
+	confirmAction = cmdutil.ConfirmAction
+	noArgs        = cmdutil.NoArgs
+	splitList     = cmdutil.SplitList
+)

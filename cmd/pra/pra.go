@@ -111,6 +111,7 @@ btapi-style scripting works too: infra pra -k add jump-group reads key=value pai
 		cmd.AddCommand(c)
 	}
 	cmd.AddCommand(praXMLCommands(f)...)
+	cmd.AddCommand(newPRASitefileCmds(f)...)
 	cmd.AddGroup(&cobra.Group{ID: "btapi", Title: "btapi-style generic verbs (PATH like jump-item/shell-jump):"})
 	return cmd
 }

@@ -133,7 +133,7 @@ Every appliance operation has a command; infra virtomize api-paths lists what th
 type virtomizeHooks struct {
 	f                                 *cmdutil.Factory
 	install, create, createVM, backup *request.Op
-	vmGroup                           *request.Group
+	vmGroup, root                     *request.Group
 	unwrap                            map[*request.Op]unwrapList
 }
 
@@ -146,6 +146,7 @@ type unwrapList struct {
 func newVirtomizeHooks(f *cmdutil.Factory, root *request.Group) *virtomizeHooks {
 	vh := &virtomizeHooks{
 		f:        f,
+		root:     root,
 		install:  vcat.Find(root, "vm", "install"),
 		create:   vcat.Find(root, "vm", "create"),
 		createVM: vcat.Find(root, "profile", "create-vm"),
@@ -193,10 +194,13 @@ func (vh *virtomizeHooks) hooks(op *request.Op) *engine.Hooks {
 	return h
 }
 
-// commands adds vm wait to the vm group.
+// commands adds vm wait to the vm group, and export, plan and apply to the appliance's root.
 func (vh *virtomizeHooks) commands(g *request.Group) []*cobra.Command {
-	if g == vh.vmGroup {
+	switch g {
+	case vh.vmGroup:
 		return []*cobra.Command{newVMWaitCmd(vh.f)}
+	case vh.root:
+		return newVirtomizeSitefileCmds(vh.f)
 	}
 	return nil
 }

@@ -53,6 +53,8 @@ var goals = []struct {
 	{prefix: "tokens minted", maxRatio: 1},
 	{prefix: "pagination: peak RSS", maxV: 32},
 	{prefix: "pagination:", maxRatio: 1.1},
+	{prefix: "site file: plan peak RSS", maxV: 160},
+	{prefix: "site file: plan", maxRatio: 1.3},
 	{prefix: "bulk:", maxRatio: 1.1},
 	{prefix: "backup", minRatio: 0.95},
 	{prefix: "report", maxRatio: 1.5},
@@ -90,7 +92,7 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
-	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming, events)")
+	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming, events, sitefile)")
 	flag.Parse()
 
 	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
@@ -140,7 +142,7 @@ func (b *bench) run() error {
 		name string
 		run  func(string) error
 	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
-		{"bulk429", b.bulk429}, {"streaming", b.streaming}, {"events", b.events}}
+		{"bulk429", b.bulk429}, {"streaming", b.streaming}, {"events", b.events}, {"sitefile", b.sitefile}}
 	for _, step := range steps {
 		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
 			continue

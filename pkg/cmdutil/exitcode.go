@@ -1,6 +1,10 @@
 package cmdutil
 
-import "github.com/infractl/infra/pkg/api"
+import (
+	"errors"
+
+	"github.com/infractl/infra/pkg/api"
+)
 
 // Exit codes of the infra binary. They are a documented contract for scripts.
 const (
@@ -10,6 +14,7 @@ const (
 	ExitAuth        = 3   // authentication or permission problem (401, 403, token endpoint failures)
 	ExitNotFound    = 4   // the resource does not exist (404)
 	ExitRateLimited = 5   // still rate limited (429) after the automatic retries
+	ExitDrift       = 7   // plan --exit-code: the site differs from the site file (not an error)
 	ExitInterrupted = 130 // interrupted (Ctrl-C, context cancelled)
 )
 
@@ -30,14 +35,22 @@ var ExitCodes = []ExitCodeInfo{
 	{ExitAuth, api.KindAuth, "authentication or permission error", "no credentials configured, token refused (401), API account without permission (403)"},
 	{ExitNotFound, api.KindNotFound, "not found", "404 for an id"},
 	{ExitRateLimited, api.KindRateLimited, "rate-limited after retries", "429 that did not clear within the retry budget"},
+	{ExitDrift, codedOnly, "the site differs from the site file", "`infra pra plan --exit-code` (or virtomize) found changes to make"},
 	{ExitInterrupted, api.KindInterrupted, "interrupted", "Ctrl-C or SIGTERM; the request in flight is cancelled"},
 }
 
-// ExitCode maps an error to the process exit code documented for the CLI: 0 for nil, else the code of the error's
-// kind (see api.KindOf).
+// codedOnly marks a code no error kind maps to: only an error that names it with an ExitCode method ends with it.
+const codedOnly api.ErrorKind = -1
+
+// ExitCode maps an error to the process exit code documented for the CLI: 0 for nil, the code an error names with an
+// ExitCode() int method (plan's drift), else the code of the error's kind (see api.KindOf).
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
 	}
 	kind := api.KindOf(err)
 	for _, e := range ExitCodes {

@@ -1,0 +1,457 @@
+package sitefile
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/infractl/infra/pkg/api/request"
+)
+
+// Ref is a field referring to another object by its natural key.
+type Ref struct {
+	Kind, Name string
+}
+
+// Secret is a credential the file does not hold: From says where apply reads it ("env:NAME" or "file:PATH").
+type Secret struct {
+	From string
+}
+
+// Object is one declared object of a file.
+type Object struct {
+	Kind   *Kind
+	Name   string
+	Fields map[string]any // by wire name; references are Ref (or an int64 id the file gives as is), credentials Secret
+	Line   int
+	Lines  map[string]int // line of each field, by wire name
+	// Assocs are the association entries the file gives, by association name (the whole list of each).
+	Assocs     map[string][]map[string]any
+	AssocLines map[string][]int
+}
+
+// Document is a parsed site file.
+type Document struct {
+	File    string
+	Kinds   []string // kinds the file declares (even with no object), in file order
+	Objects []*Object
+	names   map[string]map[string]bool // kind → lower-case names declared, including objects with problems
+}
+
+// Declares reports whether the file names an object of kind called name.
+func (d *Document) Declares(kind, name string) bool { return d.names[kind][strings.ToLower(name)] }
+
+// Problem is one error in a file, with its line.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+
+// Problems is every error found in a file; nothing is sent when there is one.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	noun := "problems"
+	if len(ps) == 1 {
+		noun = "problem"
+	}
+	return fmt.Sprintf("%d %s in the site file; nothing was sent:\n%s", len(ps), noun, strings.Join(lines, "\n"))
+}
+
+// Parse reads a site file. Every problem found is returned at once, as Problems, with the document of the objects
+// that are valid (nil when the file is not YAML), so references can still be checked against the site.
+func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
+	doc := &Document{File: file, names: map[string]map[string]bool{}}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		line := 1
+		var te *yaml.TypeError
+		msg := err.Error()
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg = te.Errors[0]
+		}
+		if n, ok := yamlErrLine(msg); ok {
+			line = n
+		}
+		return nil, Problems{{file, line, strings.TrimPrefix(msg, "yaml: ")}}
+	}
+	var ps Problems
+	add := func(n *yaml.Node, format string, a ...any) {
+		ps = append(ps, Problem{file, n.Line, fmt.Sprintf(format, a...)})
+	}
+	if len(root.Content) == 0 {
+		return doc, nil
+	}
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
+		return doc, ps
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		kn, vn := top.Content[i], top.Content[i+1]
+		k := c.Kind(kn.Value)
+		if k == nil || !k.Managed() {
+			add(kn, "unknown kind %q (known: %s)", kn.Value, strings.Join(c.managedNames(), ", "))
+			continue
+		}
+		doc.Kinds = append(doc.Kinds, k.Name)
+		if doc.names[k.Name] == nil {
+			doc.names[k.Name] = map[string]bool{}
+		}
+		if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
+			continue
+		}
+		if vn.Kind != yaml.SequenceNode {
+			add(vn, "%s: expected a list of objects", k.Name)
+			continue
+		}
+		for _, on := range vn.Content {
+			if name := objectName(k, on); name != "" {
+				key := k.Name + "\x00" + strings.ToLower(name)
+				if first, dup := seen[key]; dup {
+					add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
+					continue
+				}
+				seen[key] = on.Line
+				doc.names[k.Name][strings.ToLower(name)] = true
+			}
+			if o := c.parseObject(k, on, add); o != nil {
+				doc.Objects = append(doc.Objects, o)
+			}
+		}
+	}
+	if len(ps) > 0 {
+		return doc, ps
+	}
+	return doc, nil
+}
+
+// parseAssoc reads an object's list of association entries.
+func (c *Catalog) parseAssoc(k *Kind, a *Assoc, o *Object, n *yaml.Node, add func(*yaml.Node, string, ...any)) bool {
+	if o.Assocs == nil {
+		o.Assocs, o.AssocLines = map[string][]map[string]any{}, map[string][]int{}
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		o.Assocs[a.Name] = []map[string]any{}
+		return true
+	}
+	if n.Kind != yaml.SequenceNode {
+		add(n, "%s: %s: expected a list of entries", k.Name, a.Name)
+		return false
+	}
+	ak := a.asKind()
+	ok := true
+	entries := []map[string]any{}
+	var lines []int
+	for _, en := range n.Content {
+		if en.Kind != yaml.MappingNode {
+			add(en, "%s: %s: expected an entry (field: value lines)", k.Name, a.Name)
+			ok = false
+			continue
+		}
+		e := map[string]any{}
+		for i := 0; i+1 < len(en.Content); i += 2 {
+			fn, vn := en.Content[i], en.Content[i+1]
+			f, known := ak.field(fn.Value)
+			if !known {
+				add(fn, "%s: %s: unknown field %q", k.Name, a.Name, fn.Value)
+				ok = false
+				continue
+			}
+			v, err := c.fieldValue(ak, f, vn)
+			if err != nil {
+				add(vn, "%s: %s: %s: %v", k.Name, a.Name, fn.Value, err)
+				ok = false
+				continue
+			}
+			e[f.Name] = v
+		}
+		entries = append(entries, e)
+		lines = append(lines, en.Line)
+	}
+	o.Assocs[a.Name], o.AssocLines[a.Name] = entries, lines
+	return ok
+}
+
+// objectName is the natural key an object node gives, if any.
+func objectName(k *Kind, on *yaml.Node) string {
+	if on.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(on.Content); i += 2 {
+		if on.Content[i].Value == k.Key && on.Content[i+1].Kind == yaml.ScalarNode {
+			return on.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+func yamlErrLine(msg string) (int, bool) {
+	i := strings.Index(msg, "line ")
+	if i < 0 {
+		return 0, false
+	}
+	j := i + 5
+	for j < len(msg) && msg[j] >= '0' && msg[j] <= '9' {
+		j++
+	}
+	n, err := strconv.Atoi(msg[i+5 : j])
+	return n, err == nil
+}
+
+func (c *Catalog) managedNames() []string {
+	var out []string
+	for _, k := range c.Managed() {
+		out = append(out, k.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Catalog) parseObject(k *Kind, on *yaml.Node, add func(*yaml.Node, string, ...any)) *Object {
+	if on.Kind != yaml.MappingNode {
+		add(on, "%s: expected an object (field: value lines)", k.Name)
+		return nil
+	}
+	o := &Object{Kind: k, Fields: map[string]any{}, Line: on.Line, Lines: map[string]int{}}
+	ok := true
+	for i := 0; i+1 < len(on.Content); i += 2 {
+		fn, vn := on.Content[i], on.Content[i+1]
+		f, known := k.field(fn.Value)
+		if a := k.assoc(fn.Value); !known && a != nil {
+			if !c.parseAssoc(k, a, o, vn, add) {
+				ok = false
+			}
+			continue
+		}
+		if !known {
+			add(fn, "%s: unknown field %q", k.Name, fn.Value)
+			ok = false
+			continue
+		}
+		if _, dup := o.Lines[f.Name]; dup {
+			add(fn, "%s: field %q is given twice", k.Name, fn.Value)
+			ok = false
+			continue
+		}
+		o.Lines[f.Name] = fn.Line
+		v, err := c.fieldValue(k, f, vn)
+		if err != nil {
+			add(vn, "%s: %s: %v", k.Name, fn.Value, err)
+			ok = false
+			continue
+		}
+		o.Fields[f.Name] = v
+	}
+	name, _ := o.Fields[k.Key].(string)
+	if name == "" {
+		add(on, "%s: the object has no %s (the natural key that names it)", k.Name, k.Key)
+		return nil
+	}
+	o.Name = name
+	if r, isRef := o.Fields["jump_group_id"].(Ref); isRef && o.Fields["jump_group_type"] == "personal" {
+		o.Fields["jump_group_id"] = Ref{Kind: "user", Name: r.Name} // a personal Jump Group is its user's
+	}
+	if !ok {
+		return nil
+	}
+	return o
+}
+
+// fieldValue checks a YAML value against the catalog field and converts it.
+func (c *Catalog) fieldValue(k *Kind, f *request.Field, n *yaml.Node) (any, error) {
+	if k.Secret[f.Name] {
+		from, ok := secretFrom(n)
+		if !ok {
+			return nil, errors.New("a credential is never written in the file: give {from: env:NAME} or {from: file:PATH}")
+		}
+		return Secret{From: from}, nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		if f.Nullable {
+			return nil, nil
+		}
+		return nil, errors.New("may not be null")
+	}
+	if target, isRef := k.Refs[f.Name]; isRef {
+		if f.Type != request.Array {
+			return refValue(target, n)
+		}
+		if n.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("expected a list of names of %s, got %s", target, describe(n))
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, el := range n.Content {
+			v, err := refValue(target, el)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+	var v any
+	switch f.Type {
+	case request.Integer:
+		id, err := intValue(n)
+		if err != nil {
+			return nil, err
+		}
+		if (f.Min != nil && id < *f.Min) || (f.Max != nil && id > *f.Max) {
+			return nil, fmt.Errorf("%d is out of range", id)
+		}
+		v = id
+	case request.Number:
+		var x float64
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") || n.Decode(&x) != nil {
+			return nil, fmt.Errorf("expected a number, got %s", describe(n))
+		}
+		v = x
+	case request.Boolean:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+			return nil, fmt.Errorf("expected true or false, got %s", describe(n))
+		}
+		v = b
+	case request.Array:
+		if n.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("expected a list, got %s", describe(n))
+		}
+		var a []any
+		if err := n.Decode(&a); err != nil {
+			return nil, err
+		}
+		v = normalize(a)
+	case request.Object:
+		if n.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("expected an object, got %s", describe(n))
+		}
+		var m map[string]any
+		if err := n.Decode(&m); err != nil {
+			return nil, err
+		}
+		v = normalize(m)
+	default: // strings, date-times
+		if n.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("expected a string, got %s", describe(n))
+		}
+		s := n.Value
+		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
+			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))
+		}
+		if f.MaxLen > 0 && len([]rune(s)) > f.MaxLen {
+			return nil, fmt.Errorf("longer than %d characters", f.MaxLen)
+		}
+		v = s
+	}
+	return v, nil
+}
+
+// refValue reads a reference: the name of an object, or a whole number taken as an id as it is (ids such as 0 that
+// mean "none" name no object).
+func refValue(target string, n *yaml.Node) (any, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		return intValue(n)
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return nil, fmt.Errorf("expected the name of a %s, got %s", target, describe(n))
+	}
+	return Ref{Kind: target, Name: n.Value}, nil
+}
+
+func intValue(n *yaml.Node) (int64, error) {
+	var i int64
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&i) != nil {
+		return 0, fmt.Errorf("expected a whole number, got %s", describe(n))
+	}
+	return i, nil
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "an object"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// secretFrom reads {from: env:NAME} or {from: file:PATH}.
+func secretFrom(n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 || n.Content[0].Value != "from" {
+		return "", false
+	}
+	from := n.Content[1].Value
+	if (strings.HasPrefix(from, "env:") && len(from) > 4) || (strings.HasPrefix(from, "file:") && len(from) > 5) {
+		return from, true
+	}
+	return "", false
+}
+
+// Reveal reads a credential where the file says it is: an environment variable (getenv) or a file (its content
+// without a final newline).
+func (s Secret) Reveal(getenv func(string) string) (string, error) {
+	if name, ok := strings.CutPrefix(s.From, "env:"); ok {
+		v := getenv(name)
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		return v, nil
+	}
+	path := strings.TrimPrefix(s.From, "file:")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the credential file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// normalize gives values one representation for comparison: every number is a float64, maps and lists recursively.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case int:
+		return float64(t)
+	case int64:
+		return float64(t)
+	case uint64:
+		return float64(t)
+	case float64:
+		return t
+	case interface{ Float64() (float64, error) }: // json.Number
+		f, err := t.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return fmt.Sprint(t)
+		}
+		return f
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = normalize(x)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = normalize(x)
+		}
+		return out
+	}
+	return v
+}

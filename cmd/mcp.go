@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"io"
+	"path/filepath"
 	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -38,6 +39,7 @@ func newMCPServeCmd(f *cmdutil.Factory) *cobra.Command {
 		httpAddr    string
 		allowRemote bool
 		secretSpecs []string
+		siteFiles   []string
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -107,6 +109,7 @@ See docs/mcp.md for client set-up.`,
 				Executor:   mcpExecutor(f, c),
 				Audit:      audit,
 				Secrets:    secrets,
+				SiteFiles:  siteFileNames(siteFiles),
 				Version:    f.Build.Version,
 			})
 			if err != nil {
@@ -127,6 +130,7 @@ See docs/mcp.md for client set-up.`,
 	fl.StringVar(&auditFile, "audit", "", "append one JSON line per call to `FILE` (created 0600, synced per line)")
 	fl.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (host:port; :port binds 127.0.0.1) instead of stdio")
 	fl.BoolVar(&allowRemote, "allow-remote", false, "with --http: allow an address that is not loopback")
+	fl.StringArrayVar(&siteFiles, "site-file", nil, "offer pra_plan for this PRA site `FILE` (repeatable); the model names it by its base name, never by a path")
 	fl.StringArrayVar(&secretSpecs, "secret", nil, "fill a secret field from the server's side: `SPEC` is FIELD=env:VAR, FIELD=file:PATH or FIELD=keyring:NAME (repeatable)")
 	return c
 }
@@ -167,3 +171,15 @@ type writeCloser struct{ w io.Writer }
 
 func (w writeCloser) Write(p []byte) (int, error) { return w.w.Write(p) }
 func (writeCloser) Close() error                  { return nil }
+
+// siteFileNames names each site file by its base name for pra_plan (nil when none).
+func siteFileNames(paths []string) map[string]string {
+	if len(paths) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, p := range paths {
+		m[filepath.Base(p)] = p
+	}
+	return m
+}

@@ -49,6 +49,9 @@ type Options struct {
 	Secrets map[string]SecretSource
 	// MaxResultBytes caps the JSON of one result (0: 64 KiB).
 	MaxResultBytes int
+	// SiteFiles are the site files pra_plan may compare with the site, by name (the file's base name); the model
+	// names one of them, never a path.
+	SiteFiles map[string]string
 	// Version is the server's version, as reported to clients.
 	Version string
 }

@@ -52,6 +52,7 @@ type setup struct {
 	progress   func(context.Context, *sdk.ProgressNotificationClientRequest)
 	manualMRT  bool              // the test answers input requests itself
 	vars       map[string]string // more environment
+	siteFiles  map[string]string // pra_plan's site files, by name
 }
 
 func newEnv(t *testing.T, s setup) *env {
@@ -99,7 +100,7 @@ func newEnv(t *testing.T, s setup) *env {
 		t.Fatal(err)
 	}
 	srv, err := mcp.New(mcp.Options{Vendors: s.vendors, AllowWrite: s.allowWrite, Executor: x, Audit: audit,
-		Secrets: map[string]mcp.SecretSource{field: src}, Version: "test"})
+		Secrets: map[string]mcp.SecretSource{field: src}, SiteFiles: s.siteFiles, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,5 +702,34 @@ func TestMcpSharedPace(t *testing.T) {
 	// Three more requests at two per second, after one: at least three half-second waits.
 	if d := time.Since(start); d < 1400*time.Millisecond {
 		t.Fatalf("4 calls at 2 requests/s took %v: the pace is not shared between calls", d)
+	}
+}
+
+// TestMcpPRAPlan: pra_plan compares a site file named at start-up with the live site and reads only; the model can name
+// only those files, never a path.
+func TestMcpPRAPlan(t *testing.T) {
+	site := filepath.Join(t.TempDir(), "site.yaml")
+	if err := os.WriteFile(site, []byte("jump-group:\n  - name: Planned by MCP\n    code_name: planned_by_mcp\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, setup{siteFiles: map[string]string{"site.yaml": site}})
+	res := e.mustCall("pra_plan", map[string]any{"file": "site.yaml"})
+	if res["create"] != float64(1) || res["update"] != float64(0) || res["delete"] != float64(0) {
+		t.Fatalf("plan %v, want one create", res)
+	}
+	changes, _ := res["changes"].([]any)
+	if len(changes) != 1 || changes[0].(map[string]any)["name"] != "Planned by MCP" || changes[0].(map[string]any)["action"] != "create" {
+		t.Fatalf("changes %v", changes)
+	}
+	// Plan only reads: the same plan again still has the group to create.
+	if again := e.mustCall("pra_plan", map[string]any{"file": "site.yaml"}); again["create"] != float64(1) {
+		t.Fatalf("second plan %v: pra_plan changed the site", again)
+	}
+	_, text, isErr := e.call("pra_plan", map[string]any{"file": site})
+	if !isErr || !strings.Contains(text, "is not a site file this server was started with") {
+		t.Fatalf("a path the server was not started with: error %v %q", isErr, text)
+	}
+	if l := e.lastAudit(); l["tool"] != "pra_plan" || l["outcome"] != "error" {
+		t.Fatalf("audit %v", l)
 	}
 }

@@ -43,7 +43,25 @@ type InstallInput struct {
 	Secrets  []string `json:"secrets,omitempty" jsonschema:"[\"password\"]: set the root password from the server's configuration"`
 }
 
+// PlanInput is the input of pra_plan.
+type PlanInput struct {
+	File  string `json:"file" jsonschema:"the site file to compare, by the name the server was started with (see the tool's description)"`
+	Prune bool   `json:"prune,omitempty" jsonschema:"also list the objects of the file's kinds that the file does not name (they would be deleted)"`
+}
+
 func (s *Server) addWorkflows() {
+	if s.enabled("pra") && len(s.o.SiteFiles) > 0 {
+		names := make([]string, 0, len(s.o.SiteFiles))
+		for n := range s.o.SiteFiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		sdk.AddTool(s.srv, &sdk.Tool{Name: "pra_plan", Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true},
+			Description: "Compare a PRA site file (configuration as code) with the live site and return what applying it " +
+				"would change: counts and, for each change, its action, kind, name and fields (old and new values). Reads " +
+				"only. Site files: " + strings.Join(names, ", ") + "."},
+			audited(s, "pra_plan", func(in PlanInput) string { return "pra plan " + in.File }, s.plan))
+	}
 	if s.enabled("pra") {
 		var names []string
 		for _, r := range pra.Reports {
@@ -65,6 +83,27 @@ func (s *Server) addWorkflows() {
 				"has an address; returns its name, power state and addresses. Changes data: the server must allow writes."},
 			audited(s, "virtomize_vm_install_and_wait", func(in InstallInput) string { return "virtomize vm install" }, s.install))
 	}
+}
+
+func (s *Server) plan(ctx context.Context, _ *sdk.CallToolRequest, in PlanInput) (any, error) {
+	path, ok := s.o.SiteFiles[in.File]
+	if !ok {
+		return nil, &api.UsageError{Err: fmt.Errorf("file: %q is not a site file this server was started with", in.File)}
+	}
+	args := []string{"pra", "plan", "-f", path, "--output=json"}
+	if in.Prune {
+		args = append(args, "--prune")
+	}
+	var out bytes.Buffer
+	if _, err := s.o.Executor.RunCommand(ctx, args, nil, &out); err != nil {
+		return nil, err
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("reading the plan: %v", err)
+	}
+	Redact(res) // a plan shows credentials only as their source ({from: env:…}), but a field could hold one
+	return capResult(res, s.o.MaxResultBytes), nil
 }
 
 func (s *Server) report(ctx context.Context, req *sdk.CallToolRequest, in ReportInput) (any, error) {

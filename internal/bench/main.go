@@ -326,18 +326,27 @@ func (b *bench) runMeasured(env []string, argv ...string) (time.Duration, float6
 	return d, n / 1024, nil
 }
 
-func (b *bench) pagination(tmp string) error {
-	items := 10000
+// seededPRA starts a PRA simulator with 10,000 Shell Jump Items tagged "bench" (1,000 with -quick).
+func (b *bench) seededPRA(tmp string) (items int, o prasim.Options, env []string, stop func(), err error) {
+	items = 10000
 	if b.quick {
 		items = 1000
 	}
-	o := prasim.DefaultOptions()
+	o = prasim.DefaultOptions()
 	sim, env, stop, err := pra(context.Background(), tmp, o)
+	if err != nil {
+		return 0, o, nil, nil, err
+	}
+	sim.SeedShellJumps(items, "bench")
+	return items, o, env, stop, nil
+}
+
+func (b *bench) pagination(tmp string) error {
+	items, o, env, stop, err := b.seededPRA(tmp)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	sim.SeedShellJumps(items, "bench")
 	pages := (items + 99) / 100
 	b.logf("pagination: %d items, %d pages at 20 req/s", items, pages)
 	d, rss, err := b.runMeasured(env, b.infra, "pra", "jump-item", "list", "shell-jump", "--tag", "bench", "--all", "-o", "json")

@@ -1,28 +1,19 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/infractl/infra/internal/sim/prasim"
 )
 
 // sitefile measures `infra pra plan` of a site file against a site with 10,000 Jump Items: every page of every kind
 // the file declares and of the kinds they refer to, at the rate ceiling, in memory that holds the site once.
 func (b *bench) sitefile(tmp string) error {
-	items := 10000
-	if b.quick {
-		items = 1000
-	}
-	o := prasim.DefaultOptions()
-	sim, env, stop, err := pra(context.Background(), tmp, o)
+	items, o, env, stop, err := b.seededPRA(tmp)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	sim.SeedShellJumps(items, "bench")
 	file := filepath.Join(tmp, "site.yaml")
 	b.logf("site file: exporting %d Shell Jump Items", items)
 	c := exec.Command(b.infra, "pra", "export", "--resources", "jump-group,jumpoint,jump-item/shell-jump", "-f", file)

@@ -19,9 +19,10 @@ var virtomizeSiteOptions = sitefile.Options{
 	Refs: map[string]string{
 		"cluster": "clusters", "clusterkey": "clusters", "credentialskey": "clustercredentials",
 		"defaultskey": "clusterdefaults", "oskey": "operatingsystems", "userkey": "users",
-		"networks": "networks", "callbacks": "callbacks",
+		"networks": "networks", "callbacks": "callbacks", "users": "users", "clusters": "clusters",
+		"usergroupkey": "usergroups",
 	},
-	Keys:        map[string]string{"callbacks": "callbackurl", "clusterdefaults": "datacenter"},
+	Keys:        map[string]string{"callbacks": "callbackurl", "clusterdefaults": "datacenter", "usergroups": "groupname"},
 	Skip:        []string{"virtualmachines"},
 	SecretField: vcat.SecretField,
 }

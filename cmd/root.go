@@ -159,7 +159,7 @@ Try it with no vendor account: infra sandbox serve.`,
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
+	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newAPICmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}

@@ -49,7 +49,7 @@ type rawVendor struct {
 func jsonBody(body any) (any, string, error) { return body, "", nil }
 
 var rawVendors = []rawVendor{
-	{name: "pra", root: pra.ConfigPrefix + "; paths starting with /api/ are taken from the site root (/api/command, /api/reporting)",
+	{name: "pra", root: pra.ConfigPrefix + ", or the site root for /api/… (/api/command, /api/reporting)",
 		connect: func(ctx context.Context, f *cmdutil.Factory) (*rawConn, error) {
 			c, err := pracmd.Client(ctx, f)
 			if err != nil {
@@ -62,7 +62,7 @@ var rawVendors = []rawVendor{
 				return pra.ConfigPrefix + p
 			}}, nil
 		}},
-	{name: "virtomize", root: virtomize.APIPrefix + "; bodies are sent form-encoded, as the appliance expects",
+	{name: "virtomize", root: virtomize.APIPrefix + " (bodies are sent form-encoded)",
 		connect: func(ctx context.Context, f *cmdutil.Factory) (*rawConn, error) {
 			c, err := virtomizecmd.Client(f)
 			if err != nil {
@@ -76,7 +76,7 @@ var rawVendors = []rawVendor{
 				return []byte(virtomize.EncodeForm(m)), "application/x-www-form-urlencoded", nil
 			}}, nil
 		}},
-	{name: "jotelulu", root: "the API gateway (e.g. /api-gateway/core/v1/organizations); an object body is put in the {data, meta} envelope unless it has a data member",
+	{name: "jotelulu", root: "the gateway: /api-gateway/core/v1/… (bodies go in the {data, meta} envelope)",
 		connect: func(ctx context.Context, f *cmdutil.Factory) (*rawConn, error) {
 			c, err := jotelulucmd.Client(ctx, f, "")
 			if err != nil {

@@ -18,6 +18,7 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.StringVar(&g.Template, "template", "", "format the JSON output with a Go text/template `TPL`")
 	pf.StringSliceVar(&g.Columns, "columns", nil, "table/csv columns to show (comma-separated field names)")
 	pf.BoolVar(&g.NoHeaders, "no-headers", false, "omit the header row in table and csv output")
+	pf.BoolVar(&g.Wide, "wide", false, "on a terminal, show table cells whole instead of fitting rows to its width (same as -o wide)")
 	pf.StringVar(&g.Profile, "profile", "", "configuration profile (site) to use (env INFRA_PROFILE)")
 	pf.StringVar(&g.ConfigFile, "config", "", "configuration `FILE` (default $XDG_CONFIG_HOME/infra/config.yaml)")
 	pf.BoolVar(&g.Sandbox, "sandbox", false, "use the running sandbox (infra sandbox serve) and nothing else: ignore INFRA_*/BT_* settings, profiles and the config file")

@@ -175,6 +175,9 @@ Try it with no vendor account: infra sandbox serve.`,
 	}
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	markUnknownSubcommands(root)
+	if f.IO.OutTTY && f.IO.Width > 0 {
+		fitHelp(root, f.IO.Width)
+	}
 	return root
 }
 

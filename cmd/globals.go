@@ -34,6 +34,29 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.BoolVarP(&g.KVOut, "kv-out", "K", false, "print key=value output, same as -o kv (btapi -K)")
 }
 
+// completeGlobalFlags completes -o from the output registry and --profile from the configuration file; nothing here
+// reaches a network.
+func completeGlobalFlags(root *cobra.Command, f *cmdutil.Factory) {
+	_ = root.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, name := range output.Formats {
+			out = append(out, string(name)+"\t"+output.Describe(name))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, p := range cfg.Profiles() {
+			out = append(out, p.Name)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
 // flagKeys maps global flags to configuration keys so that flags take precedence over every other source.
 var flagKeys = map[string]string{
 	"output":   "output",

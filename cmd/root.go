@@ -148,6 +148,7 @@ Try it with no vendor account: infra sandbox serve.`,
 		return &api.UsageError{Err: flagError{err}}
 	})
 	addGlobalFlags(root, f.G)
+	completeGlobalFlags(root, f)
 	f.GlobalFlags = root.PersistentFlags()
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
 	vendors := []*cobra.Command{

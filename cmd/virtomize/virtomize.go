@@ -101,6 +101,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Noun: "Virtomize",
 		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
 		Rules: engine.Rules{RequiredQuery: true},
+		Site:  func() string { return f.SiteKey("virtomize") },
 		Backend: func(ctx context.Context) (request.Backend, error) {
 			return Client(f)
 		},

@@ -37,6 +37,9 @@ type Env struct {
 	Hooks func(op *request.Op) *Hooks
 	// Commands returns extra commands a vendor adds to a group (e.g. vm wait), or nil.
 	Commands func(g *request.Group) []*cobra.Command
+	// Site identifies the configured site for completion (cmdutil.Factory.SiteKey): "" means none, and completion
+	// then sends nothing; nil disables completion from the site.
+	Site func() string
 
 	ops []*request.Op // every operation built so far (bulk creates look up their collection's list operation)
 }
@@ -197,6 +200,7 @@ func (e *Env) opCommand(op *request.Op, noun, verb, object string) *cobra.Comman
 	r := e.newRun(op, noun)
 	r.verb, r.object = verb, object
 	r.buildFlags(cmd)
+	cmd.ValidArgsFunction = e.completeIDs(op)
 	cmd.Args = func(c *cobra.Command, args []string) error { return r.checkArgs(c.CommandPath(), args) }
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		r.bind(c, args)

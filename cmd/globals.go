@@ -18,6 +18,7 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.StringVar(&g.Template, "template", "", "format the JSON output with a Go text/template `TPL`")
 	pf.StringSliceVar(&g.Columns, "columns", nil, "table/csv columns to show (comma-separated field names)")
 	pf.BoolVar(&g.NoHeaders, "no-headers", false, "omit the header row in table and csv output")
+	pf.BoolVar(&g.Wide, "wide", false, "on a terminal, show table cells whole instead of fitting rows to its width (same as -o wide)")
 	pf.StringVar(&g.Profile, "profile", "", "configuration profile (site) to use (env INFRA_PROFILE)")
 	pf.StringVar(&g.ConfigFile, "config", "", "configuration `FILE` (default $XDG_CONFIG_HOME/infra/config.yaml)")
 	pf.BoolVar(&g.Sandbox, "sandbox", false, "use the running sandbox (infra sandbox serve) and nothing else: ignore INFRA_*/BT_* settings, profiles and the config file")
@@ -31,6 +32,29 @@ func addGlobalFlags(root *cobra.Command, g *cmdutil.Globals) {
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "answer yes to confirmations (required for irreversible actions without a terminal)")
 	pf.BoolVarP(&g.KVIn, "kv-in", "k", false, "read key=value input from stdin (btapi -k)")
 	pf.BoolVarP(&g.KVOut, "kv-out", "K", false, "print key=value output, same as -o kv (btapi -K)")
+}
+
+// completeGlobalFlags completes -o from the output registry and --profile from the configuration file; nothing here
+// reaches a network.
+func completeGlobalFlags(root *cobra.Command, f *cmdutil.Factory) {
+	_ = root.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, name := range output.Formats {
+			out = append(out, string(name)+"\t"+output.Describe(name))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, p := range cfg.Profiles() {
+			out = append(out, p.Name)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // flagKeys maps global flags to configuration keys so that flags take precedence over every other source.

@@ -46,7 +46,7 @@ func TestNewFormatIsOneRegistration(t *testing.T) {
 		!strings.Contains(out, " MAP[KEY:OUTPUT SOURCE:ENV INFRA_OUTPUT VALUE:UPPER] ") {
 		t.Errorf("INFRA_OUTPUT=upper: exit %d, output %q", code, out)
 	}
-	if _, out := run(nil, "version", "--help"); !strings.Contains(out, "output format: table, json, yaml, csv, kv or upper (default table)") {
+	if _, out := run(nil, "version", "--help"); !strings.Contains(out, "output format: table, json, yaml, csv, kv, wide or upper (default table)") {
 		t.Errorf("the -o help does not list the format:\n%s", out)
 	}
 	if _, out := run(nil, "help", "formats"); !strings.Contains(out, "\n  upper  every value in capitals (a format registered by this test)\n") {
@@ -54,7 +54,7 @@ func TestNewFormatIsOneRegistration(t *testing.T) {
 	}
 
 	unregister()
-	if code, out := run(nil, "version", "-o", "upper"); code != cmdutil.ExitUsage || !strings.Contains(out, `"upper" is not valid (use table, json, yaml, csv, kv)`) {
+	if code, out := run(nil, "version", "-o", "upper"); code != cmdutil.ExitUsage || !strings.Contains(out, `"upper" is not valid (use table, json, yaml, csv, kv, wide)`) {
 		t.Errorf("-o upper once removed: exit %d, output %q", code, out)
 	}
 }

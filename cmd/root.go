@@ -148,6 +148,7 @@ Try it with no vendor account: infra sandbox serve.`,
 		return &api.UsageError{Err: flagError{err}}
 	})
 	addGlobalFlags(root, f.G)
+	completeGlobalFlags(root, f)
 	f.GlobalFlags = root.PersistentFlags()
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
 	vendors := []*cobra.Command{
@@ -159,7 +160,7 @@ Try it with no vendor account: infra sandbox serve.`,
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newMCPCmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
+	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newAPICmd(f), newMCPCmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}
@@ -175,6 +176,9 @@ Try it with no vendor account: infra sandbox serve.`,
 	}
 	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	markUnknownSubcommands(root)
+	if f.IO.OutTTY && f.IO.Width > 0 {
+		fitHelp(root, f.IO.Width)
+	}
 	return root
 }
 

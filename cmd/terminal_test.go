@@ -35,6 +35,12 @@ type ptyRun struct {
 
 func startOnPTY(t *testing.T, env []string, args ...string) *ptyRun {
 	t.Helper()
+	return startOnPTYSize(t, 100, env, args...)
+}
+
+// startOnPTYSize is startOnPTY on a terminal of the given number of columns.
+func startOnPTYSize(t *testing.T, cols uint16, env []string, args ...string) *ptyRun {
+	t.Helper()
 	bin, err := exec.LookPath("infra")
 	if err != nil {
 		t.Skip("infra is not on PATH (testscript.Main puts it there)")
@@ -43,7 +49,7 @@ func startOnPTY(t *testing.T, env []string, args ...string) *ptyRun {
 	if err != nil {
 		t.Skipf("no pseudo-terminal here: %v", err)
 	}
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 100}); err != nil {
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: cols}); err != nil {
 		t.Fatal(err)
 	}
 	c := exec.Command(bin, args...)

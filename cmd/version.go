@@ -33,7 +33,7 @@ func newCompletionCmd(root *cobra.Command) *cobra.Command {
 			out := c.OutOrStdout()
 			switch args[0] {
 			case "bash":
-				return root.GenBashCompletionV2(out, true)
+				return GenBashCompletion(root, out)
 			case "zsh":
 				return root.GenZshCompletion(out)
 			case "fish":

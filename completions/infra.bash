@@ -7,12 +7,39 @@ __infra_debug()
     fi
 }
 
+# Without the bash-completion package, _get_comp_words_by_ref and _filedir do not exist: minimal stand-ins.
+__infra_comp_words()
+{
+    if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+        _get_comp_words_by_ref "$@"
+        return
+    fi
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    prev="${COMP_WORDS[COMP_CWORD-1]}"
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+}
+
+__infra_filedir()
+{
+    if declare -F _filedir >/dev/null 2>&1; then
+        _filedir "$@"
+        return
+    fi
+    local IFS=$'\n'
+    if [[ $1 == -d ]]; then
+        COMPREPLY+=($(compgen -d -- "$cur"))
+    else
+        COMPREPLY+=($(compgen -f -- "$cur"))
+    fi
+}
+
 # Macs have bash3 for which the bash-completion package doesn't include
 # _init_completion. This is a minimal version of that function.
 __infra_init_completion()
 {
     COMPREPLY=()
-    _get_comp_words_by_ref "$@" cur prev words cword
+    __infra_comp_words "$@" cur prev words cword
 }
 
 # This function calls the infra program to obtain the completion
@@ -118,7 +145,7 @@ __infra_process_completion_results() {
             fullFilter+="$filter|"
         done
 
-        filteringCmd="_filedir $fullFilter"
+        filteringCmd="__infra_filedir $fullFilter"
         __infra_debug "File filtering command: $filteringCmd"
         $filteringCmd
     elif (((directive & shellCompDirectiveFilterDirs) != 0)); then
@@ -128,10 +155,10 @@ __infra_process_completion_results() {
         subdir=${completions[0]}
         if [[ -n $subdir ]]; then
             __infra_debug "Listing directories in $subdir"
-            pushd "$subdir" >/dev/null 2>&1 && _filedir -d && popd >/dev/null 2>&1 || return
+            pushd "$subdir" >/dev/null 2>&1 && __infra_filedir -d && popd >/dev/null 2>&1 || return
         else
             __infra_debug "Listing directories in ."
-            _filedir -d
+            __infra_filedir -d
         fi
     else
         __infra_handle_completion_types
@@ -167,10 +194,10 @@ __infra_handle_activeHelp() {
                 # to know if any files will match what the user typed, so that we know if
                 # there will be completions presented, so that we know how to handle ActiveHelp.
                 # To find out, we actually trigger the file completion ourselves;
-                # the call to _filedir will fill COMPREPLY if files match.
+                # the call to __infra_filedir will fill COMPREPLY if files match.
                 if (((directive & shellCompDirectiveNoFileComp) == 0)); then
                     __infra_debug "Listing files"
-                    _filedir
+                    __infra_filedir
                 fi
             fi
 

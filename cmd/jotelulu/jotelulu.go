@@ -116,11 +116,12 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 	env := &engine.Env{
 		F:    f,
 		Noun: "Jotelulu",
+		Site: func() string { return f.SiteKey("jotelulu") },
 		Backend: func(ctx context.Context) (request.Backend, error) {
 			return Client(ctx, f, specFlag)
 		},
 		Hooks: func(op *request.Op) *engine.Hooks {
-			sc := &scope{f: f, meta: cat.Meta[op.ID], op: op}
+			sc := &scope{f: f, meta: cat.Meta[op.ID], op: op, spec: &specFlag}
 			return sc.hooks()
 		},
 	}
@@ -136,6 +137,7 @@ type scope struct {
 	f             *cmdutil.Factory
 	meta          jotcat.Meta
 	op            *request.Op
+	spec          *string // --spec
 	org           string
 	sub           string
 	inst          string
@@ -165,6 +167,7 @@ func (s *scope) needs(param string) bool {
 func (s *scope) hooks() *engine.Hooks {
 	h := &engine.Hooks{
 		AdditionalFlags: s.flags,
+		Configure:       s.completeSubscription,
 		Validate: func(ctx context.Context, inv *engine.Invocation) error {
 			s.pollSet = inv.Changed("poll-interval")
 			return s.check(ctx, s.f)
@@ -185,6 +188,34 @@ func (s *scope) hooks() *engine.Hooks {
 		}
 	}
 	return h
+}
+
+// completeSubscription completes --subscription with the subscriptions of the organization (--organization, the
+// profile's, or the only one the token sees): ids, names as descriptions.
+func (s *scope) completeSubscription(c *cobra.Command) {
+	if c.Flags().Lookup("subscription") == nil {
+		return
+	}
+	listOp := "listorganizationsubscriptions"
+	if s.meta.Product == jotcat.RemoteDesktop {
+		listOp = "listorganizationremotedesktopsubscriptions"
+	}
+	_ = c.RegisterFlagCompletionFunc("subscription", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		out := s.f.Candidates(c.Context(), s.f.SiteKey("jotelulu"), listOp+"|"+s.org, "id", "name", func(ctx context.Context) ([]any, error) {
+			cl, err := Client(ctx, s.f, *s.spec)
+			if err != nil {
+				return nil, err
+			}
+			org, err := (&resolver{f: s.f, c: cl, sc: s}).organization(ctx)
+			if err != nil {
+				return nil, err
+			}
+			data, err := cl.Call(ctx, listOp, map[string]string{jot.ParamOrganization: org}, nil, nil)
+			items, _ := data.([]any)
+			return items, err
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // resolver is the run's resolver over the vendor client (one per run, so the organization is looked up once).

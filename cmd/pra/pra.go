@@ -72,8 +72,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 		// Credentials stay off the command line, where the process list and shell history would show them: the
 		// flags of credential fields are hidden and refused; the values come from stdin (-k key=value or --json -).
-		Hooks: func(*request.Op) *engine.Hooks { return praHooks },
+		Site: func() string { return f.SiteKey("pra") },
 	}
+	hooks := &engine.Hooks{Secrets: praCatalog.SecretFields, Configure: func(c *cobra.Command) { completeJumpGroupID(env, c) }}
+	env.Hooks = func(*request.Op) *engine.Hooks { return hooks }
 	cmd := &cobra.Command{
 		Use:   "pra",
 		Short: Short,
@@ -155,8 +157,20 @@ func praCommandsNeeded(args []string) praNeed {
 	return praNeed{words: words}
 }
 
-// praHooks are the hooks of every PRA operation.
-var praHooks = &engine.Hooks{Secrets: praCatalog.SecretFields}
+// completeJumpGroupID completes --jump-group-id with the site's jump groups (ids, names as descriptions).
+func completeJumpGroupID(env *engine.Env, c *cobra.Command) {
+	if c.Flags().Lookup("jump-group-id") == nil {
+		return
+	}
+	list := &request.Op{Name: "list", Method: "GET", Path: "/jump-group", Kind: request.KindList}
+	_ = c.RegisterFlagCompletionFunc("jump-group-id", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		call := &request.Call{Op: list, PathParams: map[string]string{}, Query: url.Values{}}
+		out := env.F.Candidates(c.Context(), env.Site(), list.Path, "id", "name", func(ctx context.Context) ([]any, error) {
+			return env.ListAll(ctx, call)
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
 
 // genericVerbs builds btapi's verbs: list|get|add|update|delete|download PATH [ID]. The PATH is matched against the
 // catalog so input is typed and validated exactly like the typed commands.

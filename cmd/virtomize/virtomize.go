@@ -101,6 +101,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Noun: "Virtomize",
 		// Required query parameters (vmkey of vm-network delete) are checked before any confirmation prompt.
 		Rules: engine.Rules{RequiredQuery: true},
+		Site:  func() string { return f.SiteKey("virtomize") },
 		Backend: func(ctx context.Context) (request.Backend, error) {
 			return Client(f)
 		},
@@ -331,12 +332,35 @@ func hashRootPassword(pw string) (string, error) {
 type waitFlags struct {
 	wait     bool
 	interval time.Duration
+	timeout  time.Duration
 }
 
 func (w *waitFlags) register(fs *pflag.FlagSet) {
-	fs.BoolVar(&w.wait, "wait", false, "wait until the machine is deployed, powered on and has an address (limit: --timeout, default 30m)")
+	fs.BoolVar(&w.wait, "wait", false, "wait until the machine is deployed, powered on and has an address (limit: --wait-timeout)")
+	w.registerLimits(fs)
+}
+
+// registerLimits adds --wait-timeout and the hidden --poll-interval.
+func (w *waitFlags) registerLimits(fs *pflag.FlagSet) {
+	fs.DurationVar(&w.timeout, "wait-timeout", 30*time.Minute, "give up waiting after this `DURATION` (the appliance carries on)")
 	fs.DurationVar(&w.interval, "poll-interval", 5*time.Second, "how often to ask the appliance while waiting")
 	_ = fs.MarkHidden("poll-interval")
+}
+
+// limit is how long to wait: --wait-timeout, or the global --timeout when only it is given (its former meaning
+// here, kept with a warning: --timeout is the limit of each request).
+func (w *waitFlags) limit(f *cmdutil.Factory, c *cobra.Command) time.Duration {
+	if fl := c.Flags().Lookup("wait-timeout"); fl != nil && fl.Changed {
+		return w.timeout
+	}
+	if fl := c.Flags().Lookup("timeout"); fl != nil && fl.Changed && f.G.Timeout > 0 {
+		f.Warnf("--timeout as the limit of the wait is deprecated: use --wait-timeout %s (--timeout limits each request)", f.G.Timeout)
+		return f.G.Timeout
+	}
+	if w.timeout > 0 {
+		return w.timeout
+	}
+	return 30 * time.Minute
 }
 
 var readyColumns = []string{"key", "name", "powerstate", "ips"}
@@ -351,7 +375,7 @@ func (vh *virtomizeHooks) waitAfter(h *engine.Hooks, key func(call *request.Call
 			return res, nil
 		}
 		inv.Columns = readyColumns
-		return waitReady(ctx, vh.f, inv.Cmd, inv.Backend.(*virtomize.Client), k, w.interval)
+		return waitReady(ctx, vh.f, inv.Cmd, inv.Backend.(*virtomize.Client), k, w)
 	}
 }
 
@@ -359,7 +383,7 @@ func (vh *virtomizeHooks) installWorkflow(h *engine.Hooks) {
 	vh.waitAfter(h, func(call *request.Call, _ any) string { return call.PathParams["key"] })
 	configure(h, func(c *cobra.Command) {
 		c.Example = `  printf '%s' "$ROOT_PW" | infra virtomize vm install 3 --password-stdin --wait
-  infra virtomize vm install 3 --locale de_DE.UTF-8 --keyboard de --wait --timeout 45m`
+  infra virtomize vm install 3 --locale de_DE.UTF-8 --keyboard de --wait --wait-timeout 45m`
 	})
 }
 
@@ -456,7 +480,7 @@ func (cw *createWorkflow) after(ctx context.Context, inv *engine.Invocation, _ *
 		return res, nil
 	}
 	inv.Columns = readyColumns
-	return waitReady(ctx, cw.f, inv.Cmd, cl, key, cw.w.interval)
+	return waitReady(ctx, cw.f, inv.Cmd, cl, key, cw.w)
 }
 
 func newVMWaitCmd(f *cmdutil.Factory) *cobra.Command {
@@ -465,9 +489,9 @@ func newVMWaitCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "wait VM_KEY",
 		Short: "Wait until a machine is deployed, powered on and has an address",
 		Long: `Wait until a machine is deployed, powered on and has at least one address, then print its name, power state and
-addresses. Polls /virtualmachines/KEY/info and the machine record; --timeout bounds the wait (default 30m).
+addresses. Polls /virtualmachines/KEY/info and the machine record; --wait-timeout bounds the wait (default 30m).
 Use it to resume waiting after an interrupted "vm install --wait".`,
-		Example: "  infra virtomize vm wait 3 --timeout 20m",
+		Example: "  infra virtomize vm wait 3 --wait-timeout 20m",
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf("%s: expected VM_KEY", c.CommandPath())
@@ -485,15 +509,14 @@ Use it to resume waiting after an interrupted "vm install --wait".`,
 			if err != nil {
 				return err
 			}
-			res, err := waitReady(c.Context(), f, c, cl, args[0], w.interval)
+			res, err := waitReady(c.Context(), f, c, cl, args[0], w)
 			if err != nil {
 				return err
 			}
 			return f.Print(res, readyColumns)
 		},
 	}
-	c.Flags().DurationVar(&w.interval, "poll-interval", 5*time.Second, "how often to ask the appliance")
-	_ = c.Flags().MarkHidden("poll-interval")
+	w.registerLimits(c.Flags())
 	return c
 }
 
@@ -512,13 +535,10 @@ func checkKey(name, v string) error {
 }
 
 // waitReady polls the machine until it is deployed, powered on and has an address, showing the phase and elapsed time
-// on a terminal (a line per phase change otherwise). The global --timeout bounds the whole wait (default 30m). On
-// Ctrl-C the machine is left as it is and the command to resume waiting is printed.
-func waitReady(ctx context.Context, f *cmdutil.Factory, c *cobra.Command, cl *virtomize.Client, key string, interval time.Duration) (map[string]any, error) {
-	limit := 30 * time.Minute
-	if fl := c.Flags().Lookup("timeout"); fl != nil && fl.Changed && f.G.Timeout > 0 {
-		limit = f.G.Timeout
-	}
+// on a terminal (a line per phase change otherwise). --wait-timeout bounds the whole wait (default 30m). On Ctrl-C
+// the machine is left as it is and the command to resume waiting is printed.
+func waitReady(ctx context.Context, f *cmdutil.Factory, c *cobra.Command, cl *virtomize.Client, key string, w *waitFlags) (map[string]any, error) {
+	limit, interval := w.limit(f, c), w.interval
 	if fl := c.Flags().Lookup("poll-interval"); fl == nil || !fl.Changed {
 		// INFRA_VIRTOMIZE_POLL_INTERVAL changes the default (slow links, tests).
 		if d, err := time.ParseDuration(f.Getenv("INFRA_VIRTOMIZE_POLL_INTERVAL")); err == nil && d > 0 {
@@ -542,7 +562,7 @@ func waitReady(ctx context.Context, f *cmdutil.Factory, c *cobra.Command, cl *vi
 			return nil, context.Canceled
 		}
 		if errors.Is(err, context.DeadlineExceeded) || wctx.Err() != nil {
-			return nil, fmt.Errorf("machine %s is not ready after %s (last state: %s); it is left as it is. Keep waiting with:\n  %s --timeout 30m", key, limit, orDash(last), resume)
+			return nil, fmt.Errorf("machine %s is not ready after %s (last state: %s); it is left as it is. Keep waiting with:\n  %s --wait-timeout 30m", key, limit, orDash(last), resume)
 		}
 		return nil, err
 	}

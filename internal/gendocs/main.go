@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -70,7 +71,13 @@ func run(docsDir, compDir string) error {
 		}
 		r := root()
 		gens := map[string]func(string) error{
-			"infra.bash": func(p string) error { return r.GenBashCompletionFileV2(p, true) },
+			"infra.bash": func(p string) error {
+				var b bytes.Buffer
+				if err := cmd.GenBashCompletion(r, &b); err != nil {
+					return err
+				}
+				return os.WriteFile(p, b.Bytes(), 0o644)
+			},
 			"infra.zsh":  r.GenZshCompletionFile,
 			"infra.fish": func(p string) error { return r.GenFishCompletionFile(p, true) },
 			"infra.ps1":  r.GenPowerShellCompletionFileWithDesc,

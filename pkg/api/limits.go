@@ -185,3 +185,11 @@ func (c *Client) budget() time.Duration {
 	}
 	return 2 * c.opts.Timeout
 }
+
+// ResponseLimit is the most bytes of one answer the client reads (max_response_bytes, else the default).
+func (c *Client) ResponseLimit() int64 {
+	if c.opts.MaxResponseBytes > 0 {
+		return c.opts.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
+}

@@ -32,6 +32,7 @@ type Globals struct {
 	Template   string
 	Columns    []string
 	NoHeaders  bool
+	Wide       bool // --wide: tables show every cell whole on a terminal
 	Profile    string
 	ConfigFile string
 	EnvFile    string

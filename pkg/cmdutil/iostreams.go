@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IOStreams are the standard streams and what is known about them.
@@ -17,6 +20,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	InTTY, OutTTY, ErrTTY bool
+	// Width is the width of the terminal in columns: COLUMNS when set, else the size of stdout's terminal; 0 when
+	// unknown (stdout is not a terminal). Tables and help are fitted to it on a terminal.
+	Width int
 	// NeverPrompt is set by INFRA_PROMPT_DISABLED or when stdin is not a terminal.
 	NeverPrompt bool
 }
@@ -39,6 +45,7 @@ func System(getenv func(string) string) *IOStreams {
 		s.OutTTY, s.ErrTTY = true, true
 	}
 	s.NeverPrompt = !s.InTTY || truthy(getenv("INFRA_PROMPT_DISABLED"))
+	s.Width = termWidth(getenv("COLUMNS"), os.Stdout)
 	return s
 }
 
@@ -50,6 +57,17 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 
 // CanPrompt reports whether interactive questions may be asked.
 func (s *IOStreams) CanPrompt() bool { return s.InTTY && s.ErrTTY && !s.NeverPrompt }
+
+// termWidth is the terminal width: COLUMNS when it is a positive number, else the size of out when it is a terminal.
+func termWidth(columns string, out *os.File) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	if w, _, err := term.GetSize(int(out.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 0
+}
 
 func truthy(v string) bool {
 	switch v {

@@ -83,6 +83,8 @@ func (f *Factory) resolveOutput(def output.Format) resolvedOutput {
 		Columns:   f.G.Columns,
 		NoHeaders: f.G.NoHeaders,
 		TTY:       f.IO.OutTTY,
+		Width:     f.IO.Width,
+		Wide:      f.G.Wide || format == output.Wide,
 		Color:     f.IO.OutTTY && !cfg.Bool("no_color") && f.Getenv("NO_COLOR") == "",
 	}}
 }

@@ -391,7 +391,7 @@ func (r *opRun) confirmBulk(ctx context.Context, n int) error {
 	if !f.IO.CanPrompt() {
 		return &api.UsageError{Err: fmt.Errorf("%s of %d items is irreversible: pass --yes to confirm when running without a terminal", r.op.Name, n)}
 	}
-	return confirmed(ctx, f, fmt.Sprintf("%s %d items? This cannot be undone.", capitalize(r.op.Name), n))
+	return confirmed(ctx, f, r.bulkQuestion(n))
 }
 
 // openJournal opens the journal of the run: --journal, or FILE.journal beside the input; none with --no-journal or

@@ -37,6 +37,9 @@ type Env struct {
 	Hooks func(op *request.Op) *Hooks
 	// Commands returns extra commands a vendor adds to a group (e.g. vm wait), or nil.
 	Commands func(g *request.Group) []*cobra.Command
+	// Site identifies the configured site for completion (cmdutil.Factory.SiteKey): "" means none, and completion
+	// then sends nothing; nil disables completion from the site.
+	Site func() string
 
 	ops []*request.Op // every operation built so far (bulk creates look up their collection's list operation)
 }
@@ -149,7 +152,12 @@ func (e *Env) addFieldFlags(fs *pflag.FlagSet, fields []request.Field, skipReadO
 }
 
 // Command builds the cobra command tree for a group, with the extra commands Env.Commands declares for it.
-func (e *Env) Command(g *request.Group) *cobra.Command {
+func (e *Env) Command(g *request.Group) *cobra.Command { return e.command(g, nil) }
+
+// command builds a group's commands; parents are the names of the groups above it (their objects are named from
+// the whole path in questions, see objectNoun).
+func (e *Env) command(g *request.Group, parents []string) *cobra.Command {
+	path := append(append([]string(nil), parents...), g.Name)
 	cmd := &cobra.Command{
 		Use:     g.Name,
 		Aliases: g.Aliases,
@@ -158,10 +166,11 @@ func (e *Env) Command(g *request.Group) *cobra.Command {
 		Args:    cobra.NoArgs,
 	}
 	for _, op := range g.Ops {
-		cmd.AddCommand(e.OpCommand(op, g.Name))
+		verb, object := askedAs(path, op)
+		cmd.AddCommand(e.opCommand(op, g.Name, verb, object))
 	}
 	for _, s := range g.Groups {
-		cmd.AddCommand(e.Command(s))
+		cmd.AddCommand(e.command(s, path))
 	}
 	if e.Commands != nil {
 		cmd.AddCommand(e.Commands(g)...)
@@ -173,6 +182,11 @@ var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 
 // OpCommand builds the command for one operation: the flags are parsed into an opRun, whose stages do the work.
 func (e *Env) OpCommand(op *request.Op, noun string) *cobra.Command {
+	return e.opCommand(op, noun, op.Name, noun)
+}
+
+// opCommand is OpCommand with the verb and the phrase that name the operation and its objects in questions.
+func (e *Env) opCommand(op *request.Op, noun, verb, object string) *cobra.Command {
 	checkPathParams(op)
 	cmd := &cobra.Command{
 		Use:     opUse(op),
@@ -184,7 +198,9 @@ func (e *Env) OpCommand(op *request.Op, noun string) *cobra.Command {
 	}
 	e.ops = append(e.ops, op)
 	r := e.newRun(op, noun)
+	r.verb, r.object = verb, object
 	r.buildFlags(cmd)
+	cmd.ValidArgsFunction = e.completeIDs(op)
 	cmd.Args = func(c *cobra.Command, args []string) error { return r.checkArgs(c.CommandPath(), args) }
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		r.bind(c, args)

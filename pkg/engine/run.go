@@ -21,6 +21,8 @@ type opRun struct {
 	op    *request.Op
 	noun  string
 	hooks *Hooks
+	// verb and object name the operation and its objects in questions ("delete", "shell-jump item").
+	verb, object string
 
 	// Filled by the flags.
 	jsonIn     string
@@ -42,7 +44,7 @@ type opRun struct {
 }
 
 func (e *Env) newRun(op *request.Op, noun string) *opRun {
-	r := &opRun{env: e, op: op, noun: noun, confirm: op.Confirm, multiID: op.MultiID}
+	r := &opRun{env: e, op: op, noun: noun, verb: op.Name, object: noun, confirm: op.Confirm, multiID: op.MultiID}
 	if e.Hooks != nil {
 		r.hooks = e.Hooks(op)
 	}
@@ -268,7 +270,7 @@ func (r *opRun) confirmRun(ctx context.Context) error {
 	if !f.IO.CanPrompt() {
 		return &api.UsageError{Err: fmt.Errorf("%s %s is irreversible: pass --yes to confirm when running without a terminal", r.op.Name, what)}
 	}
-	return confirmed(ctx, f, fmt.Sprintf("%s %s? This cannot be undone.", capitalize(r.op.Name), what))
+	return confirmed(ctx, f, r.question(ctx))
 }
 
 func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

@@ -53,6 +53,11 @@ type Options struct {
 	TTY bool
 	// Color allows ANSI colours; it has no effect unless TTY is set.
 	Color bool
+	// Width is the terminal's width in columns (0 when unknown). On a terminal, tables are fitted to it: the widest
+	// columns are shortened with an ellipsis. Piped output (TTY unset) ignores it.
+	Width int
+	// Wide shows every cell whole on a terminal (--wide, -o wide): no shortening.
+	Wide bool
 }
 
 func (o Options) color() bool { return o.TTY && o.Color }

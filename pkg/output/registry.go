@@ -29,7 +29,7 @@ type Spec struct {
 }
 
 // builtin are the formats of the binary, in the order they are documented.
-var builtin = []Spec{tableFormat, jsonFormat, yamlFormat, csvFormat, kvFormat}
+var builtin = []Spec{tableFormat, jsonFormat, yamlFormat, csvFormat, kvFormat, wideFormat}
 
 var registry = struct {
 	sync.RWMutex

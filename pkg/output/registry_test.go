@@ -10,13 +10,13 @@ import (
 )
 
 func TestBuiltinFormatsInDocumentedOrder(t *testing.T) {
-	if got, want := Names(), []string{"table", "json", "yaml", "csv", "kv"}; !slices.Equal(got, want) {
+	if got, want := Names(), []string{"table", "json", "yaml", "csv", "kv", "wide"}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
-	if got := NameList(); got != "table, json, yaml, csv or kv" {
+	if got := NameList(); got != "table, json, yaml, csv, kv or wide" {
 		t.Errorf("NameList() = %q", got)
 	}
-	for f, want := range map[Format]bool{Table: true, CSV: true, JSON: false, YAML: false, KV: false, "": true} {
+	for f, want := range map[Format]bool{Table: true, CSV: true, Wide: true, JSON: false, YAML: false, KV: false, "": true} {
 		if got := (Options{Format: f}).Tabular(); got != want {
 			t.Errorf("%q tabular: %v, want %v", f, got, want)
 		}
@@ -39,7 +39,7 @@ func TestRegisteredFormat(t *testing.T) {
 	if err != nil || f != "count" || Describe(f) != "the number of items" || !(Options{Format: f}).Tabular() {
 		t.Fatalf("ParseFormat: %q, %v; description %q", f, err, Describe(f))
 	}
-	if !strings.HasSuffix(NameList(), ", kv or count") {
+	if !strings.HasSuffix(NameList(), ", kv, wide or count") {
 		t.Errorf("NameList() = %q", NameList())
 	}
 	var b bytes.Buffer

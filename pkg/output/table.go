@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -17,9 +18,10 @@ var tableFormat = Spec{
 	Render:  writeTable,
 }
 
-// Cell width limits on a terminal: list cells are cut with an ellipsis,
-// the VALUE column of a single object is wrapped. Piped tables are never
-// cut or wrapped.
+// Cell width limits on a terminal of unknown width: list cells are cut with
+// an ellipsis, the VALUE column of a single object is wrapped. A terminal
+// whose width is known gets rows fitted to it instead (see fitCells). Piped
+// tables are never cut or wrapped.
 const (
 	ttyListCellWidth  = 60
 	ttyValueCellWidth = 80
@@ -87,10 +89,21 @@ func renderTable(w io.Writer, header []string, rows [][]string, o Options, objec
 		Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
 		Padding:    tw.CellPadding{Global: tw.PaddingDefault},
 	}
-	if object {
+	switch {
+	case object:
 		cell.Formatting.AutoWrap = tw.WrapNormal
-		cell.ColMaxWidths = tw.CellWidth{PerColumn: tw.NewMapper[int, int]().Set(1, ttyValueCellWidth)}
-	} else {
+		cell.ColMaxWidths = tw.CellWidth{PerColumn: tw.NewMapper[int, int]().Set(1, valueWidth(rows, o.Width))}
+	case o.Wide:
+		cell.Formatting.AutoWrap = tw.WrapNone
+	case o.Width > 0:
+		// Fitted to the terminal: the widest columns are shortened so that no row wraps.
+		cell.Formatting.AutoWrap = tw.WrapNone
+		if o.NoHeaders {
+			_, rows = fitCells(nil, rows, o.Width)
+		} else {
+			header, rows = fitCells(header, rows, o.Width)
+		}
+	default:
 		cell.ColMaxWidths = tw.CellWidth{Global: ttyListCellWidth}
 	}
 	head := cell
@@ -123,6 +136,19 @@ func renderTable(w io.Writer, header []string, rows [][]string, o Options, objec
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// valueWidth is where the VALUE column of a single object wraps: ttyValueCellWidth, or what a terminal of the given
+// width leaves beside the FIELD column (never less than 20).
+func valueWidth(rows [][]string, width int) int {
+	if width <= 0 {
+		return ttyValueCellWidth
+	}
+	field := 0
+	for _, r := range rows {
+		field = max(field, runewidth.StringWidth(r[0]))
+	}
+	return max(20, width-boxOverhead(2)-max(field, len("FIELD")))
 }
 
 // renderPlain writes a borderless table with columns separated by three

@@ -86,21 +86,56 @@ type Status struct {
 	enabled bool
 	start   time.Time
 	width   int
+	msg     string
+	stop    chan struct{} // closed by Done: ends the ticker
 }
+
+// statusTick is how often the status line redraws its elapsed time between updates.
+const statusTick = time.Second
 
 // NewStatus returns a status line on w.
 func NewStatus(w io.Writer, enabled bool) *Status {
 	return &Status{w: w, enabled: enabled, start: time.Now()}
 }
 
-// Update shows msg followed by the elapsed time.
+// Update shows msg followed by the elapsed time, which then ticks every second until the next Update or Done.
 func (s *Status) Update(msg string) {
 	if !s.enabled {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	line := fmt.Sprintf("%s (%s)", msg, time.Since(s.start).Round(time.Second))
+	s.msg = msg
+	if s.stop == nil {
+		s.stop = make(chan struct{})
+		go s.tick(s.stop)
+	}
+	s.draw()
+}
+
+// tick redraws the line every second, so the elapsed time moves while nothing else does.
+func (s *Status) tick(stop chan struct{}) {
+	t := time.NewTicker(statusTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			select {
+			case <-stop:
+			default:
+				s.draw()
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// draw writes the line over the previous one; s.mu is held.
+func (s *Status) draw() {
+	line := fmt.Sprintf("%s (%s)", s.msg, time.Since(s.start).Round(time.Second))
 	pad := ""
 	if n := s.width - len(line); n > 0 {
 		pad = fmt.Sprintf("%*s", n, "")
@@ -116,6 +151,10 @@ func (s *Status) Done() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stop != nil {
+		close(s.stop)
+		s.stop = nil
+	}
 	if s.width > 0 {
 		fmt.Fprintf(s.w, "\r%*s\r", s.width, "")
 		s.width = 0

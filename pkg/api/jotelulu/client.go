@@ -226,3 +226,6 @@ func (c *Client) List(ctx context.Context, call *request.Call, opts request.List
 	}
 	return request.ListWhole(data, request.ListOptions{Limit: opts.Limit}, each)
 }
+
+// Core exposes the HTTP core (raw requests of `infra api`).
+func (c *Client) Core() *api.Client { return c.core }

@@ -314,6 +314,8 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	}
 	if journal != nil {
 		defer journal.Close()
+	} else if r.bulk.from == "-" && r.op.Method == "POST" && !r.ifNotExists {
+		f.Warnf("records read from stdin have no journal: running this again creates every record again (pass --journal FILE, or --if-not-exists to skip the items that exist)")
 	}
 	be, err := r.backend(ctx)
 	if err != nil {
@@ -327,7 +329,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	}
 	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), r.op.Name)
 	var outcomes []bulk.Outcome
-	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey), bulk.Options{
+	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey, r.idempotentFlags), bulk.Options{
 		Concurrency: r.bulk.concurrency,
 		Journal:     journal,
 		Bar:         bar,
@@ -414,7 +416,9 @@ func (r *opRun) openJournal() (*bulk.Journal, error) {
 
 // bulkTask sends the call of each record exactly once: a create is looked up before it is repeated, a delete whose
 // answer was lost is not reported as a failure.
-func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call) bulk.Task {
+// With --if-not-exists a create answers the existing item of the same name; with --if-exists a delete of a missing
+// item succeeds.
+func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call, idem idempotentFlags) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{
@@ -429,6 +433,15 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 				return strings.Join(pathArgs(op, call), "/"), nil
 			},
 		}
+		if idem.ifNotExists {
+			once.Do = func(ctx context.Context) (string, error) {
+				res, _, err := e.createIfNotExists(ctx, be, call)
+				if m, ok := res.(map[string]any); ok && err == nil {
+					return idOf(m), nil
+				}
+				return "", err
+			}
+		}
 		switch op.Method {
 		case "POST":
 			once.Resolve = e.resolver(be, op, call)
@@ -436,7 +449,7 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 				return "", 0, errors.New("an earlier run may have sent this record and there is no way to look it up; check the server, then remove its line from the journal")
 			}
 		case "DELETE":
-			once.Do = deleteOnce(once.Do, call, resumed)
+			once.Do = deleteOnce(once.Do, call, resumed || idem.ifExists)
 		}
 		return once.Run(ctx, resumed)
 	}

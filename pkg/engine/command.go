@@ -46,7 +46,7 @@ type Env struct {
 var ownFlags = map[string]bool{
 	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
 	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
-	"concurrency": true,
+	"concurrency": true, "if-exists": true, "if-not-exists": true,
 }
 
 func (e *Env) flagNameFor(f *request.Field) string {
@@ -258,6 +258,7 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if bulkCapable(op) {
 		r.bulk.register(fs)
 	}
+	r.idempotentFlags.register(fs, op)
 	if op.Kind == request.KindDownload {
 		fs.StringVarP(&r.download.Path, "file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
 		fs.BoolVar(&r.download.Force, "force", false, "overwrite an existing file")

@@ -23,11 +23,12 @@ type opRun struct {
 	hooks *Hooks
 
 	// Filled by the flags.
-	jsonIn     string
-	list       request.ListOptions
-	all        bool
-	download   request.DownloadOptions
-	bulk       bulkFlags
+	jsonIn   string
+	list     request.ListOptions
+	all      bool
+	download request.DownloadOptions
+	bulk     bulkFlags
+	idempotentFlags
 	bodyFlags  map[string]*fieldFlag
 	queryFlags map[string]*fieldFlag
 	secrets    []string // flags of secret fields, refused
@@ -105,6 +106,9 @@ func (r *opRun) precheck() error {
 func (r *opRun) runOnce(ctx context.Context) error {
 	if r.list.Limit < 0 || r.list.Page < 0 || r.list.PerPage < 0 {
 		return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}
+	}
+	if ok, err := r.checkAbsentIDs(); !ok || err != nil {
+		return err
 	}
 	if err := checkIDArgs(r.op, r.args); err != nil {
 		return err
@@ -351,7 +355,11 @@ func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *req
 			cl.PathParams = copyMap(call.PathParams)
 			cl.PathParams[op.Args[nargs-1].Param] = id
 		}
-		res, err := be.Invoke(ctx, &cl)
+		res, err := r.invokeOne(ctx, be, &cl)
+		if err != nil && r.ifExists && api.KindOf(err) == api.KindNotFound {
+			r.env.F.Infof("%s %s: %s does not exist; nothing to delete", r.noun, op.Name, strings.Join(argsFor(&cl, op), " "))
+			continue
+		}
 		if err != nil {
 			if len(ids) == 1 {
 				return err
@@ -368,6 +376,18 @@ func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *req
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// invokeOne sends one call; with --if-not-exists an existing item of the same name is the answer.
+func (r *opRun) invokeOne(ctx context.Context, be request.Backend, call *request.Call) (any, error) {
+	if !r.ifNotExists {
+		return be.Invoke(ctx, call)
+	}
+	res, existed, err := r.env.createIfNotExists(ctx, be, call)
+	if existed {
+		r.existedNote(call, res.(map[string]any))
+	}
+	return res, err
 }
 
 // render prints an answer in the selected output format.

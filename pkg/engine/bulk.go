@@ -129,6 +129,16 @@ func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, def
 		if err := checkIDArgs(op, pathArgs(op, call)); err != nil {
 			bad = append(bad, err.Error())
 		}
+		body, query := splitInput(op, raw, order)
+		raw, order = body.raw, body.order
+		if err := fillQuery(call.Query, op.Query, query.raw, query.order, e.Rules); err != nil {
+			bad = append(bad, indentLines(err.Error()))
+		}
+		for i := range op.Query {
+			if q := &op.Query[i]; e.Rules.RequiredQuery && q.Required && query.raw[q.Name] == nil {
+				bad = append(bad, fmt.Sprintf("missing %s (a field, or --%s for every record)", q.Name, q.FlagName()))
+			}
+		}
 		hasBody := op.TakesBody()
 		switch {
 		case hasBody && len(op.Body) > 0:

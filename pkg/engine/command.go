@@ -84,8 +84,11 @@ func (v *fieldFlag) Type() string {
 	case request.DateTime:
 		return "datetime"
 	case request.Array:
-		if v.f.Items == request.Integer {
+		switch v.f.Items {
+		case request.Integer:
 			return "ints"
+		case request.Object:
+			return "json"
 		}
 		return "strings"
 	case request.Object:
@@ -109,7 +112,10 @@ func fieldHelp(f *request.Field) string {
 	if f.Type == request.DateTime {
 		extra = append(extra, "RFC 3339, UTC")
 	}
-	if f.Type == request.Array {
+	switch {
+	case f.Type == request.Array && f.Items == request.Object:
+		extra = append(extra, "a JSON object; repeat for more, or give a JSON array")
+	case f.Type == request.Array:
 		extra = append(extra, "repeat or comma-separate")
 	}
 	if f.Nullable {
@@ -286,9 +292,13 @@ func (r *opRun) checkArgs(path string, args []string) error {
 		return nil
 	}
 	if op.MultiID && nargs > 0 {
-		if len(args) < nargs {
+		if len(args) < nargs && !r.inputGiven() {
 			return &api.UsageError{Err: fmt.Errorf("%s: expected %s", path, usageArgs(op))}
 		}
+		return nil
+	}
+	if len(args) < nargs && r.inputGiven() {
+		// The missing arguments may come from the input (-k key=value, --json): checked once it is read.
 		return nil
 	}
 	if len(args) != nargs {
@@ -298,6 +308,11 @@ func (r *opRun) checkArgs(path string, args []string) error {
 		return &api.UsageError{Err: fmt.Errorf("%s: expected %s, got %d argument(s)", path, usageArgs(op), len(args))}
 	}
 	return nil
+}
+
+// inputGiven reports whether the run reads its input from stdin or a file (-k, --json), which may name the arguments.
+func (r *opRun) inputGiven() bool {
+	return r.jsonIn != "" || r.env.F != nil && r.env.F.G != nil && r.env.F.G.KVIn
 }
 
 // streamList writes a list as its pages arrive when the output format allows it (see output.NewListStream): memory

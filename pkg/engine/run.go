@@ -90,13 +90,22 @@ func (r *opRun) precheck() error {
 	if err := refuseSecrets(r.changed, r.secrets); err != nil {
 		return err
 	}
+	if r.inputGiven() || r.bulk.from != "" {
+		// The input (or each record) may give them: checked once it is read.
+		return nil
+	}
+	return r.requiredQuery(func(q *request.Field) bool { return r.changed(r.env.flagNameFor(q)) })
+}
+
+// requiredQuery checks, under Rules.RequiredQuery, that every required query parameter is given.
+func (r *opRun) requiredQuery(given func(q *request.Field) bool) error {
 	if !r.env.Rules.RequiredQuery {
 		return nil
 	}
 	for i := range r.op.Query {
 		q := &r.op.Query[i]
-		if q.Required && !r.changed(q.FlagName()) {
-			return &api.UsageError{Err: fmt.Errorf("%s: --%s is required", r.path, q.FlagName())}
+		if q.Required && !given(q) {
+			return &api.UsageError{Err: fmt.Errorf("%s: --%s is required (or %s= in the input)", r.path, q.FlagName(), q.Name)}
 		}
 	}
 	return nil
@@ -107,14 +116,20 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if r.list.Limit < 0 || r.list.Page < 0 || r.list.PerPage < 0 {
 		return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}
 	}
+	raw, order, err := r.gatherInput(ctx)
+	if err != nil {
+		return err
+	}
+	if order, err = r.argsFromInput(raw, order); err != nil {
+		return err
+	}
+	if err := r.requiredQuery(func(q *request.Field) bool { return raw[q.Name] != nil }); err != nil {
+		return err
+	}
 	if ok, err := r.checkAbsentIDs(); !ok || err != nil {
 		return err
 	}
 	if err := checkIDArgs(r.op, r.args); err != nil {
-		return err
-	}
-	raw, order, err := r.gatherInput(ctx)
-	if err != nil {
 		return err
 	}
 	call, err := r.buildCall(raw, order)
@@ -181,6 +196,48 @@ func (r *opRun) gatherInput(ctx context.Context) (map[string]*rawValue, []string
 	return in.raw, in.order, nil
 }
 
+// argInputNames are the input keys that may give an argument: its path parameter, and its name in lower case.
+func argInputNames(a request.Arg) []string {
+	n := strings.ToLower(a.Name)
+	return []string{a.Param, n, strings.ReplaceAll(n, "-", "_")}
+}
+
+// argsFromInput takes the positional arguments missing from the command line out of the input (-k id=5, --json
+// {"id": 5}); an input key naming an argument given on the command line must agree with it (get -K output piped back
+// carries the id), and is then dropped unless it is also a field the operation takes.
+func (r *opRun) argsFromInput(raw map[string]*rawValue, order []string) ([]string, error) {
+	op := r.op
+	fields := fieldIndex(append(append([]request.Field{}, op.Body...), op.Query...))
+	for i, a := range op.Args {
+		for _, k := range argInputNames(a) {
+			rv, ok := raw[k]
+			if !ok {
+				continue
+			}
+			if f := fields[k]; f != nil && !f.ReadOnly {
+				continue
+			}
+			v := rawText(rv)
+			if i < len(r.args) {
+				last := op.MultiID && i == len(op.Args)-1
+				if v != r.args[i] && !last {
+					return nil, &api.UsageError{Err: fmt.Errorf("%s: %s=%s in the input does not match the argument %s %s", r.path, k, v, a.Name, r.args[i])}
+				}
+			} else if i == len(r.args) {
+				r.args = append(r.args, v)
+			}
+			delete(raw, k)
+			order = remove(order, k)
+			break
+		}
+	}
+	if len(r.args) < len(op.Args) {
+		return nil, &api.UsageError{Err: fmt.Errorf("%s: expected %s (as arguments, or in the input as %s=…)", r.path, usageArgs(op), op.Args[len(r.args)].Param)}
+	}
+	r.inv.Args = r.args
+	return order, nil
+}
+
 // flagInput gathers the field flags given on the command line.
 func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 	in := &inputs{raw: map[string]*rawValue{}}
@@ -202,6 +259,15 @@ func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 			origin := "--" + r.env.flagNameFor(fd)
 			if !ff.isList {
 				in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
+				continue
+			}
+			if fd.Items == request.Object {
+				// Each value is one JSON object (commas are part of it), or one value is the whole JSON array.
+				if len(ff.vals) == 1 && strings.HasPrefix(strings.TrimSpace(ff.vals[0]), "[") {
+					in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
+				} else {
+					in.put(fd.Name, &rawValue{isList: true, list: ff.vals, origin: origin})
+				}
 				continue
 			}
 			var items []string

@@ -93,7 +93,7 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *request.Op, bodyFields []request.Field, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
@@ -129,7 +129,7 @@ func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, def
 		if err := checkIDArgs(op, pathArgs(op, call)); err != nil {
 			bad = append(bad, err.Error())
 		}
-		body, query := splitInput(op, raw, order)
+		body, query := splitInput(op, bodyFields, raw, order)
 		raw, order = body.raw, body.order
 		if err := fillQuery(call.Query, op.Query, query.raw, query.order, e.Rules); err != nil {
 			bad = append(bad, indentLines(err.Error()))
@@ -141,8 +141,8 @@ func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, def
 		}
 		hasBody := op.TakesBody()
 		switch {
-		case hasBody && len(op.Body) > 0:
-			body, err := BuildBody(op.Body, raw, order, op.WholeBody(), e.Rules)
+		case hasBody && len(bodyFields) > 0:
+			body, err := BuildBody(bodyFields, raw, order, op.WholeBody(), e.Rules)
 			if err != nil {
 				bad = append(bad, indentLines(err.Error()))
 			} else if op.Method == "PATCH" && len(body) == 0 {
@@ -311,7 +311,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	if err != nil {
 		return err
 	}
-	items, err := r.env.prepareBulk(r.op, r.args, recs, defs, defOrder)
+	items, err := r.env.prepareBulk(r.op, r.bodyFields(), r.args, recs, defs, defOrder)
 	if err != nil {
 		return err
 	}
@@ -389,6 +389,8 @@ func (r *opRun) readRecords(ctx context.Context, defs map[string]*rawValue, defO
 		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
 	}
 	for i := range recs {
+		// The key leaves secrets out: the journal keeps nothing derived from a password.
+		recs[i].Key = recs[i].KeyWithout(r.isSecret)
 		recs[i].Key = bulkKey(r.op, keyArgs, recs[i])
 	}
 	return recs, nil

@@ -35,6 +35,10 @@ type Hooks struct {
 	// Secrets are body fields that hold credentials: their flags are hidden and refused; the values come from stdin
 	// (-k key=value, --json -) or from the vendor's own secret reading in Before.
 	Secrets []string
+	// SecretFields are body fields that hold credentials and have no flag at all (the catalog leaves them out of
+	// the operation's body): the input gives them (-k key=value, --json, --from-file records), as a file or stdin
+	// is not the command line; a missing one is left to Before (a password read with --password-stdin or a prompt).
+	SecretFields []request.Field
 	// Columns replace the operation's default table columns.
 	Columns []string
 	// Intercept runs once the flags are parsed, before anything else; when it reports handled, the command is done

@@ -289,14 +289,15 @@ func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Ca
 			call.PathParams[a.Param] = r.args[i]
 		}
 	}
-	if !op.TakesBody() || len(op.Body) == 0 {
+	if !op.TakesBody() || len(r.bodyFields()) == 0 {
 		if err := fillQuery(call.Query, op.Query, raw, order, r.env.Rules); err != nil {
 			return nil, &api.UsageError{Err: err}
 		}
 		return call, nil
 	}
-	body, query := splitInput(op, raw, order)
-	b, err := BuildBody(op.Body, body.raw, body.order, op.WholeBody(), r.env.Rules)
+	fields := r.bodyFields()
+	body, query := splitInput(op, fields, raw, order)
+	b, err := BuildBody(fields, body.raw, body.order, op.WholeBody(), r.env.Rules)
 	if err != nil {
 		return nil, &api.UsageError{Err: err}
 	}
@@ -310,12 +311,41 @@ func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Ca
 	return call, nil
 }
 
+// bodyFields are the fields the body takes from the input: the operation's, and the hooks' secret fields (never
+// required here: Before reads a missing one).
+func (r *opRun) bodyFields() []request.Field {
+	if len(r.hooks.SecretFields) == 0 {
+		return r.op.Body
+	}
+	out := append([]request.Field{}, r.op.Body...)
+	for _, f := range r.hooks.SecretFields {
+		f.Required = false
+		out = append(out, f)
+	}
+	return out
+}
+
+// isSecret reports whether an input field holds a credential (refused as a flag, or without one).
+func (r *opRun) isSecret(name string) bool {
+	for _, s := range r.hooks.Secrets {
+		if s == name {
+			return true
+		}
+	}
+	for _, f := range r.hooks.SecretFields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // splitInput sends a value to the query when only the query has a field of its name, to the body otherwise.
-func splitInput(op *request.Op, raw map[string]*rawValue, order []string) (body, query *inputs) {
+func splitInput(op *request.Op, bodyFields []request.Field, raw map[string]*rawValue, order []string) (body, query *inputs) {
 	body = &inputs{raw: map[string]*rawValue{}}
 	query = &inputs{raw: map[string]*rawValue{}}
 	qidx := fieldIndex(op.Query)
-	bidx := fieldIndex(op.Body)
+	bidx := fieldIndex(bodyFields)
 	for _, k := range order {
 		_, inQ := qidx[k]
 		_, inB := bidx[k]

@@ -132,6 +132,10 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if err := checkIDArgs(r.op, r.args); err != nil {
 		return err
 	}
+	be, order, err := r.dropCurrentValues(ctx, raw, order)
+	if err != nil {
+		return err
+	}
 	call, err := r.buildCall(raw, order)
 	if err != nil {
 		return err
@@ -139,9 +143,10 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if err := r.confirmRun(ctx); err != nil {
 		return err
 	}
-	be, err := r.backend(ctx)
-	if err != nil {
-		return err
+	if be == nil {
+		if be, err = r.backend(ctx); err != nil {
+			return err
+		}
 	}
 	return r.execute(ctx, be, call)
 }

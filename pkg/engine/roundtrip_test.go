@@ -1,0 +1,32 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestSameValue: an input value equals the item's in the forms key=value and JSON output write it.
+func TestSameValue(t *testing.T) {
+	for _, c := range []struct {
+		rv   *rawValue
+		v    any
+		want bool
+	}{
+		{&rawValue{text: "5"}, json.Number("5"), true},
+		{&rawValue{text: "6"}, json.Number("5"), false},
+		{&rawValue{text: "web", quoted: true}, "web", true},
+		{&rawValue{text: ""}, nil, true},
+		{&rawValue{text: ""}, []any{}, true},
+		{&rawValue{text: ""}, "x", false},
+		{&rawValue{text: "true"}, true, true},
+		{&rawValue{isList: true, list: []string{"a", "1"}}, []any{"a", json.Number("1")}, true},
+		{&rawValue{isList: true, list: []string{"a"}}, []any{"a", "b"}, false},
+		{&rawValue{fromJS: true, json: map[string]any{"a": json.Number("1")}}, map[string]any{"a": 1.0}, true},
+		{&rawValue{fromJS: true, json: nil}, nil, true},
+		{&rawValue{fromJS: true, json: "2001-01-01T00:00:00Z"}, "2025-01-01T00:00:00Z", false},
+	} {
+		if got := sameValue(c.rv, c.v); got != c.want {
+			t.Errorf("sameValue(%+v, %#v) = %v, want %v", *c.rv, c.v, got, c.want)
+		}
+	}
+}

@@ -357,3 +357,24 @@ func TestKeyWithoutSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomeNumericID: the id is a JSON number when the resource's ids are, a string otherwise.
+func TestOutcomeNumericID(t *testing.T) {
+	for _, c := range []struct {
+		o    Outcome
+		want string
+	}{
+		{Outcome{ID: "42", NumericID: true}, `"id":42`},
+		{Outcome{ID: "42"}, `"id":"42"`},
+		{Outcome{ID: "a-1", NumericID: true}, `"id":"a-1"`},
+	} {
+		b, err := json.Marshal(c.o)
+		if err != nil || !strings.Contains(string(b), c.want) {
+			t.Errorf("%+v: %s (%v), want %s", c.o, b, err, c.want)
+		}
+	}
+	b, _ := json.Marshal(Outcome{NumericID: true})
+	if strings.Contains(string(b), `"id"`) {
+		t.Errorf("no id: %s", b)
+	}
+}

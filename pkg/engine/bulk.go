@@ -190,6 +190,20 @@ func pathArgs(op *request.Op, c *request.Call) []string {
 	return out
 }
 
+// integerIDs reports whether the items op acts on have integer ids: its own id argument says so, or for a create
+// the argument of an operation on one item of the collection (/things/{id}).
+func (e *Env) integerIDs(op *request.Op) bool {
+	if n := len(op.Args); n > 0 && !isCreate(op) {
+		return op.Args[n-1].Integer
+	}
+	for _, o := range e.ops {
+		if n := len(o.Args); n > len(op.Args) && strings.HasPrefix(o.Path, op.Path+"/{") && strings.Count(o.Path, "/") == strings.Count(op.Path, "/")+1 {
+			return o.Args[n-1].Integer
+		}
+	}
+	return false
+}
+
 // listOpFor finds the list operation over the collection a create posts to.
 func (e *Env) listOpFor(op *request.Op) *request.Op {
 	for _, o := range e.ops {
@@ -353,7 +367,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	if ctx.Err() != nil && journal != nil {
 		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
 	}
-	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
+	if perr := PrintBulkReport(f, sum, outcomes, r.env.integerIDs(r.op)); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr
@@ -469,7 +483,13 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 
 // PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as
 // they happened), the summary and every record's outcome otherwise.
-func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome) error {
+// numericIDs writes the records' ids as JSON numbers, as the resource has them.
+func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome, numericIDs bool) error {
+	for _, list := range [][]bulk.Outcome{outcomes, sum.Failures} {
+		for i := range list {
+			list[i].NumericID = numericIDs
+		}
+	}
 	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
 	if oo, err := f.OutputOptions(nil); err == nil && oo.Tabular() {
 		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,

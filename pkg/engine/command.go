@@ -326,7 +326,17 @@ func streamList(ctx context.Context, f *cmdutil.Factory, be request.Backend, cal
 	if s == nil {
 		return false, nil
 	}
-	if err := be.List(ctx, call, lo, s.Write); err != nil {
+	first := true
+	write := func(item any) error {
+		if first {
+			first = false
+			if err := checkColumns(f.G.Columns, columns, []any{item}); err != nil {
+				return err
+			}
+		}
+		return s.Write(item)
+	}
+	if err := be.List(ctx, call, lo, write); err != nil {
 		if aerr := s.Abort(); aerr != nil {
 			return true, errors.Join(err, aerr)
 		}
@@ -339,6 +349,42 @@ func streamList(ctx context.Context, f *cmdutil.Factory, be request.Backend, cal
 		f.Infof("no results")
 	}
 	return true, nil
+}
+
+// checkColumns refuses --columns naming a field that none of the items has and the operation's default columns do
+// not list: a typo would print an empty column. The first items of a streamed list stand for all of them.
+func checkColumns(want, defaults []string, items []any) error {
+	if len(want) == 0 || len(items) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, c := range defaults {
+		known[c] = true
+	}
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for k := range m {
+			known[k] = true
+		}
+	}
+	var bad []string
+	for _, c := range want {
+		if !known[c] {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	valid := make([]string, 0, len(known))
+	for k := range known {
+		valid = append(valid, k)
+	}
+	sort.Strings(valid)
+	return &api.UsageError{Err: fmt.Errorf("--columns: no field %s; the items have: %s", strings.Join(bad, ", "), strings.Join(valid, ", "))}
 }
 
 func argsFor(c *request.Call, op *request.Op) []string {

@@ -30,3 +30,18 @@ func TestSameValue(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckColumns: a column no item has and no default lists is refused, naming the valid ones.
+func TestCheckColumns(t *testing.T) {
+	items := []any{map[string]any{"id": 1, "name": "a"}, map[string]any{"id": 2, "tag": "x"}}
+	if err := checkColumns([]string{"name", "tag", "notes"}, []string{"notes"}, items); err != nil {
+		t.Errorf("known columns: %v", err)
+	}
+	err := checkColumns([]string{"name", "bogus"}, nil, items)
+	if err == nil || err.Error() != "--columns: no field bogus; the items have: id, name, tag" {
+		t.Errorf("bogus column: %v", err)
+	}
+	if err := checkColumns([]string{"bogus"}, nil, nil); err != nil {
+		t.Errorf("no items: %v", err)
+	}
+}

@@ -424,6 +424,9 @@ func (r *opRun) executeList(ctx context.Context, be request.Backend, call *reque
 	if len(items) == 0 && f.IO.OutTTY && f.G.JQ == "" && f.G.Template == "" {
 		f.Infof("no results")
 	}
+	if err := checkColumns(f.G.Columns, r.inv.Columns, items); err != nil {
+		return err
+	}
 	return r.render(items)
 }
 

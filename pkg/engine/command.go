@@ -272,10 +272,25 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if r.hooks.AdditionalFlags != nil {
 		r.hooks.AdditionalFlags(fs)
 	}
-	r.secrets = secretFlags(fs, r.hooks.Secrets)
+	for i := range r.hooks.SecretFields {
+		// A hidden flag, so that giving it says where the secret goes instead of "unknown flag".
+		sf := &r.hooks.SecretFields[i]
+		if name := r.env.flagNameFor(sf); fs.Lookup(name) == nil {
+			fs.Var(&fieldFlag{f: sf}, name, "")
+		}
+	}
+	r.secrets = secretFlags(fs, append(append([]string{}, r.hooks.Secrets...), secretNames(r.hooks.SecretFields)...))
 	if r.hooks.Configure != nil {
 		r.hooks.Configure(cmd)
 	}
+}
+
+func secretNames(fields []request.Field) []string {
+	out := make([]string, len(fields))
+	for i := range fields {
+		out[i] = fields[i].Name
+	}
+	return out
 }
 
 // checkArgs validates the number of positional arguments.

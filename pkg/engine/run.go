@@ -123,6 +123,9 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if order, err = r.argsFromInput(raw, order); err != nil {
 		return err
 	}
+	if order, err = r.inputToFlags(raw, order); err != nil {
+		return err
+	}
 	if err := r.requiredQuery(func(q *request.Field) bool { return raw[q.Name] != nil }); err != nil {
 		return err
 	}
@@ -240,6 +243,29 @@ func (r *opRun) argsFromInput(raw map[string]*rawValue, order []string) ([]strin
 		return nil, &api.UsageError{Err: fmt.Errorf("%s: expected %s (as arguments, or in the input as %s=…)", r.path, usageArgs(op), op.Args[len(r.args)].Param)}
 	}
 	r.inv.Args = r.args
+	return order, nil
+}
+
+// inputToFlags sets the hooks' flags that the input gives (Hooks.InputFlags) and takes those keys out of it.
+func (r *opRun) inputToFlags(raw map[string]*rawValue, order []string) ([]string, error) {
+	if len(r.hooks.InputFlags) == 0 || r.inv.Cmd == nil {
+		return order, nil
+	}
+	fields := fieldIndex(append(append([]request.Field{}, r.bodyFields()...), r.op.Query...))
+	fs := r.inv.Cmd.Flags()
+	for _, k := range append([]string{}, order...) {
+		name, ok := r.hooks.InputFlags[k]
+		if !ok || fields[k] != nil || fs.Lookup(name) == nil {
+			continue
+		}
+		if !r.changed(name) {
+			if err := fs.Set(name, rawText(raw[k])); err != nil {
+				return nil, &api.UsageError{Err: fmt.Errorf("%s (from the input): %v", k, err)}
+			}
+		}
+		delete(raw, k)
+		order = remove(order, k)
+	}
 	return order, nil
 }
 

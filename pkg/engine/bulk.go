@@ -58,6 +58,9 @@ func bulkKey(op *request.Op, args []string, rec bulk.Record) string {
 type bulkItem struct {
 	rec  bulk.Record
 	call *request.Call
+	// current are the fields of an update's record that it cannot set (get output fed back): each must equal the
+	// item's value, checked when the record runs.
+	current map[string]*rawValue
 }
 
 // recordRaw turns a record into raw field values, taking out the path parameters it names.
@@ -139,6 +142,17 @@ func (e *Env) prepareBulk(op *request.Op, bodyFields []request.Field, args []str
 				bad = append(bad, fmt.Sprintf("missing %s (a field, or --%s for every record)", q.Name, q.FlagName()))
 			}
 		}
+		var current map[string]*rawValue
+		if isUpdate(op) {
+			for _, k := range notWritable(bodyFields, raw, order) {
+				if current == nil {
+					current = map[string]*rawValue{}
+				}
+				current[k] = raw[k]
+				delete(raw, k)
+				order = remove(order, k)
+			}
+		}
 		hasBody := op.TakesBody()
 		switch {
 		case hasBody && len(bodyFields) > 0:
@@ -156,7 +170,7 @@ func (e *Env) prepareBulk(op *request.Op, bodyFields []request.Field, args []str
 			problems = append(problems, rec.Name()+": "+strings.Join(bad, "; "))
 			continue
 		}
-		items = append(items, bulkItem{rec: rec, call: call})
+		items = append(items, bulkItem{rec: rec, call: call, current: current})
 	}
 	if len(problems) > 0 {
 		const shown = 20
@@ -346,14 +360,18 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 		return err
 	}
 	byKey := make(map[string]*request.Call, len(items))
+	current := map[string]map[string]*rawValue{}
 	ordered := make([]bulk.Record, len(items))
 	for i, it := range items {
 		byKey[it.rec.Key] = it.call
+		if it.current != nil {
+			current[it.rec.Key] = it.current
+		}
 		ordered[i] = it.rec
 	}
 	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), r.op.Name)
 	var outcomes []bulk.Outcome
-	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey, r.idempotentFlags), bulk.Options{
+	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey, current, r.idempotentFlags), bulk.Options{
 		Concurrency: r.bulk.concurrency,
 		Journal:     journal,
 		Bar:         bar,
@@ -444,11 +462,14 @@ func (r *opRun) openJournal() (*bulk.Journal, error) {
 // answer was lost is not reported as a failure.
 // With --if-not-exists a create answers the existing item of the same name; with --if-exists a delete of a missing
 // item succeeds.
-func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call, idem idempotentFlags) bulk.Task {
+func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call, current map[string]map[string]*rawValue, idem idempotentFlags) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{
 			Do: func(ctx context.Context) (string, error) {
+				if err := e.checkCurrent(ctx, be, call, current[rec.Key]); err != nil {
+					return "", err
+				}
 				res, err := be.Invoke(ctx, call)
 				if err != nil {
 					return "", err

@@ -68,15 +68,10 @@ func (r *opRun) dropCurrentValues(ctx context.Context, raw map[string]*rawValue,
 	for i, a := range r.op.Args {
 		call.PathParams[a.Param] = r.args[i]
 	}
-	raw0, call, err := unhooked(ctx, be, call)
+	item, err := r.env.fetchTarget(ctx, be, call, get)
 	if err != nil {
 		return nil, nil, err
 	}
-	cur, err := raw0.Invoke(ctx, &request.Call{Op: get, PathParams: call.PathParams, Query: url.Values{}})
-	if err != nil {
-		return nil, nil, err
-	}
-	item, _ := cur.(map[string]any)
 	var differ []string
 	for _, k := range keys {
 		v, has := item[k]
@@ -88,14 +83,71 @@ func (r *opRun) dropCurrentValues(ctx context.Context, raw map[string]*rawValue,
 			order = remove(order, k)
 			continue
 		}
-		differ = append(differ, fmt.Sprintf("%s: cannot be changed by %s (the input has %s, the item has %s)", k, r.op.Name, textValue(raw[k]), jsonText(v)))
+		differ = append(differ, differs(r.op, k, raw[k], v))
 	}
-	if len(differ) > 0 {
-		sort.Strings(differ)
-		return nil, nil, &api.UsageError{Err: fmt.Errorf("%s %s: the input changes fields an update does not set; "+
-			"leave them out or give the item's current values:\n  %s", r.path, strings.Join(r.args, " "), strings.Join(differ, "\n  "))}
+	if err := differErr(r.path+" "+strings.Join(r.args, " "), differ); err != nil {
+		return nil, nil, err
 	}
 	return be, order, nil
+}
+
+// fetchTarget reads the item an update changes, in the scope the hooks resolve.
+func (e *Env) fetchTarget(ctx context.Context, be request.Backend, call *request.Call, get *request.Op) (map[string]any, error) {
+	plain, call, err := unhooked(ctx, be, call)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := plain.Invoke(ctx, &request.Call{Op: get, PathParams: call.PathParams, Query: url.Values{}})
+	if err != nil {
+		return nil, err
+	}
+	item, _ := cur.(map[string]any)
+	return item, nil
+}
+
+// checkCurrent checks, for a record of a bulk update, that the fields it cannot set equal the item's.
+func (e *Env) checkCurrent(ctx context.Context, be request.Backend, call *request.Call, current map[string]*rawValue) error {
+	get := e.getOpFor(call.Op)
+	if len(current) == 0 || get == nil {
+		return nil
+	}
+	item, err := e.fetchTarget(ctx, be, call, get)
+	if err != nil {
+		return err
+	}
+	var differ []string
+	for _, k := range sortedKeys(toAny(current)) {
+		v, has := item[k]
+		switch {
+		case !has:
+			differ = append(differ, k+": unknown field")
+		case !sameValue(current[k], v):
+			differ = append(differ, differs(call.Op, k, current[k], v))
+		}
+	}
+	return differErr(strings.Join(pathArgs(call.Op, call), " "), differ)
+}
+
+func toAny(m map[string]*rawValue) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func differs(op *request.Op, k string, rv *rawValue, v any) string {
+	return fmt.Sprintf("%s: cannot be changed by %s (the input has %s, the item has %s)", k, op.Name, textValue(rv), jsonText(v))
+}
+
+// differErr is the usage error listing the fields an update's input would change but cannot.
+func differErr(what string, differ []string) error {
+	if len(differ) == 0 {
+		return nil
+	}
+	sort.Strings(differ)
+	return &api.UsageError{Err: fmt.Errorf("%s: the input changes fields an update does not set; "+
+		"leave them out or give the item's current values:\n  %s", what, strings.Join(differ, "\n  "))}
 }
 
 // sameValue compares an input value with the item's: as JSON, or as the text key=value output writes.

@@ -168,6 +168,13 @@ func (s *scope) hooks() *engine.Hooks {
 	h := &engine.Hooks{
 		AdditionalFlags: s.flags,
 		Configure:       s.completeSubscription,
+		// -k and --json give the context too, by the flag's name or the path parameter's.
+		InputFlags: map[string]string{
+			"organization": "organization", jot.ParamOrganization: "organization",
+			"subscription": "subscription", jot.ParamSubscription: "subscription",
+			"instance": "instance", jot.ParamInstance: "instance",
+			"network": "network", jot.ParamMainNetwork: "network",
+		},
 		Validate: func(ctx context.Context, inv *engine.Invocation) error {
 			s.pollSet = inv.Changed("poll-interval")
 			return s.check(ctx, s.f)

@@ -288,7 +288,7 @@ func runPrune(ctx context.Context, f *cmdutil.Factory, env *engine.Env, g *reque
 	}
 	if len(plan) == 0 {
 		f.Infof("no Jump Client to remove (of %d)", len(items))
-		return engine.PrintBulkReport(f, bulk.Summary{Failures: []bulk.Outcome{}}, []bulk.Outcome{})
+		return engine.PrintBulkReport(f, bulk.Summary{Failures: []bulk.Outcome{}}, []bulk.Outcome{}, true)
 	}
 	for _, c := range plan {
 		fmt.Fprintf(f.IO.ErrOut, "remove #%s %s (%s): %s\n", c.ID, c.Name, hostLabel(c), strings.Join(c.Reasons, "; "))
@@ -321,7 +321,7 @@ func deletePlan(ctx context.Context, f *cmdutil.Factory, be request.Backend, del
 				f.Warnf("#%s: %s", plan[o.Index-1].ID, o.Error)
 			}
 		}})
-	if perr := engine.PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
+	if perr := engine.PrintBulkReport(f, sum, outcomes, true); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr

@@ -285,17 +285,26 @@ func (vh *virtomizeHooks) passwordHook(h *engine.Hooks, op *request.Op, sf reque
 		what = "root password"
 	}
 	pf := &passwordFlags{}
+	h.SecretFields = []request.Field{sf}
 	addFlags(h, func(fs *pflag.FlagSet) { pf.register(fs, what) })
 	configure(h, func(c *cobra.Command) {
 		if !strings.Contains(c.Long, "--password-stdin") {
-			c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, never from an argument.", what, sf.Help)
+			c.Long += fmt.Sprintf("\n\nThe %s (%s) is read with --password-stdin or --password-prompt, or given as the field %s "+
+				"of -k, --json or --from-file input; never from an argument.", what, sf.Help, sf.Name)
 		}
 	})
 	h.Before = func(ctx context.Context, _ *engine.Invocation, call *request.Call) error {
-		pw, err := pf.read(ctx, vh.f, what, sf.Required)
-		if err != nil || pw == "" {
-			return err
+		pw, given := call.Body[sf.Name].(string)
+		var err error
+		switch {
+		case given && (pf.stdin || pf.prompt):
+			return usageErrorf("the %s is in the input (%s) and asked for with --password-stdin or --password-prompt: give it once", what, sf.Name)
+		case !given:
+			if pw, err = pf.read(ctx, vh.f, what, sf.Required); err != nil || pw == "" {
+				return err
+			}
 		}
+		api.RegisterSecret(pw)
 		if what == "root password" {
 			if pw, err = hashRootPassword(pw); err != nil {
 				return err

@@ -27,6 +27,7 @@ const (
 	KindNotFound                     // the resource does not exist (404)
 	KindRateLimited                  // still rate limited (429) after the automatic retries
 	KindInterrupted                  // cancelled (Ctrl-C, SIGTERM, a cancelled context)
+	KindConflict                     // the item already exists, or the request conflicts with the current state (409)
 )
 
 // KindOf classifies err; nil is KindOther too, callers test for nil first.
@@ -42,6 +43,10 @@ func KindOf(err error) ErrorKind {
 	if errors.As(err, &ae) {
 		return KindAuth
 	}
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return KindNotFound
+	}
 	var he *HTTPError
 	if errors.As(err, &he) {
 		switch he.StatusCode {
@@ -51,12 +56,50 @@ func KindOf(err error) ErrorKind {
 			return KindNotFound
 		case http.StatusTooManyRequests:
 			return KindRateLimited
+		case http.StatusConflict:
+			return KindConflict
 		case http.StatusUnprocessableEntity:
+			if he.AlreadyExists() {
+				return KindConflict
+			}
 			return KindUsage
 		}
 	}
 	return KindOther
 }
+
+// AlreadyExists reports a validation answer (422) that refuses the request only because a unique value is taken
+// already: PRA answers a duplicate name with {"errors": {"name": ["The name has already been taken."]}}. An answer
+// that also reports other problems is a validation error.
+func (e *HTTPError) AlreadyExists() bool {
+	if e.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	if len(e.Fields) == 0 {
+		return saysTaken(e.Message)
+	}
+	for _, msgs := range e.Fields {
+		for _, m := range msgs {
+			if !saysTaken(m) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func saysTaken(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "already been taken") || strings.Contains(m, "already exists") || strings.Contains(m, "already exist ")
+}
+
+// NotFoundError reports an item that does not exist, found out without asking the server (an id that names
+// nothing, such as the "null" jq prints for a missing item): KindNotFound.
+type NotFoundError struct{ Err error }
+
+func (e *NotFoundError) Error() string { return e.Err.Error() }
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
 
 // maxErrorBody caps how much of an error response is kept.
 const maxErrorBody = 1 << 20

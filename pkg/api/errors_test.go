@@ -91,3 +91,25 @@ func TestHTTPErrorText(t *testing.T) {
 		t.Error("Unwrap")
 	}
 }
+
+// TestConflictKind: a 409 and a 422 that only says a value is taken are conflicts; a 422 with other problems is a
+// usage error; an id that names nothing is not found.
+func TestConflictKind(t *testing.T) {
+	taken := &HTTPError{StatusCode: 422, Message: "The name has already been taken.", Fields: map[string][]string{"name": {"The name has already been taken."}}}
+	mixed := &HTTPError{StatusCode: 422, Fields: map[string][]string{"name": {"The name has already been taken."}, "port": {"The port must be at most 65535."}}}
+	for _, c := range []struct {
+		err  error
+		want ErrorKind
+	}{
+		{&HTTPError{StatusCode: 409}, KindConflict},
+		{taken, KindConflict},
+		{fmt.Errorf("wrapped: %w", taken), KindConflict},
+		{mixed, KindUsage},
+		{&HTTPError{StatusCode: 422, Message: "invalid"}, KindUsage},
+		{&NotFoundError{Err: errors.New("x")}, KindNotFound},
+	} {
+		if got := KindOf(c.err); got != c.want {
+			t.Errorf("KindOf(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}

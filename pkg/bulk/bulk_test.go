@@ -333,3 +333,48 @@ func TestResumedLookupRetriesTransientFailures(t *testing.T) {
 		t.Fatalf("id %q sends %d look-ups %d err %v", id, sends, calls, err)
 	}
 }
+
+// TestKeyWithoutSecrets: a record's key leaves the secret fields out, so the journal holds nothing derived from them.
+func TestKeyWithoutSecrets(t *testing.T) {
+	secret := func(k string) bool { return k == "password" }
+	for _, format := range []string{"{\"username\":\"a\",\"password\":\"%s\"}\n", "username=a\npassword=%s\n"} {
+		read := func(pw string) Record {
+			recs, err := Read(strings.NewReader(fmt.Sprintf(format, pw)), "-", "")
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("Read: %v %v", recs, err)
+			}
+			return recs[0]
+		}
+		a, b := read("one-secret"), read("other-secret")
+		if a.Key == b.Key {
+			t.Errorf("%q: the plain key should depend on every field", format)
+		}
+		if a.KeyWithout(secret) != b.KeyWithout(secret) {
+			t.Errorf("%q: the key without secrets depends on the password", format)
+		}
+		if a.KeyWithout(secret) == read("x").KeyWithout(func(string) bool { return false }) {
+			t.Errorf("%q: leaving nothing out gives the same key", format)
+		}
+	}
+}
+
+// TestOutcomeNumericID: the id is a JSON number when the resource's ids are, a string otherwise.
+func TestOutcomeNumericID(t *testing.T) {
+	for _, c := range []struct {
+		o    Outcome
+		want string
+	}{
+		{Outcome{ID: "42", NumericID: true}, `"id":42`},
+		{Outcome{ID: "42"}, `"id":"42"`},
+		{Outcome{ID: "a-1", NumericID: true}, `"id":"a-1"`},
+	} {
+		b, err := json.Marshal(c.o)
+		if err != nil || !strings.Contains(string(b), c.want) {
+			t.Errorf("%+v: %s (%v), want %s", c.o, b, err, c.want)
+		}
+	}
+	b, _ := json.Marshal(Outcome{NumericID: true})
+	if strings.Contains(string(b), `"id"`) {
+		t.Errorf("no id: %s", b)
+	}
+}

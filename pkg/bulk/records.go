@@ -95,7 +95,7 @@ func Read(r io.Reader, name string, f Format) ([]Record, error) {
 	}
 	for i := range recs {
 		recs[i].Index = i + 1
-		recs[i].Key = recs[i].hash()
+		recs[i].Key = recs[i].hash(nil)
 	}
 	return recs, nil
 }
@@ -184,9 +184,16 @@ func readKV(data []byte) ([]Record, error) {
 	return recs, nil
 }
 
+// KeyWithout is the record's key computed without the fields secret reports: a journal holds no value derived from
+// a password, and a record whose only change is its secret is the same record.
+func (r Record) KeyWithout(secret func(field string) bool) string { return r.hash(secret) }
+
 // hash identifies a record by its content, independent of key order, so a journal still matches after the input
-// file is re-ordered or records are added.
-func (r Record) hash() string {
+// file is re-ordered or records are added. Fields skip reports are left out.
+func (r Record) hash(skip func(string) bool) string {
+	if skip == nil {
+		skip = func(string) bool { return false }
+	}
 	h := sha256.New()
 	if r.JSON != nil {
 		keys := make([]string, 0, len(r.JSON))
@@ -195,6 +202,9 @@ func (r Record) hash() string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if skip(k) {
+				continue
+			}
 			b, _ := json.Marshal(r.JSON[k])
 			fmt.Fprintf(h, "%q=%s\n", k, b)
 		}
@@ -202,6 +212,9 @@ func (r Record) hash() string {
 		ps := append([]kv.Pair(nil), r.Pairs...)
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Key < ps[j].Key })
 		for _, p := range ps {
+			if top, _, _ := strings.Cut(p.Key, kv.Sep); skip(top) {
+				continue
+			}
 			fmt.Fprintf(h, "%q=%q\n", p.Key, p.Value)
 		}
 	}

@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -19,6 +20,32 @@ type Outcome struct {
 	ID       string `json:"id,omitempty"`
 	Error    string `json:"error,omitempty"`
 	Attempts int    `json:"attempts"`
+	// NumericID writes ID as a JSON number: the resource's ids are integers (PRA ids, Virtomize keys).
+	NumericID bool `json:"-"`
+}
+
+// MarshalJSON writes the outcome, its id as a number when NumericID says so and it is one.
+func (o Outcome) MarshalJSON() ([]byte, error) {
+	type plain Outcome
+	if !o.NumericID || !isDigits(o.ID) {
+		return json.Marshal(plain(o))
+	}
+	return json.Marshal(struct {
+		plain
+		ID json.Number `json:"id"`
+	}{plain(o), json.Number(o.ID)})
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Summary reports a run. Its JSON shape is part of the output contract.

@@ -14,6 +14,7 @@ const (
 	ExitAuth        = 3   // authentication or permission problem (401, 403, token endpoint failures)
 	ExitNotFound    = 4   // the resource does not exist (404)
 	ExitRateLimited = 5   // still rate limited (429) after the automatic retries
+	ExitConflict    = 6   // the item already exists, or the request conflicts with its current state (409)
 	ExitDrift       = 7   // plan --exit-code: the site differs from the site file (not an error)
 	ExitInterrupted = 130 // interrupted (Ctrl-C, context cancelled)
 )
@@ -35,6 +36,7 @@ var ExitCodes = []ExitCodeInfo{
 	{ExitAuth, api.KindAuth, "authentication or permission error", "no credentials configured, token refused (401), API account without permission (403)"},
 	{ExitNotFound, api.KindNotFound, "not found", "404 for an id"},
 	{ExitRateLimited, api.KindRateLimited, "rate-limited after retries", "429 that did not clear within the retry budget"},
+	{ExitConflict, api.KindConflict, "already exists or conflicts with the current state", "a create whose name is taken (PRA's 422 \"has already been taken\", a 409 from Virtomize or Jotelulu), a delete refused while the item is in use (409); `--if-not-exists` turns a duplicate create into success"},
 	{ExitDrift, codedOnly, "the site differs from the site file", "`infra pra plan --exit-code` (or virtomize) found changes to make"},
 	{ExitInterrupted, api.KindInterrupted, "interrupted", "Ctrl-C or SIGTERM; the request in flight is cancelled"},
 }

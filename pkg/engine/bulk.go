@@ -58,6 +58,9 @@ func bulkKey(op *request.Op, args []string, rec bulk.Record) string {
 type bulkItem struct {
 	rec  bulk.Record
 	call *request.Call
+	// current are the fields of an update's record that it cannot set (get output fed back): each must equal the
+	// item's value, checked when the record runs.
+	current map[string]*rawValue
 }
 
 // recordRaw turns a record into raw field values, taking out the path parameters it names.
@@ -93,7 +96,7 @@ func rawText(rv *rawValue) string {
 }
 
 // prepareBulk validates every record and builds its call. It returns one error naming each bad record and field.
-func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
+func (e *Env) prepareBulk(op *request.Op, bodyFields []request.Field, args []string, recs []bulk.Record, defs map[string]*rawValue, defOrder []string) ([]bulkItem, error) {
 	var problems []string
 	items := make([]bulkItem, 0, len(recs))
 	for _, rec := range recs {
@@ -129,10 +132,31 @@ func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, def
 		if err := checkIDArgs(op, pathArgs(op, call)); err != nil {
 			bad = append(bad, err.Error())
 		}
+		body, query := splitInput(op, bodyFields, raw, order)
+		raw, order = body.raw, body.order
+		if err := fillQuery(call.Query, op.Query, query.raw, query.order, e.Rules); err != nil {
+			bad = append(bad, indentLines(err.Error()))
+		}
+		for i := range op.Query {
+			if q := &op.Query[i]; e.Rules.RequiredQuery && q.Required && query.raw[q.Name] == nil {
+				bad = append(bad, fmt.Sprintf("missing %s (a field, or --%s for every record)", q.Name, q.FlagName()))
+			}
+		}
+		var current map[string]*rawValue
+		if isUpdate(op) {
+			for _, k := range notWritable(bodyFields, raw, order) {
+				if current == nil {
+					current = map[string]*rawValue{}
+				}
+				current[k] = raw[k]
+				delete(raw, k)
+				order = remove(order, k)
+			}
+		}
 		hasBody := op.TakesBody()
 		switch {
-		case hasBody && len(op.Body) > 0:
-			body, err := BuildBody(op.Body, raw, order, op.WholeBody(), e.Rules)
+		case hasBody && len(bodyFields) > 0:
+			body, err := BuildBody(bodyFields, raw, order, op.WholeBody(), e.Rules)
 			if err != nil {
 				bad = append(bad, indentLines(err.Error()))
 			} else if op.Method == "PATCH" && len(body) == 0 {
@@ -146,7 +170,7 @@ func (e *Env) prepareBulk(op *request.Op, args []string, recs []bulk.Record, def
 			problems = append(problems, rec.Name()+": "+strings.Join(bad, "; "))
 			continue
 		}
-		items = append(items, bulkItem{rec: rec, call: call})
+		items = append(items, bulkItem{rec: rec, call: call, current: current})
 	}
 	if len(problems) > 0 {
 		const shown = 20
@@ -178,6 +202,20 @@ func pathArgs(op *request.Op, c *request.Call) []string {
 		out[i] = c.PathParams[a.Param]
 	}
 	return out
+}
+
+// integerIDs reports whether the items op acts on have integer ids: its own id argument says so, or for a create
+// the argument of an operation on one item of the collection (/things/{id}).
+func (e *Env) integerIDs(op *request.Op) bool {
+	if n := len(op.Args); n > 0 && !isCreate(op) {
+		return op.Args[n-1].Integer
+	}
+	for _, o := range e.ops {
+		if n := len(o.Args); n > len(op.Args) && strings.HasPrefix(o.Path, op.Path+"/{") && strings.Count(o.Path, "/") == strings.Count(op.Path, "/")+1 {
+			return o.Args[n-1].Integer
+		}
+	}
+	return false
 }
 
 // listOpFor finds the list operation over the collection a create posts to.
@@ -301,7 +339,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	if err != nil {
 		return err
 	}
-	items, err := r.env.prepareBulk(r.op, r.args, recs, defs, defOrder)
+	items, err := r.env.prepareBulk(r.op, r.bodyFields(), r.args, recs, defs, defOrder)
 	if err != nil {
 		return err
 	}
@@ -314,20 +352,26 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	}
 	if journal != nil {
 		defer journal.Close()
+	} else if r.bulk.from == "-" && r.op.Method == "POST" && !r.ifNotExists {
+		f.Warnf("records read from stdin have no journal: running this again creates every record again (pass --journal FILE, or --if-not-exists to skip the items that exist)")
 	}
 	be, err := r.backend(ctx)
 	if err != nil {
 		return err
 	}
 	byKey := make(map[string]*request.Call, len(items))
+	current := map[string]map[string]*rawValue{}
 	ordered := make([]bulk.Record, len(items))
 	for i, it := range items {
 		byKey[it.rec.Key] = it.call
+		if it.current != nil {
+			current[it.rec.Key] = it.current
+		}
 		ordered[i] = it.rec
 	}
 	bar := progress.NewCount(f.IO.ErrOut, f.ShowProgress(), int64(len(ordered)), r.op.Name)
 	var outcomes []bulk.Outcome
-	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey), bulk.Options{
+	sum, runErr := bulk.Run(ctx, ordered, r.env.bulkTask(be, r.op, byKey, current, r.idempotentFlags), bulk.Options{
 		Concurrency: r.bulk.concurrency,
 		Journal:     journal,
 		Bar:         bar,
@@ -341,7 +385,7 @@ func (r *opRun) runBulk(ctx context.Context, defs map[string]*rawValue, defOrder
 	if ctx.Err() != nil && journal != nil {
 		f.Warnf("interrupted: %d done, %d not finished; run the same command again to resume (journal %s)", sum.Done+sum.Skipped, sum.Total-sum.Done-sum.Skipped-sum.Failed, journal.Path())
 	}
-	if perr := PrintBulkReport(f, sum, outcomes); perr != nil && runErr == nil {
+	if perr := PrintBulkReport(f, sum, outcomes, r.env.integerIDs(r.op)); perr != nil && runErr == nil {
 		runErr = perr
 	}
 	return runErr
@@ -377,6 +421,8 @@ func (r *opRun) readRecords(ctx context.Context, defs map[string]*rawValue, defO
 		keyArgs = append(append([]string{}, keyArgs...), k+"="+rawText(defs[k])+strings.Join(defs[k].list, ","))
 	}
 	for i := range recs {
+		// The key leaves secrets out: the journal keeps nothing derived from a password.
+		recs[i].Key = recs[i].KeyWithout(r.isSecret)
 		recs[i].Key = bulkKey(r.op, keyArgs, recs[i])
 	}
 	return recs, nil
@@ -414,11 +460,16 @@ func (r *opRun) openJournal() (*bulk.Journal, error) {
 
 // bulkTask sends the call of each record exactly once: a create is looked up before it is repeated, a delete whose
 // answer was lost is not reported as a failure.
-func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call) bulk.Task {
+// With --if-not-exists a create answers the existing item of the same name; with --if-exists a delete of a missing
+// item succeeds.
+func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*request.Call, current map[string]map[string]*rawValue, idem idempotentFlags) bulk.Task {
 	return func(ctx context.Context, rec bulk.Record, resumed bool) (string, int, error) {
 		call := byKey[rec.Key]
 		once := bulk.Once{
 			Do: func(ctx context.Context) (string, error) {
+				if err := e.checkCurrent(ctx, be, call, current[rec.Key]); err != nil {
+					return "", err
+				}
 				res, err := be.Invoke(ctx, call)
 				if err != nil {
 					return "", err
@@ -429,6 +480,15 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 				return strings.Join(pathArgs(op, call), "/"), nil
 			},
 		}
+		if idem.ifNotExists {
+			once.Do = func(ctx context.Context) (string, error) {
+				res, _, err := e.createIfNotExists(ctx, be, call)
+				if m, ok := res.(map[string]any); ok && err == nil {
+					return idOf(m), nil
+				}
+				return "", err
+			}
+		}
 		switch op.Method {
 		case "POST":
 			once.Resolve = e.resolver(be, op, call)
@@ -436,7 +496,7 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 				return "", 0, errors.New("an earlier run may have sent this record and there is no way to look it up; check the server, then remove its line from the journal")
 			}
 		case "DELETE":
-			once.Do = deleteOnce(once.Do, call, resumed)
+			once.Do = deleteOnce(once.Do, call, resumed || idem.ifExists)
 		}
 		return once.Run(ctx, resumed)
 	}
@@ -444,7 +504,13 @@ func (e *Env) bulkTask(be request.Backend, op *request.Op, byKey map[string]*req
 
 // PrintBulkReport prints the summary of a bulk run: the totals in a table or CSV (failures were listed on stderr as
 // they happened), the summary and every record's outcome otherwise.
-func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome) error {
+// numericIDs writes the records' ids as JSON numbers, as the resource has them.
+func PrintBulkReport(f *cmdutil.Factory, sum bulk.Summary, outcomes []bulk.Outcome, numericIDs bool) error {
+	for _, list := range [][]bulk.Outcome{outcomes, sum.Failures} {
+		for i := range list {
+			list[i].NumericID = numericIDs
+		}
+	}
 	var report any = bulkReport{Summary: sum, Records: sortOutcomes(outcomes)}
 	if oo, err := f.OutputOptions(nil); err == nil && oo.Tabular() {
 		report = map[string]any{"total": sum.Total, "done": sum.Done, "skipped": sum.Skipped, "failed": sum.Failed,

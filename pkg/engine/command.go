@@ -49,7 +49,7 @@ type Env struct {
 var ownFlags = map[string]bool{
 	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
 	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
-	"concurrency": true,
+	"concurrency": true, "if-exists": true, "if-not-exists": true,
 }
 
 func (e *Env) flagNameFor(f *request.Field) string {
@@ -87,8 +87,11 @@ func (v *fieldFlag) Type() string {
 	case request.DateTime:
 		return "datetime"
 	case request.Array:
-		if v.f.Items == request.Integer {
+		switch v.f.Items {
+		case request.Integer:
 			return "ints"
+		case request.Object:
+			return "json"
 		}
 		return "strings"
 	case request.Object:
@@ -112,7 +115,10 @@ func fieldHelp(f *request.Field) string {
 	if f.Type == request.DateTime {
 		extra = append(extra, "RFC 3339, UTC")
 	}
-	if f.Type == request.Array {
+	switch {
+	case f.Type == request.Array && f.Items == request.Object:
+		extra = append(extra, "a JSON object; repeat for more, or give a JSON array")
+	case f.Type == request.Array:
 		extra = append(extra, "repeat or comma-separate")
 	}
 	if f.Nullable {
@@ -274,6 +280,7 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if bulkCapable(op) {
 		r.bulk.register(fs)
 	}
+	r.idempotentFlags.register(fs, op)
 	if op.Kind == request.KindDownload {
 		fs.StringVarP(&r.download.Path, "file", "f", "", "save to `PATH` (a file or directory; - for stdout); default: the server's file name in the current directory")
 		fs.BoolVar(&r.download.Force, "force", false, "overwrite an existing file")
@@ -281,10 +288,25 @@ func (r *opRun) buildFlags(cmd *cobra.Command) {
 	if r.hooks.AdditionalFlags != nil {
 		r.hooks.AdditionalFlags(fs)
 	}
-	r.secrets = secretFlags(fs, r.hooks.Secrets)
+	for i := range r.hooks.SecretFields {
+		// A hidden flag, so that giving it says where the secret goes instead of "unknown flag".
+		sf := &r.hooks.SecretFields[i]
+		if name := r.env.flagNameFor(sf); fs.Lookup(name) == nil {
+			fs.Var(&fieldFlag{f: sf}, name, "")
+		}
+	}
+	r.secrets = secretFlags(fs, append(append([]string{}, r.hooks.Secrets...), secretNames(r.hooks.SecretFields)...))
 	if r.hooks.Configure != nil {
 		r.hooks.Configure(cmd)
 	}
+}
+
+func secretNames(fields []request.Field) []string {
+	out := make([]string, len(fields))
+	for i := range fields {
+		out[i] = fields[i].Name
+	}
+	return out
 }
 
 // checkArgs validates the number of positional arguments.
@@ -301,9 +323,13 @@ func (r *opRun) checkArgs(path string, args []string) error {
 		return nil
 	}
 	if op.MultiID && nargs > 0 {
-		if len(args) < nargs {
+		if len(args) < nargs && !r.inputGiven() {
 			return &api.UsageError{Err: fmt.Errorf("%s: expected %s", path, usageArgs(op))}
 		}
+		return nil
+	}
+	if len(args) < nargs && r.inputGiven() {
+		// The missing arguments may come from the input (-k key=value, --json): checked once it is read.
 		return nil
 	}
 	if len(args) != nargs {
@@ -313,6 +339,11 @@ func (r *opRun) checkArgs(path string, args []string) error {
 		return &api.UsageError{Err: fmt.Errorf("%s: expected %s, got %d argument(s)", path, usageArgs(op), len(args))}
 	}
 	return nil
+}
+
+// inputGiven reports whether the run reads its input from stdin or a file (-k, --json), which may name the arguments.
+func (r *opRun) inputGiven() bool {
+	return r.jsonIn != "" || r.env.F != nil && r.env.F.G != nil && r.env.F.G.KVIn
 }
 
 // streamList writes a list as its pages arrive when the output format allows it (see output.NewListStream): memory
@@ -326,7 +357,17 @@ func streamList(ctx context.Context, f *cmdutil.Factory, be request.Backend, cal
 	if s == nil {
 		return false, nil
 	}
-	if err := be.List(ctx, call, lo, s.Write); err != nil {
+	first := true
+	write := func(item any) error {
+		if first {
+			first = false
+			if err := checkColumns(f.G.Columns, columns, []any{item}); err != nil {
+				return err
+			}
+		}
+		return s.Write(item)
+	}
+	if err := be.List(ctx, call, lo, write); err != nil {
 		if aerr := s.Abort(); aerr != nil {
 			return true, errors.Join(err, aerr)
 		}
@@ -339,6 +380,42 @@ func streamList(ctx context.Context, f *cmdutil.Factory, be request.Backend, cal
 		f.Infof("no results")
 	}
 	return true, nil
+}
+
+// checkColumns refuses --columns naming a field that none of the items has and the operation's default columns do
+// not list: a typo would print an empty column. The first items of a streamed list stand for all of them.
+func checkColumns(want, defaults []string, items []any) error {
+	if len(want) == 0 || len(items) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, c := range defaults {
+		known[c] = true
+	}
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for k := range m {
+			known[k] = true
+		}
+	}
+	var bad []string
+	for _, c := range want {
+		if !known[c] {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	valid := make([]string, 0, len(known))
+	for k := range known {
+		valid = append(valid, k)
+	}
+	sort.Strings(valid)
+	return &api.UsageError{Err: fmt.Errorf("--columns: no field %s; the items have: %s", strings.Join(bad, ", "), strings.Join(valid, ", "))}
 }
 
 func argsFor(c *request.Call, op *request.Op) []string {

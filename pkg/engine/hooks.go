@@ -35,6 +35,14 @@ type Hooks struct {
 	// Secrets are body fields that hold credentials: their flags are hidden and refused; the values come from stdin
 	// (-k key=value, --json -) or from the vendor's own secret reading in Before.
 	Secrets []string
+	// SecretFields are body fields that hold credentials and have no flag at all (the catalog leaves them out of
+	// the operation's body): the input gives them (-k key=value, --json, --from-file records), as a file or stdin
+	// is not the command line; a missing one is left to Before (a password read with --password-stdin or a prompt).
+	SecretFields []request.Field
+	// InputFlags name, by input key, the flags of AdditionalFlags that the input (-k, --json) may give too: context
+	// parameters such as Jotelulu's --subscription. A flag on the command line wins; a field of the same name is
+	// the field's.
+	InputFlags map[string]string
 	// Columns replace the operation's default table columns.
 	Columns []string
 	// Intercept runs once the flags are parsed, before anything else; when it reports handled, the command is done

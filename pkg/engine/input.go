@@ -237,6 +237,10 @@ func convert(f *request.Field, rv *rawValue, rules Rules, errs *FieldErrors) (an
 			return []any{}, true
 		}
 		parts := strings.Split(rv.text, ",")
+		if f.Items == request.Object {
+			// One JSON object: its commas do not separate elements.
+			parts = []string{rv.text}
+		}
 		return convert(f, &rawValue{isList: true, list: parts, origin: rv.origin}, rules, errs)
 	}
 	return convertText(f, rv.text, rv.quoted, rules, errs)

@@ -25,11 +25,12 @@ type opRun struct {
 	verb, object string
 
 	// Filled by the flags.
-	jsonIn     string
-	list       request.ListOptions
-	all        bool
-	download   request.DownloadOptions
-	bulk       bulkFlags
+	jsonIn   string
+	list     request.ListOptions
+	all      bool
+	download request.DownloadOptions
+	bulk     bulkFlags
+	idempotentFlags
 	bodyFlags  map[string]*fieldFlag
 	queryFlags map[string]*fieldFlag
 	secrets    []string // flags of secret fields, refused
@@ -91,13 +92,22 @@ func (r *opRun) precheck() error {
 	if err := refuseSecrets(r.changed, r.secrets); err != nil {
 		return err
 	}
+	if r.inputGiven() || r.bulk.from != "" {
+		// The input (or each record) may give them: checked once it is read.
+		return nil
+	}
+	return r.requiredQuery(func(q *request.Field) bool { return r.changed(r.env.flagNameFor(q)) })
+}
+
+// requiredQuery checks, under Rules.RequiredQuery, that every required query parameter is given.
+func (r *opRun) requiredQuery(given func(q *request.Field) bool) error {
 	if !r.env.Rules.RequiredQuery {
 		return nil
 	}
 	for i := range r.op.Query {
 		q := &r.op.Query[i]
-		if q.Required && !r.changed(q.FlagName()) {
-			return &api.UsageError{Err: fmt.Errorf("%s: --%s is required", r.path, q.FlagName())}
+		if q.Required && !given(q) {
+			return &api.UsageError{Err: fmt.Errorf("%s: --%s is required (or %s= in the input)", r.path, q.FlagName(), q.Name)}
 		}
 	}
 	return nil
@@ -108,10 +118,26 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if r.list.Limit < 0 || r.list.Page < 0 || r.list.PerPage < 0 {
 		return &api.UsageError{Err: errors.New("--limit, --page and --per-page take positive numbers")}
 	}
+	raw, order, err := r.gatherInput(ctx)
+	if err != nil {
+		return err
+	}
+	if order, err = r.argsFromInput(raw, order); err != nil {
+		return err
+	}
+	if order, err = r.inputToFlags(raw, order); err != nil {
+		return err
+	}
+	if err := r.requiredQuery(func(q *request.Field) bool { return raw[q.Name] != nil }); err != nil {
+		return err
+	}
+	if ok, err := r.checkAbsentIDs(); !ok || err != nil {
+		return err
+	}
 	if err := checkIDArgs(r.op, r.args); err != nil {
 		return err
 	}
-	raw, order, err := r.gatherInput(ctx)
+	be, order, err := r.dropCurrentValues(ctx, raw, order)
 	if err != nil {
 		return err
 	}
@@ -122,9 +148,10 @@ func (r *opRun) runOnce(ctx context.Context) error {
 	if err := r.confirmRun(ctx); err != nil {
 		return err
 	}
-	be, err := r.backend(ctx)
-	if err != nil {
-		return err
+	if be == nil {
+		if be, err = r.backend(ctx); err != nil {
+			return err
+		}
 	}
 	return r.execute(ctx, be, call)
 }
@@ -179,6 +206,71 @@ func (r *opRun) gatherInput(ctx context.Context) (map[string]*rawValue, []string
 	return in.raw, in.order, nil
 }
 
+// argInputNames are the input keys that may give an argument: its path parameter, and its name in lower case.
+func argInputNames(a request.Arg) []string {
+	n := strings.ToLower(a.Name)
+	return []string{a.Param, n, strings.ReplaceAll(n, "-", "_")}
+}
+
+// argsFromInput takes the positional arguments missing from the command line out of the input (-k id=5, --json
+// {"id": 5}); an input key naming an argument given on the command line must agree with it (get -K output piped back
+// carries the id), and is then dropped unless it is also a field the operation takes.
+func (r *opRun) argsFromInput(raw map[string]*rawValue, order []string) ([]string, error) {
+	op := r.op
+	fields := fieldIndex(append(append([]request.Field{}, op.Body...), op.Query...))
+	for i, a := range op.Args {
+		for _, k := range argInputNames(a) {
+			rv, ok := raw[k]
+			if !ok {
+				continue
+			}
+			if f := fields[k]; f != nil && !f.ReadOnly {
+				continue
+			}
+			v := rawText(rv)
+			if i < len(r.args) {
+				last := op.MultiID && i == len(op.Args)-1
+				if v != r.args[i] && !last {
+					return nil, &api.UsageError{Err: fmt.Errorf("%s: %s=%s in the input does not match the argument %s %s", r.path, k, v, a.Name, r.args[i])}
+				}
+			} else if i == len(r.args) {
+				r.args = append(r.args, v)
+			}
+			delete(raw, k)
+			order = remove(order, k)
+			break
+		}
+	}
+	if len(r.args) < len(op.Args) {
+		return nil, &api.UsageError{Err: fmt.Errorf("%s: expected %s (as arguments, or in the input as %s=…)", r.path, usageArgs(op), op.Args[len(r.args)].Param)}
+	}
+	r.inv.Args = r.args
+	return order, nil
+}
+
+// inputToFlags sets the hooks' flags that the input gives (Hooks.InputFlags) and takes those keys out of it.
+func (r *opRun) inputToFlags(raw map[string]*rawValue, order []string) ([]string, error) {
+	if len(r.hooks.InputFlags) == 0 || r.inv.Cmd == nil {
+		return order, nil
+	}
+	fields := fieldIndex(append(append([]request.Field{}, r.bodyFields()...), r.op.Query...))
+	fs := r.inv.Cmd.Flags()
+	for _, k := range append([]string{}, order...) {
+		name, ok := r.hooks.InputFlags[k]
+		if !ok || fields[k] != nil || fs.Lookup(name) == nil {
+			continue
+		}
+		if !r.changed(name) {
+			if err := fs.Set(name, rawText(raw[k])); err != nil {
+				return nil, &api.UsageError{Err: fmt.Errorf("%s (from the input): %v", k, err)}
+			}
+		}
+		delete(raw, k)
+		order = remove(order, k)
+	}
+	return order, nil
+}
+
 // flagInput gathers the field flags given on the command line.
 func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 	in := &inputs{raw: map[string]*rawValue{}}
@@ -202,6 +294,15 @@ func (r *opRun) flagInput() (map[string]*rawValue, []string) {
 				in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
 				continue
 			}
+			if fd.Items == request.Object {
+				// Each value is one JSON object (commas are part of it), or one value is the whole JSON array.
+				if len(ff.vals) == 1 && strings.HasPrefix(strings.TrimSpace(ff.vals[0]), "[") {
+					in.put(fd.Name, &rawValue{text: ff.vals[0], quoted: true, origin: origin})
+				} else {
+					in.put(fd.Name, &rawValue{isList: true, list: ff.vals, origin: origin})
+				}
+				continue
+			}
 			var items []string
 			for _, v := range ff.vals {
 				items = append(items, strings.Split(v, ",")...)
@@ -221,14 +322,15 @@ func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Ca
 			call.PathParams[a.Param] = r.args[i]
 		}
 	}
-	if !op.TakesBody() || len(op.Body) == 0 {
+	if !op.TakesBody() || len(r.bodyFields()) == 0 {
 		if err := fillQuery(call.Query, op.Query, raw, order, r.env.Rules); err != nil {
 			return nil, &api.UsageError{Err: err}
 		}
 		return call, nil
 	}
-	body, query := splitInput(op, raw, order)
-	b, err := BuildBody(op.Body, body.raw, body.order, op.WholeBody(), r.env.Rules)
+	fields := r.bodyFields()
+	body, query := splitInput(op, fields, raw, order)
+	b, err := BuildBody(fields, body.raw, body.order, op.WholeBody(), r.env.Rules)
 	if err != nil {
 		return nil, &api.UsageError{Err: err}
 	}
@@ -242,12 +344,41 @@ func (r *opRun) buildCall(raw map[string]*rawValue, order []string) (*request.Ca
 	return call, nil
 }
 
+// bodyFields are the fields the body takes from the input: the operation's, and the hooks' secret fields (never
+// required here: Before reads a missing one).
+func (r *opRun) bodyFields() []request.Field {
+	if len(r.hooks.SecretFields) == 0 {
+		return r.op.Body
+	}
+	out := append([]request.Field{}, r.op.Body...)
+	for _, f := range r.hooks.SecretFields {
+		f.Required = false
+		out = append(out, f)
+	}
+	return out
+}
+
+// isSecret reports whether an input field holds a credential (refused as a flag, or without one).
+func (r *opRun) isSecret(name string) bool {
+	for _, s := range r.hooks.Secrets {
+		if s == name {
+			return true
+		}
+	}
+	for _, f := range r.hooks.SecretFields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // splitInput sends a value to the query when only the query has a field of its name, to the body otherwise.
-func splitInput(op *request.Op, raw map[string]*rawValue, order []string) (body, query *inputs) {
+func splitInput(op *request.Op, bodyFields []request.Field, raw map[string]*rawValue, order []string) (body, query *inputs) {
 	body = &inputs{raw: map[string]*rawValue{}}
 	query = &inputs{raw: map[string]*rawValue{}}
 	qidx := fieldIndex(op.Query)
-	bidx := fieldIndex(op.Body)
+	bidx := fieldIndex(bodyFields)
 	for _, k := range order {
 		_, inQ := qidx[k]
 		_, inB := bidx[k]
@@ -321,6 +452,9 @@ func (r *opRun) executeList(ctx context.Context, be request.Backend, call *reque
 	if len(items) == 0 && f.IO.OutTTY && f.G.JQ == "" && f.G.Template == "" {
 		f.Infof("no results")
 	}
+	if err := checkColumns(f.G.Columns, r.inv.Columns, items); err != nil {
+		return err
+	}
 	return r.render(items)
 }
 
@@ -353,7 +487,11 @@ func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *req
 			cl.PathParams = copyMap(call.PathParams)
 			cl.PathParams[op.Args[nargs-1].Param] = id
 		}
-		res, err := be.Invoke(ctx, &cl)
+		res, err := r.invokeOne(ctx, be, &cl)
+		if err != nil && r.ifExists && api.KindOf(err) == api.KindNotFound {
+			r.env.F.Infof("%s %s: %s does not exist; nothing to delete", r.noun, op.Name, strings.Join(argsFor(&cl, op), " "))
+			continue
+		}
 		if err != nil {
 			if len(ids) == 1 {
 				return err
@@ -370,6 +508,18 @@ func (r *opRun) executeInvoke(ctx context.Context, be request.Backend, call *req
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// invokeOne sends one call; with --if-not-exists an existing item of the same name is the answer.
+func (r *opRun) invokeOne(ctx context.Context, be request.Backend, call *request.Call) (any, error) {
+	if !r.ifNotExists {
+		return be.Invoke(ctx, call)
+	}
+	res, existed, err := r.env.createIfNotExists(ctx, be, call)
+	if existed {
+		r.existedNote(call, res.(map[string]any))
+	}
+	return res, err
 }
 
 // render prints an answer in the selected output format.

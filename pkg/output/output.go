@@ -64,8 +64,8 @@ func (o Options) color() bool { return o.TTY && o.Color }
 
 // Render writes v to w as o asks.
 //
-// An empty list gives no output at all in the table format (callers tell
-// the user on stderr), and in CSV only a header when Columns are given.
+// An empty list gives only the header in the table and CSV formats when
+// Columns are given (callers tell the user on stderr), else no output.
 func Render(w io.Writer, v any, o Options) error {
 	n, err := Normalize(v)
 	if err != nil {

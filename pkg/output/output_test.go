@@ -303,6 +303,12 @@ func TestCSV(t *testing.T) {
 	if got := render(t, []any{}, Options{Format: CSV}); got != "" {
 		t.Errorf("empty list without columns: got %q", got)
 	}
+	if got := render(t, []any{}, Options{Columns: []string{"id", "name"}}); !strings.HasPrefix(got, "ID") || !strings.Contains(got, "NAME") || strings.Count(got, "\n") != 1 {
+		t.Errorf("empty table with columns: got %q, want the header", got)
+	}
+	if got := render(t, []any{}, Options{Columns: []string{"id"}, NoHeaders: true}); got != "" {
+		t.Errorf("empty table without headers: got %q", got)
+	}
 	if got := render(t, decodeJSON(t, `{"b":2,"id":1}`), Options{Format: CSV}); got != "id,b\n1,2\n" {
 		t.Errorf("single object: got %q", got)
 	}

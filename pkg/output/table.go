@@ -37,7 +37,7 @@ const (
 func writeTable(w io.Writer, v any, o Options) error {
 	switch t := v.(type) {
 	case []any:
-		if len(t) == 0 {
+		if len(t) == 0 && (len(o.Columns) == 0 || o.NoHeaders) {
 			return nil
 		}
 		cols := o.Columns

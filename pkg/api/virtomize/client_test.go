@@ -67,7 +67,7 @@ func TestErrorDocument(t *testing.T) {
 		{403, `{"errors":["missing permission clusters:write"],"timestamp":1,"statuscode":403,"instance":"/clusters"}`,
 			api.KindAuth, []string{"missing permission clusters:write", "hint: the appliance user lacks a permission"}},
 		{409, `{"errors":["cluster 1 is used by network 1"],"timestamp":1,"statuscode":409,"instance":"/clusters/1"}`,
-			api.KindOther, []string{"409 Conflict: cluster 1 is used by network 1"}},
+			api.KindConflict, []string{"409 Conflict: cluster 1 is used by network 1"}},
 		// A proxy answering 200 with an error document: statuscode wins.
 		{500, `{"errors":["boom"],"statuscode":503}`, api.KindOther, []string{"503 Service Unavailable: boom"}},
 	}

@@ -2,9 +2,12 @@ package events
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +168,56 @@ func TestLoadStateRejectsForeignFile(t *testing.T) {
 	_ = os.WriteFile(p, []byte(`hello`), 0o600)
 	if _, err := LoadState(p); err == nil {
 		t.Fatal("garbage accepted")
+	}
+}
+
+// crashingSink is a directory sink whose process dies before the (after+1)-th line: nothing more is written, flushed or
+// saved.
+type crashingSink struct {
+	*DirSink
+	after int
+}
+
+var errKilled = errors.New("killed")
+
+func (c *crashingSink) Write(line []byte) error {
+	if c.after == 0 {
+		return errKilled
+	}
+	c.after--
+	return c.DirSink.Write(line)
+}
+
+// A crash after several rotations within one report: every file published since the last saved state was the
+// acknowledged one, so the next run finds each exported line and writes every event exactly once.
+func TestCrashAfterRotationsExportsOnce(t *testing.T) {
+	dir := t.TempDir()
+	var report []map[string]any
+	for i := range 12 {
+		report = append(report, session(fmt.Sprintf("s%02d", i), strconv.Itoa(1000+i)))
+	}
+	get := func() []map[string]any { return report }
+	ex, d := newExporter(t, dir, get)
+	line, _ := encodeLine("session", 1000, "s00", report[0])
+	d.maxSize = int64(2*len(line) + 1) // two lines a file
+	ex.Sink = &crashingSink{DirSink: d, after: 7}
+	if _, err := ex.Poll(context.Background()); !errors.Is(err, errKilled) {
+		t.Fatalf("poll: %v, want the simulated kill", err)
+	}
+	if published, _ := filepath.Glob(filepath.Join(dir, "events-*.jsonl")); len(published) < 3 {
+		t.Fatalf("published files %v: the test needs several rotations before the kill", published)
+	}
+	ex2, d2 := newExporter(t, dir, get)
+	if _, err := ex2.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(lines(t, dir), "\n")
+	for i := range 12 {
+		if c := strings.Count(got, fmt.Sprintf(`"id":"s%02d"`, i)); c != 1 {
+			t.Errorf("s%02d: %d lines", i, c)
+		}
 	}
 }

@@ -195,12 +195,19 @@ func (e *Exporter) pollKind(ctx context.Context, k Kind) (int, error) {
 		}
 		ordered = ordered && t >= latest
 		latest = max(latest, t)
-		if !c.admit(id, t, occ) {
-			continue
-		}
 		line, err := encodeLine(k.Name, t, id, item)
 		if err != nil {
 			return n, errors.Join(err, e.commit())
+		}
+		// Before a line that starts a new file, the state is saved (naming the file about to be published), and
+		// before the event is admitted: the saved state never counts an event that is not written.
+		if r, ok := e.Sink.(rotator); ok && r.Rotates(line) {
+			if err := e.commit(); err != nil {
+				return n, err
+			}
+		}
+		if !c.admit(id, t, occ) {
+			continue
 		}
 		if err := e.Sink.Write(line); err != nil {
 			return n, err

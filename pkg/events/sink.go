@@ -98,10 +98,23 @@ func NewDirSink(dir string, maxSize int64) *DirSink {
 	return &DirSink{dir: dir, maxSize: maxSize, now: time.Now}
 }
 
+// rotator is a sink that starts a new file for some lines. The exporter saves the state before writing such a line,
+// so the file being published is always the acknowledged one: a crash can leave lines beyond the acknowledged
+// position in that file and in the part file after it, which Reconcile reads, never in a file published unread.
+type rotator interface {
+	Rotates(line []byte) bool
+}
+
+// Rotates reports whether writing line publishes the file being written first (a new UTC day, or the size limit).
+func (d *DirSink) Rotates(line []byte) bool {
+	return d.f != nil && (d.day != d.now().UTC().Format("2006-01-02") ||
+		(d.maxSize > 0 && d.size+int64(len(line)) > d.maxSize && d.size > 0))
+}
+
 // Write implements Sink.
 func (d *DirSink) Write(line []byte) error {
 	day := d.now().UTC().Format("2006-01-02")
-	if d.f != nil && (d.day != day || (d.maxSize > 0 && d.size+int64(len(line)) > d.maxSize && d.size > 0)) {
+	if d.Rotates(line) {
 		if err := d.publish(); err != nil {
 			return err
 		}

@@ -361,10 +361,16 @@ func convertRows(w io.Writer, r io.Reader, spec *ReportSpec, format output.Forma
 	}
 }
 
-// TestConvertRowsAsMaps converts a generated report both ways: the outputs are the same bytes.
+// TestConvertRowsAsMaps converts a generated report both ways: the outputs are the same bytes, and the items are
+// those of the encoding/xml decoder (elements of the same shape repeat, as the key orders remembered assume).
 func TestConvertRowsAsMaps(t *testing.T) {
 	doc := simReport(t, 300)
 	spec, _ := FindReport("AccessSession")
+	items, _, err := scanReport(bytes.NewReader(doc), spec)
+	want, _, werr := refReport(bytes.NewReader(doc), spec)
+	if err != nil || werr != nil || len(items) < 300 || !reflect.DeepEqual(items, want) {
+		t.Fatalf("%d items (%v), encoding/xml %d (%v), equal %v", len(items), err, len(want), werr, reflect.DeepEqual(items, want))
+	}
 	for _, format := range []output.Format{output.JSON, output.CSV} {
 		var maps, rows bytes.Buffer
 		n1, err1 := convertMaps(&maps, bytes.NewReader(doc), spec, format)

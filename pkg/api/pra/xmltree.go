@@ -45,6 +45,16 @@ type tree struct {
 	fields []tfield
 	vals   []tval
 	ents   []tentry // entries of the open elements, innermost last
+	// orders remembers, per element name, the last sequence of keys sorted and its sorted order: the elements of a
+	// report repeat their shape, so most are put in order without comparing keys.
+	orders map[string]*keyOrder
+	tmp    []tentry
+}
+
+// keyOrder is a sequence of keys and the positions that sort it stably.
+type keyOrder struct {
+	keys []string
+	perm []int
 }
 
 func (t *tree) reset() {
@@ -85,7 +95,7 @@ func (t *tree) decode(s *xmlScanner) (tval, error) {
 		case tokEnd:
 			txt := s.str(bytes.TrimSpace(s.text[textStart:]))
 			s.text = s.text[:textStart]
-			v := t.finish(base, listChildren[local], attrs || children > 0, children, txt)
+			v := t.finish(local, base, listChildren[local], attrs || children > 0, children, txt)
 			t.ents = t.ents[:base]
 			return v, nil
 		}
@@ -96,7 +106,7 @@ func byKey(a, b tfield) int { return strings.Compare(a.key, b.key) }
 
 // finish converts an element once its end is read: its attributes and children are t.ents[base:], lists are the
 // children that are always lists, obj says whether it has attributes or children, txt is its trimmed text.
-func (t *tree) finish(base int, lists []string, obj bool, children int, txt string) tval {
+func (t *tree) finish(local string, base int, lists []string, obj bool, children int, txt string) tval {
 	if !obj {
 		if len(lists) > 0 && txt == "" {
 			off := len(t.fields)
@@ -106,8 +116,7 @@ func (t *tree) finish(base int, lists []string, obj bool, children int, txt stri
 		return tval{str: txt}
 	}
 	ents := t.ents[base:]
-	// Attributes were recorded before children, so each key's attributes come first once sorted.
-	slices.SortStableFunc(ents, func(a, b tentry) int { return strings.Compare(a.key, b.key) })
+	t.sort(local, ents)
 	off := len(t.fields)
 	for i := 0; i < len(ents); {
 		key := ents[i].key
@@ -151,6 +160,53 @@ func (t *tree) finish(base int, lists []string, obj bool, children int, txt stri
 		slices.SortFunc(t.fields[off:], byKey)
 	}
 	return tval{kind: tvObject, off: int32(off), n: int32(len(t.fields) - off)}
+}
+
+// sort orders the entries of an element called local by key, stably: attributes were recorded before children, so
+// each key's attributes come first.
+func (t *tree) sort(local string, ents []tentry) {
+	if len(ents) < 2 {
+		return
+	}
+	o := t.orders[local]
+	if o != nil && len(o.keys) == len(ents) {
+		same := true
+		for i := range ents {
+			if ents[i].key != o.keys[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			t.tmp = append(t.tmp[:0], ents...)
+			for i, j := range o.perm {
+				ents[i] = t.tmp[j]
+			}
+			return
+		}
+	}
+	if o == nil {
+		if t.orders == nil {
+			t.orders = map[string]*keyOrder{}
+		}
+		if len(t.orders) >= 1024 {
+			slices.SortStableFunc(ents, func(a, b tentry) int { return strings.Compare(a.key, b.key) })
+			return
+		}
+		o = &keyOrder{}
+		t.orders[local] = o
+	}
+	o.keys = o.keys[:0]
+	o.perm = o.perm[:0]
+	for i := range ents {
+		o.keys = append(o.keys, ents[i].key)
+		o.perm = append(o.perm, i)
+	}
+	slices.SortStableFunc(o.perm, func(a, b int) int { return strings.Compare(o.keys[a], o.keys[b]) })
+	t.tmp = append(t.tmp[:0], ents...)
+	for i, j := range o.perm {
+		ents[i] = t.tmp[j]
+	}
 }
 
 // list stores the attribute's value (when not nil) and the children's as one list.

@@ -1,7 +1,9 @@
 package pra
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -359,35 +361,37 @@ func streamReport(f *cmdutil.Factory, spec *pra.ReportSpec, rr *pra.ReportReader
 		return err
 	}
 	flat := o.Tabular()
-	s, err := output.NewStream(f.IO.Out, o)
-	if err != nil {
-		return &api.UsageError{Err: err}
+	// JSON lines and CSV are written from the reader's rows directly; the other formats get the items as maps.
+	rw := newRowWriter(f.IO.Out, o)
+	var s output.Stream
+	if rw == nil {
+		if s, err = output.NewStream(f.IO.Out, o); err != nil {
+			return &api.UsageError{Err: err}
+		}
 	}
 	if flat && o.Format != output.CSV && !o.TTY {
 		f.Infof("hint: the table format keeps every row until the report ends; use -o json (JSON lines) or -o csv to stream large reports")
 	}
-	n := 0
-	for {
-		item, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if cerr := s.Close(); cerr != nil {
-				return errors.Join(err, cerr)
-			}
-			return fmt.Errorf("%w (after %d %s)", err, n, plural(n, spec.Item))
-		}
-		var row any = item
-		if flat {
-			row = pra.FlattenRow(item)
-		}
-		if err := s.Write(row); err != nil {
-			return err
-		}
-		n++
+	var n int
+	var closeOut func() error
+	var werr error
+	if rw != nil {
+		closeOut = rw.Close
+		err, werr = rw.copy(rr, &n)
+	} else {
+		closeOut = s.Close
+		err, werr = copyItems(s, rr, flat, &n)
 	}
-	if err := s.Close(); err != nil {
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		if cerr := closeOut(); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		return fmt.Errorf("%w (after %d %s)", err, n, plural(n, spec.Item))
+	}
+	if err := closeOut(); err != nil {
 		return err
 	}
 	if st, ok := rr.Meta["start_time"]; ok {
@@ -399,6 +403,95 @@ func streamReport(f *cmdutil.Factory, spec *pra.ReportSpec, rr *pra.ReportReader
 		f.Infof("%d %s", n, plural(n, spec.Item))
 	}
 	return nil
+}
+
+// copyItems writes the report's items to s as maps (flattened for tabular formats), counting them in *n. It returns
+// the error reading the report or the one writing the output.
+func copyItems(s output.Stream, rr *pra.ReportReader, flat bool, n *int) (rerr, werr error) {
+	for {
+		item, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return err, nil
+		}
+		var row any = item
+		if flat {
+			row = pra.FlattenRow(item)
+		}
+		if err := s.Write(row); err != nil {
+			return nil, err
+		}
+		*n++
+	}
+}
+
+// rowWriter writes report rows as JSON lines or CSV straight from the reader's rows, without maps: byte for byte
+// what the output package's streams write for the same items (pra's tests compare the two).
+type rowWriter struct {
+	w    *bufio.Writer
+	cw   *csv.Writer // nil for JSON lines
+	cols []string
+	rec  []string
+	buf  []byte
+}
+
+// newRowWriter returns a writer for JSON lines and for CSV with columns, nil for the other formats, --jq and
+// --template.
+func newRowWriter(w io.Writer, o output.Options) *rowWriter {
+	if o.JQ != "" || o.Template != "" {
+		return nil
+	}
+	rw := &rowWriter{w: bufio.NewWriter(w)}
+	switch {
+	case o.Format == output.JSON:
+	case o.Format == output.CSV && len(o.Columns) > 0:
+		rw.cw, rw.cols, rw.rec = csv.NewWriter(rw.w), o.Columns, make([]string, len(o.Columns))
+		if !o.NoHeaders {
+			_ = rw.cw.Write(o.Columns) // buffered: an error shows on Close
+		}
+	default:
+		return nil
+	}
+	return rw
+}
+
+// copy writes every row of rr, counting them in *n, as copyItems does.
+func (rw *rowWriter) copy(rr *pra.ReportReader, n *int) (rerr, werr error) {
+	for {
+		row, err := rr.NextRow()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return err, nil
+		}
+		if rw.cw != nil {
+			for i, c := range rw.cols {
+				rw.rec[i] = row.Cell(c)
+			}
+			err = rw.cw.Write(rw.rec)
+		} else {
+			rw.buf = append(row.AppendJSON(rw.buf[:0]), '\n')
+			_, err = rw.w.Write(rw.buf)
+		}
+		if err != nil {
+			return nil, err
+		}
+		*n++
+	}
+}
+
+// Close flushes the output.
+func (rw *rowWriter) Close() error {
+	if rw.cw != nil {
+		rw.cw.Flush()
+		if err := rw.cw.Error(); err != nil {
+			return err
+		}
+	}
+	return rw.w.Flush()
 }
 
 func textValue(v any) string {

@@ -299,3 +299,7 @@ func (s *jsonStream) Write(item any) error {
 }
 
 func (s *jsonStream) Close() error { return s.finish(nil) }
+
+// AppendJSONString appends s as a JSON string, quoted as every format of this package writes strings: the way
+// encoding/json does without HTML escaping.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }

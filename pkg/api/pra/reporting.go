@@ -289,6 +289,8 @@ type ReportReader struct {
 	spec *ReportSpec
 	body io.ReadCloser
 	d    *xmlScanner
+	tree tree
+	row  Row
 	done bool
 	// Meta collects the root's children that are not items (Team's <start_time> and <end_time>).
 	Meta map[string]any
@@ -347,6 +349,16 @@ func newReportReader(s *ReportSpec, body io.ReadCloser) (*ReportReader, error) {
 // Next returns the next item, or io.EOF after the last one. An <error> element met in the list is returned as an
 // *XMLError.
 func (r *ReportReader) Next() (map[string]any, error) {
+	row, err := r.NextRow()
+	if err != nil {
+		return nil, err
+	}
+	return row.Map(), nil
+}
+
+// NextRow is Next without the maps: the item is returned in the scanner's own form, valid until the next call, for
+// writers that convert it straight to JSON or CSV.
+func (r *ReportReader) NextRow() (*Row, error) {
 	if r.done {
 		return nil, io.EOF
 	}
@@ -368,23 +380,21 @@ func (r *ReportReader) Next() (map[string]any, error) {
 				return nil, fmt.Errorf("reporting API %s: %w", r.spec.Name, err)
 			}
 			name := r.d.name.local
-			v, err := decodeElement(r.d)
+			r.tree.reset()
+			v, err := r.tree.decode(r.d)
 			if err != nil {
 				r.done = true
 				return nil, fmt.Errorf("reporting API %s: %w", r.spec.Name, err)
 			}
 			switch name {
 			case r.spec.Item:
-				m, ok := v.(map[string]any)
-				if !ok {
-					m = map[string]any{TextKey: v}
-				}
-				return m, nil
+				r.row = Row{t: &r.tree, s: r.d, v: v}
+				return &r.row, nil
 			case "error":
 				r.done = true
-				return nil, &XMLError{API: "reporting", Action: r.spec.Name, Message: textOf(v)}
+				return nil, &XMLError{API: "reporting", Action: r.spec.Name, Message: textOf(r.tree.toAny(r.d, v))}
 			default:
-				r.Meta[name] = v
+				r.Meta[name] = r.tree.toAny(r.d, v)
 			}
 		case tokEnd:
 			r.done = true

@@ -1,7 +1,9 @@
 package pra_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"io"
 	"net/http/httptest"
@@ -72,7 +74,8 @@ type countingWriter struct{ n int64 }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
-// streamReport runs AccessSession with n generated sessions into a stream of the given format.
+// streamReport runs AccessSession with n generated sessions and writes it as the report command does: JSON lines
+// and CSV straight from the rows of NextRow.
 func streamReport(c *pra.Client, n int, format output.Format) (int, int64, error) {
 	spec, _ := pra.FindReport("AccessSession")
 	q := url.Values{"start_date": {"2024-07-01"}, "duration": {"31"}, "sim_sessions": {strconv.Itoa(n)}}
@@ -82,29 +85,39 @@ func streamReport(c *pra.Client, n int, format output.Format) (int, int64, error
 	}
 	defer rr.Close()
 	w := &countingWriter{}
-	s, err := output.NewStream(w, output.Options{Format: format, Columns: spec.Columns})
-	if err != nil {
-		return 0, 0, err
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	rec := make([]string, len(spec.Columns))
+	if format == output.CSV {
+		_ = cw.Write(spec.Columns)
 	}
+	var buf []byte
 	rows := 0
 	for {
-		item, err := rr.Next()
+		row, err := rr.NextRow()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return rows, w.n, err
 		}
-		var row any = item
 		if format == output.CSV {
-			row = pra.FlattenRow(item)
+			for i, c := range spec.Columns {
+				rec[i] = row.Cell(c)
+			}
+			err = cw.Write(rec)
+		} else {
+			buf = append(row.AppendJSON(buf[:0]), '\n')
+			_, err = bw.Write(buf)
 		}
-		if err := s.Write(row); err != nil {
+		if err != nil {
 			return rows, w.n, err
 		}
 		rows++
 	}
-	return rows, w.n, s.Close()
+	cw.Flush()
+	err = bw.Flush()
+	return rows, w.n, err
 }
 
 // TestReportMemoryDoesNotGrow converts reports of 2,000 and 20,000 sessions and checks the peak heap of the larger

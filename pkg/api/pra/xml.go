@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/infractl/infra/pkg/api"
@@ -226,88 +225,12 @@ const TextKey = "value"
 //     under "value" (or "#text" when a child is itself called value);
 //   - children that can repeat (see listChildren) are always lists; any other child seen twice becomes a list.
 func decodeElement(s *xmlScanner) (any, error) {
-	local := s.name.local
-	var obj map[string]any
-	for _, a := range s.attrs {
-		if sp := s.translate(a.name, false); sp == xmlnsPrefix || (sp == "" && a.name.local == xmlnsPrefix) {
-			continue
-		}
-		if obj == nil {
-			obj = make(map[string]any, s.sizeHint(local))
-		}
-		obj[a.name.local] = a.boxed
+	var t tree
+	v, err := t.decode(s)
+	if err != nil {
+		return nil, err
 	}
-	lists := listChildren[local]
-	textStart := len(s.text)
-	children := 0
-	var repeated map[string]bool
-	for {
-		tok, err := s.next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("the XML answer ends inside <%s>", local)
-			}
-			return nil, fmt.Errorf("the answer is not well-formed XML: %w", err)
-		}
-		switch tok {
-		case tokStart:
-			children++
-			name := s.name.local
-			v, err := decodeElement(s)
-			if err != nil {
-				return nil, err
-			}
-			if obj == nil {
-				obj = make(map[string]any, s.sizeHint(local))
-			}
-			prev, seen := obj[name]
-			switch {
-			case slices.Contains(lists, name):
-				l, _ := prev.([]any)
-				obj[name] = append(l, v)
-			case seen && repeated[name]:
-				obj[name] = append(prev.([]any), v)
-			case seen:
-				if repeated == nil {
-					repeated = map[string]bool{}
-				}
-				repeated[name] = true
-				obj[name] = []any{prev, v}
-			default:
-				obj[name] = v
-			}
-		case tokEnd:
-			if obj != nil {
-				s.noteSize(local, len(obj))
-			}
-			txt := s.value(bytes.TrimSpace(s.text[textStart:]))
-			s.text = s.text[:textStart]
-			return elementValue(obj, lists, children, txt), nil
-		}
-	}
-}
-
-// elementValue is the converted element once its end is read.
-func elementValue(obj map[string]any, lists []string, children int, txt any) any {
-	if obj == nil {
-		if len(lists) > 0 && children == 0 && txt == "" {
-			return map[string]any{lists[0]: []any{}}
-		}
-		return txt
-	}
-	if len(lists) > 0 && children == 0 {
-		if _, ok := obj[lists[0]]; !ok {
-			obj[lists[0]] = []any{}
-		}
-	}
-	if txt != "" {
-		if _, clash := obj[TextKey]; clash {
-			obj["#text"] = txt
-		} else {
-			obj[TextKey] = txt
-		}
-	}
-	return obj
+	return t.toAny(s, v), nil
 }
 
 // textOf returns the text of a converted element.

@@ -169,8 +169,8 @@ func refDecodeElement(d *xml.Decoder, start xml.StartElement) (any, error) {
 		case xml.CharData:
 			text = append(text, t...)
 		case xml.EndElement:
-			// The shaping of the value is the decoder's own: what is compared is the reading of the XML.
-			return elementValue(obj, listChildren[start.Name.Local], children, strings.TrimSpace(string(text))), nil
+			// The shaping of the value as the map-building decoder did it, against which the tree's is compared.
+			return refElementValue(obj, listChildren[start.Name.Local], children, strings.TrimSpace(string(text))), nil
 		}
 	}
 }
@@ -200,4 +200,27 @@ func refDocument(r io.Reader, apiName, action, ns string) (string, any, error) {
 		}
 	}
 	return start.Name.Local, v, nil
+}
+
+// refElementValue is the converted element once its end is read.
+func refElementValue(obj map[string]any, lists []string, children int, txt any) any {
+	if obj == nil {
+		if len(lists) > 0 && children == 0 && txt == "" {
+			return map[string]any{lists[0]: []any{}}
+		}
+		return txt
+	}
+	if len(lists) > 0 && children == 0 {
+		if _, ok := obj[lists[0]]; !ok {
+			obj[lists[0]] = []any{}
+		}
+	}
+	if txt != "" {
+		if _, clash := obj[TextKey]; clash {
+			obj["#text"] = txt
+		} else {
+			obj[TextKey] = txt
+		}
+	}
+	return obj
 }

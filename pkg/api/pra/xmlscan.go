@@ -37,8 +37,8 @@ type xmlScanner struct {
 	stack  []xframe // open elements
 	ns     map[string]string
 	nsUndo []nsSave
-	names  map[string]string // interned names
-	sizes  map[string]int    // keys last seen in an element of each name (the next one's map is made that size)
+	names  map[string]string  // interned names
+	nameC  [valueSlots]string // recently interned names, by slot
 	vkeys  [valueSlots]string
 	vals   [valueSlots]any
 	scr    []byte // scratch for names and attribute values
@@ -54,12 +54,12 @@ const (
 	tokOther // comment, processing instruction or directive
 )
 
-type xname struct{ space, local string }
+// xname is a name split at its colon; raw is the name as written.
+type xname struct{ space, local, raw string }
 
 type xattr struct {
 	name  xname
 	value string
-	boxed any // value, as the converted element holds it
 }
 
 type xframe struct {
@@ -208,7 +208,12 @@ func (s *xmlScanner) readNameString() (string, bool) {
 }
 
 func (s *xmlScanner) intern(b []byte) string {
+	h := slot(b)
+	if s.nameC[h] == string(b) {
+		return s.nameC[h]
+	}
 	if n, ok := s.names[string(b)]; ok {
+		s.nameC[h] = n
 		return n
 	}
 	n := string(b)
@@ -218,42 +223,51 @@ func (s *xmlScanner) intern(b []byte) string {
 	return n
 }
 
-// sizeHint is the number of keys the last element called name had: elements of a report repeat the same shape, so
-// their maps are made at the right size instead of growing key by key.
-func (s *xmlScanner) sizeHint(name string) int { return s.sizes[name] }
-
-func (s *xmlScanner) noteSize(name string, n int) {
-	if s.sizes == nil {
-		s.sizes = map[string]int{}
-	}
-	if len(s.sizes) < 4096 || s.sizes[name] != 0 {
-		s.sizes[name] = n
-	}
-}
-
 // valueSlots is the size of the cache of recent short values.
 const valueSlots = 1024
 
-// value returns b as a string in an interface. The values of a report repeat (types, ids, addresses, event names):
-// a small direct-mapped cache of recent short values hands out the same string, already boxed, instead of allocating
-// two objects for each.
-func (s *xmlScanner) value(b []byte) any {
+// slot is the cache slot of a short value.
+func slot[T string | []byte](b T) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(b); i++ {
+		h = (h ^ uint32(b[i])) * 16777619
+	}
+	return h % valueSlots
+}
+
+// str returns b as a string. The values of a report repeat (types, ids, addresses, event names): a small
+// direct-mapped cache of recent short values hands out the same string instead of allocating one for each.
+func (s *xmlScanner) str(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
 	if len(b) > 40 {
 		return string(b)
 	}
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	h %= valueSlots
+	h := slot(b)
 	if s.vkeys[h] == string(b) {
-		return s.vals[h]
+		return s.vkeys[h]
 	}
 	str := string(b)
-	s.vkeys[h], s.vals[h] = str, str
+	s.vkeys[h], s.vals[h] = str, nil
+	return str
+}
+
+// box returns str in an interface, boxed once per cached value rather than once per use.
+func (s *xmlScanner) box(str string) any {
+	if str == "" {
+		return ""
+	}
+	if len(str) > 40 {
+		return str
+	}
+	h := slot(str)
+	if s.vkeys[h] != str {
+		return str
+	}
+	if s.vals[h] == nil {
+		s.vals[h] = s.vkeys[h]
+	}
 	return s.vals[h]
 }
 
@@ -264,9 +278,9 @@ func (s *xmlScanner) nsname() (xname, bool) {
 		return xname{}, false
 	}
 	if space, local, ok := strings.Cut(n, ":"); ok && space != "" && local != "" {
-		return xname{s.intern([]byte(space)), s.intern([]byte(local))}, true
+		return xname{s.intern([]byte(space)), s.intern([]byte(local)), n}, true
 	}
-	return xname{local: n}, true
+	return xname{local: n, raw: n}, true
 }
 
 // isXMLName reports whether b is an XML name as encoding/xml defines it. Names outside ASCII are rare: they are
@@ -548,7 +562,10 @@ func (s *xmlScanner) rawToken() tokKind {
 	}
 	switch b {
 	case '/':
-		n, ok := s.nsname()
+		n, ok := s.openName()
+		if !ok {
+			n, ok = s.nsname()
+		}
 		if !ok {
 			if s.err == nil {
 				s.syntax("expected element name after </")
@@ -572,6 +589,24 @@ func (s *xmlScanner) rawToken() tokKind {
 	}
 	s.ungetc()
 	return s.startTag()
+}
+
+// openName reads the name of an end tag when it is the open element's, as nsname would: the usual end tag costs a
+// comparison instead of a name's reading and interning. It reads nothing when the input differs or is not buffered.
+func (s *xmlScanner) openName() (xname, bool) {
+	if len(s.stack) == 0 || s.err != nil {
+		return xname{}, false
+	}
+	n := s.stack[len(s.stack)-1].name
+	end := s.pos + len(n.raw)
+	if end >= s.end || string(s.buf[s.pos:end]) != n.raw {
+		return xname{}, false
+	}
+	if c := s.buf[end]; c >= utf8.RuneSelf || nameByte[c] {
+		return xname{}, false
+	}
+	s.pos = end
+	return n, true
 }
 
 func (s *xmlScanner) startTag() tokKind {
@@ -631,8 +666,7 @@ func (s *xmlScanner) startTag() tokKind {
 		if !s.readText(&s.scr, int(b), false) {
 			return 0
 		}
-		v := s.value(s.scr)
-		s.attrs = append(s.attrs, xattr{an, v.(string), v})
+		s.attrs = append(s.attrs, xattr{an, s.str(s.scr)})
 	}
 	s.name = n
 	return tokStart

@@ -1,7 +1,9 @@
 package pra
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/infractl/infra/internal/sim/praxmlsim"
+	"github.com/infractl/infra/pkg/output"
 )
 
 // scannerSeeds are documents in the shapes of the guide's answers, and the corners of XML the scanner must treat as
@@ -124,10 +127,78 @@ func compareWithEncodingXML(t *testing.T, data []byte) {
 		if errText(err) != errText(werr) || !reflect.DeepEqual(items, witems) || (werr == nil && !reflect.DeepEqual(meta, wmeta)) {
 			t.Fatalf("%s: report %s:\n got %d %s %s %v\nwant %d %s %s %v", name, short(string(data)), len(items), short(items), short(meta), err, len(witems), short(witems), short(wmeta), werr)
 		}
+		compareRows(t, name, open(), spec)
 		if fe, wfe := fileErrorFromXML(open(), "backup", "", NSCommand), refFileError(open()); errText(fe) != errText(wfe) {
 			t.Fatalf("%s: file error %s:\n got %v\nwant %v", name, short(string(data)), fe, wfe)
 		}
 	}
+}
+
+// compareRows checks that each item NextRow reads is written, as JSON and as CSV cells, byte for byte as the output
+// package writes its map form (flattened for CSV).
+func compareRows(t *testing.T, variant string, r io.Reader, spec *ReportSpec) {
+	rr, err := NewReportReader(spec, io.NopCloser(r))
+	if err != nil {
+		return
+	}
+	for {
+		row, err := rr.NextRow()
+		if err != nil {
+			return
+		}
+		m := row.Map()
+		var want bytes.Buffer
+		if err := output.Render(&want, m, output.Options{Format: output.JSON}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(row.AppendJSON(nil)) + "\n"; got != want.String() {
+			t.Fatalf("%s: row JSON:\n got %s\nwant %s", variant, got, want.String())
+		}
+		flat := FlattenRow(m)
+		if dotted(m) {
+			continue // FlattenRow's result depends on map order when a name holds a dot
+		}
+		cols := append([]string{"value", "#text", "missing", "a.b"}, spec.Columns...)
+		for k := range flat {
+			cols = append(cols, k, k+"."+TextKey)
+		}
+		var got, wantCSV bytes.Buffer
+		o := output.Options{Format: output.CSV, Columns: cols, NoHeaders: true}
+		if err := output.Render(&wantCSV, flat, o); err != nil {
+			t.Fatal(err)
+		}
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			cells[i] = row.Cell(c)
+		}
+		cw := csv.NewWriter(&got)
+		if err := cw.Write(cells); err != nil {
+			t.Fatal(err)
+		}
+		cw.Flush()
+		if got.String() != wantCSV.String() {
+			t.Fatalf("%s: row cells %q:\n got %s\nwant %s", variant, cols, got.String(), wantCSV.String())
+		}
+	}
+}
+
+// dotted reports a key holding a dot in v.
+func dotted(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if strings.Contains(k, ".") || dotted(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if dotted(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // refFileError is fileErrorFromXML on the reference decoder.
@@ -216,7 +287,126 @@ func BenchmarkDecodeReport(b *testing.B) {
 			// CPU time is steadier than wall time on a shared machine.
 			cpu := cpuTime() - start
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(len(doc))/cpu.Seconds()/1e6, "cpu-MB/s")
+			b.ReportMetric(float64(len(doc))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
 		})
+	}
+}
+
+// convertMaps writes a report as the output package's streams write the items of Next (flattened for CSV).
+func convertMaps(w io.Writer, r io.Reader, spec *ReportSpec, format output.Format) (int, error) {
+	rr, err := NewReportReader(spec, io.NopCloser(r))
+	if err != nil {
+		return 0, err
+	}
+	s, err := output.NewStream(w, output.Options{Format: format, Columns: spec.Columns})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		m, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return n, s.Close()
+		}
+		if err != nil {
+			return n, err
+		}
+		var item any = m
+		if format == output.CSV {
+			item = FlattenRow(m)
+		}
+		if err := s.Write(item); err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// convertRows writes a report from the rows of NextRow, as the report command does for JSON lines and CSV.
+func convertRows(w io.Writer, r io.Reader, spec *ReportSpec, format output.Format) (int, error) {
+	rr, err := NewReportReader(spec, io.NopCloser(r))
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	rec := make([]string, len(spec.Columns))
+	if format == output.CSV {
+		_ = cw.Write(spec.Columns)
+	}
+	var buf []byte
+	n := 0
+	for {
+		row, err := rr.NextRow()
+		if errors.Is(err, io.EOF) {
+			cw.Flush()
+			return n, bw.Flush()
+		}
+		if err != nil {
+			return n, err
+		}
+		if format == output.CSV {
+			for i, c := range spec.Columns {
+				rec[i] = row.Cell(c)
+			}
+			err = cw.Write(rec)
+		} else {
+			buf = append(row.AppendJSON(buf[:0]), '\n')
+			_, err = bw.Write(buf)
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// TestConvertRowsAsMaps converts a generated report both ways: the outputs are the same bytes, and the items are
+// those of the encoding/xml decoder (elements of the same shape repeat, as the key orders remembered assume).
+func TestConvertRowsAsMaps(t *testing.T) {
+	doc := simReport(t, 300)
+	spec, _ := FindReport("AccessSession")
+	items, _, err := scanReport(bytes.NewReader(doc), spec)
+	want, _, werr := refReport(bytes.NewReader(doc), spec)
+	if err != nil || werr != nil || len(items) < 300 || !reflect.DeepEqual(items, want) {
+		t.Fatalf("%d items (%v), encoding/xml %d (%v), equal %v", len(items), err, len(want), werr, reflect.DeepEqual(items, want))
+	}
+	for _, format := range []output.Format{output.JSON, output.CSV} {
+		var maps, rows bytes.Buffer
+		n1, err1 := convertMaps(&maps, bytes.NewReader(doc), spec, format)
+		n2, err2 := convertRows(&rows, bytes.NewReader(doc), spec, format)
+		if err1 != nil || err2 != nil || n1 != n2 || n1 < 300 {
+			t.Fatalf("%s: %d items (%v), %d rows (%v)", format, n1, err1, n2, err2)
+		}
+		if maps.String() != rows.String() {
+			t.Fatalf("%s: outputs differ:\n%.400s\n%.400s", format, maps.String(), rows.String())
+		}
+	}
+}
+
+// BenchmarkConvertReport converts a 5,000-session report held in memory to JSON lines and CSV, from the maps of
+// Next through the output package's streams and from the rows of NextRow (the report command's way).
+func BenchmarkConvertReport(b *testing.B) {
+	doc := simReport(b, 5000)
+	spec, _ := FindReport("AccessSession")
+	for _, format := range []output.Format{output.JSON, output.CSV} {
+		for _, c := range []struct {
+			name    string
+			convert func(io.Writer, io.Reader, *ReportSpec, output.Format) (int, error)
+		}{{"maps", convertMaps}, {"rows", convertRows}} {
+			b.Run(string(format)+"/"+c.name, func(b *testing.B) {
+				b.SetBytes(int64(len(doc)))
+				b.ReportAllocs()
+				start := cpuTime()
+				for b.Loop() {
+					if n, err := c.convert(io.Discard, bytes.NewReader(doc), spec, format); err != nil || n < 5000 {
+						b.Fatal(n, err)
+					}
+				}
+				cpu := cpuTime() - start
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(len(doc))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
+			})
+		}
 	}
 }

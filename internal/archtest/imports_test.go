@@ -74,6 +74,8 @@ var rules = []rule{
 			module + "pkg/engine", module + "pkg/api"}},
 	{pattern: "./pkg/kv", why: "the key=value codec serves input and output alike and depends on nothing",
 		stdOnly: true},
+	{pattern: "./pkg/jsonq", why: "JSON string quoting is shared by the renderers and the clients' streaming converters",
+		stdOnly: true},
 }
 
 func TestImportRules(t *testing.T) {

@@ -5,7 +5,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/infractl/infra/pkg/jsonq"
 )
 
 var jsonFormat = Spec{
@@ -94,11 +95,11 @@ func (s jsonStyle) append(dst []byte, v any, depth int) []byte {
 		if !isJSONNumber(string(t)) {
 			// Only a hand-made json.Number can be malformed; keep the
 			// output valid JSON by writing it as a string.
-			return s.off(appendJSONString(s.on(dst, colorString), string(t)))
+			return s.off(jsonq.AppendString(s.on(dst, colorString), string(t)))
 		}
 		return s.off(append(s.on(dst, colorNumber), t...))
 	case string:
-		return s.off(appendJSONString(s.on(dst, colorString), t))
+		return s.off(jsonq.AppendString(s.on(dst, colorString), t))
 	case []any:
 		dst = s.punct(dst, '[')
 		if len(t) == 0 {
@@ -129,7 +130,7 @@ func (s jsonStyle) append(dst []byte, v any, depth int) []byte {
 				dst = s.punct(dst, ',')
 			}
 			dst = s.newline(dst, depth+1)
-			dst = s.off(appendJSONString(s.on(dst, colorKey), k))
+			dst = s.off(jsonq.AppendString(s.on(dst, colorKey), k))
 			dst = s.punct(dst, ':')
 			if s.indent {
 				dst = append(dst, ' ')
@@ -145,62 +146,6 @@ func (s jsonStyle) append(dst []byte, v any, depth int) []byte {
 		return append(dst, "null"...)
 	}
 	return append(dst, b...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s the way encoding/json does without HTML
-// escaping: invalid UTF-8 becomes U+FFFD, and U+2028 and U+2029 are escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // isJSONNumber reports whether s is a number in JSON syntax.
@@ -299,7 +244,3 @@ func (s *jsonStream) Write(item any) error {
 }
 
 func (s *jsonStream) Close() error { return s.finish(nil) }
-
-// AppendJSONString appends s as a JSON string, quoted as every format of this package writes strings: the way
-// encoding/json does without HTML escaping.
-func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/infractl/infra/pkg/output"
+	"github.com/infractl/infra/pkg/jsonq"
 )
 
 // Kinds of a converted value.
@@ -261,7 +261,7 @@ func (t *tree) appendJSON(dst []byte, v tval) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = output.AppendJSONString(dst, f.key)
+			dst = jsonq.AppendString(dst, f.key)
 			dst = append(dst, ':')
 			dst = t.appendJSON(dst, f.v)
 		}
@@ -276,7 +276,7 @@ func (t *tree) appendJSON(dst []byte, v tval) []byte {
 		}
 		return append(dst, ']')
 	}
-	return output.AppendJSONString(dst, v.str)
+	return jsonq.AppendString(dst, v.str)
 }
 
 // flat finds the value FlattenRow puts under col in the object v: an object's text under its own name, its other

@@ -411,7 +411,31 @@ func (b *bench) markdown(path string) error {
 		c := r.cells()
 		fmt.Fprintf(&sb, "| %s |\n", strings.Join(c, " | "))
 	}
-	return os.WriteFile(path, []byte(sb.String()), 0o644)
+	return os.WriteFile(path, replaceSection(readOrEmpty(path), "## Latest results", sb.String()), 0o644)
+}
+
+func readOrEmpty(path string) []byte {
+	b, _ := os.ReadFile(path)
+	return b
+}
+
+// replaceSection puts body under heading in doc, replacing what stood there up to the next "## " heading; the rest of
+// the document (how to read the figures, the notes) is kept. A document without the heading gets it at the end.
+func replaceSection(doc []byte, heading, body string) []byte {
+	s := string(doc)
+	i := strings.Index(s, heading+"\n")
+	if i < 0 {
+		if s != "" && !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		return []byte(s + heading + "\n\n" + body)
+	}
+	start := i + len(heading) + 1
+	end := len(s)
+	if j := strings.Index(s[start:], "\n## "); j >= 0 {
+		end = start + j + 1
+	}
+	return []byte(s[:start] + "\n" + body + "\n" + s[end:])
 }
 
 // bulkCreate writes n Jump Groups named "PREFIX i" to a CSV file and times `pra jump-group create --from-file`.

@@ -181,6 +181,7 @@ func origin(raw string) string {
 // origin is refused with exit 1 and an error naming both origins; nothing reaches the other origin: no Basic
 // credentials, no bearer token, no body.
 func TestHostileRedirects(t *testing.T) {
+	t.Parallel()
 	for _, v := range hostileVendors() {
 		for _, kind := range []string{"token", "read", "write"} {
 			if kind == "token" && v.tokenPath == "" {
@@ -218,6 +219,7 @@ func TestHostileRedirects(t *testing.T) {
 
 // TestHostileRedirectHTTPSToHTTP: item 3. A bearer token never follows a redirect from https to http.
 func TestHostileRedirectHTTPSToHTTP(t *testing.T) {
+	t.Parallel()
 	foreign := newForeignSite(t)
 	site := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth2/token" {
@@ -243,6 +245,7 @@ func TestHostileRedirectHTTPSToHTTP(t *testing.T) {
 
 // TestHostileSameOriginRedirectFollowed: a redirect within the site still works, credentials included.
 func TestHostileSameOriginRedirectFollowed(t *testing.T) {
+	t.Parallel()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/oauth2/token":
@@ -302,6 +305,7 @@ func echo(w http.ResponseWriter, r *http.Request, status int) {
 // TestHostileEchoedSecrets: item 4. Whatever the server echoes (the Basic header, the form body, the bearer token,
 // a JSON body with a password), no secret in any encoding reaches the error message or the --debug trace.
 func TestHostileEchoedSecrets(t *testing.T) {
+	t.Parallel()
 	for _, v := range hostileVendors() {
 		for _, where := range []string{"token", "read", "write"} {
 			if where == "token" && v.tokenPath == "" {
@@ -343,6 +347,7 @@ func TestHostileEchoedSecrets(t *testing.T) {
 // TestHostileTerminalEscapes: item 5. Escape sequences, BEL and bidirectional overrides in server text are shown
 // escaped in errors and in tables; JSON output keeps the data exact.
 func TestHostileTerminalEscapes(t *testing.T) {
+	t.Parallel()
 	const evil = "bad\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07 gpj.\u202eexe\u2066"
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -395,6 +400,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // TestHostileHugeAnswer: item 6. A JSON answer larger than max_response_bytes is refused with an error naming the
 // limit and how to raise it; the client stops reading at the cap, so memory stays bounded whatever the server sends.
 func TestHostileHugeAnswer(t *testing.T) {
+	t.Parallel()
 	const total = 32 << 20
 	var sent *countingWriter
 	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {
@@ -425,6 +431,7 @@ func TestHostileHugeAnswer(t *testing.T) {
 // TestHostileSelfReferencingNextLink: item 6. A Link rel="next" pointing at a page already fetched ends the list
 // with an error instead of a loop.
 func TestHostileSelfReferencingNextLink(t *testing.T) {
+	t.Parallel()
 	var pages atomic.Int32
 	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -448,6 +455,7 @@ func TestHostileSelfReferencingNextLink(t *testing.T) {
 // TestHostileTricklingBody: item 7. --timeout bounds reading the answer: a server sending one byte at a time
 // forever makes the command fail with a timeout error.
 func TestHostileTricklingBody(t *testing.T) {
+	t.Parallel()
 	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":1,"name":"`)
@@ -474,6 +482,7 @@ func TestHostileTricklingBody(t *testing.T) {
 // TestHostileNeverAnswers: item 7. The retries of one request share one budget (twice --timeout): a server that
 // never answers gets at most two attempts, not a full timeout per retry.
 func TestHostileNeverAnswers(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {
 		attempts.Add(1)
@@ -491,6 +500,7 @@ func TestHostileNeverAnswers(t *testing.T) {
 // TestHostilePlainHTTPWarning: item 10. Credentials about to go over plain http to a host that is not loopback get
 // a one-line warning (the "remote" host is reached through an HTTP proxy on 127.0.0.1); loopback gets none.
 func TestHostilePlainHTTPWarning(t *testing.T) {
+	t.Parallel()
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth2/token" {
 			serveToken(w)
@@ -515,6 +525,7 @@ func TestHostilePlainHTTPWarning(t *testing.T) {
 // TestHostileStalledDownload: item 7. A streamed download may take longer than --timeout while bytes keep coming,
 // and fails once no byte arrives for --timeout; nothing is left at the target.
 func TestHostileStalledDownload(t *testing.T) {
+	t.Parallel()
 	const chunks = 8
 	var sent atomic.Int32
 	site := hostilePRA(t, func(w http.ResponseWriter, r *http.Request) {

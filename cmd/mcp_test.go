@@ -109,6 +109,7 @@ func mcpAudit(t *testing.T, path string) []map[string]any {
 }
 
 func TestMcpStdioBinary(t *testing.T) {
+	t.Parallel()
 	cs, audit := mcpBinary(t, nil, "--vendor", "pra,virtomize")
 	tools, err := cs.ListTools(context.Background(), nil)
 	if err != nil {
@@ -149,6 +150,7 @@ func TestMcpStdioBinary(t *testing.T) {
 }
 
 func TestMcpStdioBinaryWrites(t *testing.T) {
+	t.Parallel()
 	cs, audit := mcpBinary(t, nil, "--allow-write")
 	out, text, isErr := mcpCall(t, cs, "call_operation", map[string]any{"operation": "pra jump-group create",
 		"fields": map[string]any{"name": "from agent", "code_name": "from_agent"}})
@@ -171,6 +173,7 @@ func TestMcpStdioBinaryWrites(t *testing.T) {
 }
 
 func TestMcpServeRefusesRemoteHTTP(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("infra")
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +187,7 @@ func TestMcpServeRefusesRemoteHTTP(t *testing.T) {
 }
 
 func TestMcpStdioBinaryConfirmedDelete(t *testing.T) {
+	t.Parallel()
 	asked := 0
 	cs, audit := mcpBinary(t, &sdk.ClientOptions{ElicitationHandler: func(_ context.Context, r *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
 		asked++

@@ -66,6 +66,7 @@ func infraCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
 // TestEventsExactlyOnceAfterKill9: a --follow export killed with SIGKILL at random points, 20 times, while the
 // appliance keeps producing sessions and Vault events, then resumed, has written every event exactly once.
 func TestEventsExactlyOnceAfterKill9(t *testing.T) {
+	t.Parallel()
 	h, clock, env := eventsEnv(t, 40)
 	dir := t.TempDir()
 	out, state := filepath.Join(dir, "out"), filepath.Join(dir, "events.state")
@@ -228,6 +229,7 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 // TestEventsFollowSurvivesFaultsAndStopsCleanly: a --follow export through 503s and reports cut in the middle
 // exports every event once, and SIGTERM stops it with exit 0 and its file published.
 func TestEventsFollowSurvivesFaultsAndStopsCleanly(t *testing.T) {
+	t.Parallel()
 	h, clock, env := eventsEnvWith(t, 30, faultyReports)
 	out, state := t.TempDir(), filepath.Join(t.TempDir(), "events.state")
 	c := infraCmd(t, env, "pra", "events", "--state", state, "--out", out, "--overlap", "10s", "--follow", "--interval", "100ms",

@@ -14,6 +14,7 @@ import (
 // TestReadme runs what README.md tells a newcomer to paste into bash (testdata/readme): the Quick start block and the
 // tour of `make demo`, with and without a configured site.
 func TestReadme(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	// A race-enabled binary sleeps one second at exit by default (GORACE atexit_sleep_ms=1000). Every `exec infra`
 	// of a script is such a binary under `go test -race`: without this, the suite spends most of its time asleep.
 	os.Setenv("GORACE", raceOptions(os.Getenv("GORACE")))
-	testscript.Main(m, map[string]func(){
+	testscript.Main(scriptBinaryM{m}, map[string]func(){
 		"infra": func() { os.Exit(cmd.Main()) },
 		// The same binary under btapi's name: cmd.Main reads its name from os.Args[0].
 		"btapi": func() { os.Exit(cmd.Main()) },
@@ -45,7 +45,10 @@ const praSecret = "s3cr3t-sandbox-value"
 
 // TestScripts runs the binary (re-executed test binary) against in-process simulators. Every script gets fresh
 // simulators and an isolated config, cache and credential store.
-func TestScripts(t *testing.T) { testscript.Run(t, scriptParams("testdata/script")) }
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, scriptParams("testdata/script"))
+}
 
 // TestRealKeyringScripts runs the keyring scripts against a real Secret Service (make keyring-test).
 func TestRealKeyringScripts(t *testing.T) {
@@ -102,6 +105,13 @@ func scriptParams(dir string) testscript.Params {
 				env.Setenv(k, def)
 			}
 			env.Setenv("GORACE", os.Getenv("GORACE"))
+			// Scripts run the product's binary, built once (see scriptBinary); INFRA_TEST_SCRIPTS_RACE=1 runs them
+			// with this race-enabled test binary instead, as testscript would by default.
+			if dir, err := scriptBinary(); err != nil {
+				return err
+			} else if dir != "" {
+				env.Setenv("PATH", dir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			}
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("INFRA_CONFIG_DIR", env.WorkDir+"/.config/infra")
 			env.Setenv("INFRA_CACHE_DIR", env.WorkDir+"/.cache/infra")

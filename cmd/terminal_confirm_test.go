@@ -14,6 +14,7 @@ import (
 // TestTerminalConfirmationNamesTheObject: the question names the verb, the object, its id and its name (fetched
 // with the resource's get); answering no cancels (exit 2) and nothing is deleted.
 func TestTerminalConfirmationNamesTheObject(t *testing.T) {
+	t.Parallel()
 	env := terminalEnv(t)
 	r := startOnPTY(t, env, "pra", "jump-group", "delete", "1")
 	r.waitFor(`Delete jump-group 1 "Production Servers"? This cannot be undone. [y/N]`)
@@ -45,6 +46,7 @@ func TestTerminalConfirmationNamesTheObject(t *testing.T) {
 // TestTerminalWaitTicksAndWaitTimeout: while waiting, the status line's elapsed time moves every second even when the
 // appliance is asked far less often, and --wait-timeout bounds the wait.
 func TestTerminalWaitTicksAndWaitTimeout(t *testing.T) {
+	t.Parallel()
 	sim := virtomizesim.New(virtomizesim.Options{Username: "admin", Password: "tty-pass", Seed: true})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

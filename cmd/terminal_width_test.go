@@ -47,6 +47,7 @@ func (r *ptyRun) screenLines() []string {
 // TestTerminalTablesFitWidth: at 80 and 100 columns a list whose cells are far wider fits the terminal, the widest
 // cells shortened with an ellipsis; --wide and -o wide show them whole, and piped output is the full table.
 func TestTerminalTablesFitWidth(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("infra"); err != nil {
 		t.Skip("infra is not on PATH (testscript.Main puts it there)")
 	}
@@ -86,6 +87,7 @@ func TestTerminalTablesFitWidth(t *testing.T) {
 
 // TestTerminalHelpWraps: help fits an 80-column terminal: flag descriptions wrap under their column.
 func TestTerminalHelpWraps(t *testing.T) {
+	t.Parallel()
 	r := startOnPTYSize(t, 80, terminalEnv(t), "api", "--help")
 	if code := r.finish(); code != 0 {
 		t.Fatalf("exit %d", code)

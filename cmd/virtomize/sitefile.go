@@ -13,8 +13,11 @@ import (
 )
 
 // virtomizeSiteOptions name what the Virtomize reference does not say by its field names: which fields hold the keys
-// of other objects, the natural keys of callbacks and cluster defaults (one set per datacenter), and that virtual
-// machines are workloads, not configuration.
+// of other objects, the natural keys of callbacks and cluster defaults (one set per datacenter), that virtual
+// machines are workloads, not configuration, that a notification filter is named by its user, type and address and a
+// resource contingent by its user group (at most one each), that the appliance and mail settings are one object each,
+// and that the install timeout is a duration. /servicesettings is left out: it sets the same log levels as /setting,
+// one service per request.
 var virtomizeSiteOptions = sitefile.Options{
 	Refs: map[string]string{
 		"cluster": "clusters", "clusterkey": "clusters", "credentialskey": "clustercredentials",
@@ -25,6 +28,12 @@ var virtomizeSiteOptions = sitefile.Options{
 	Keys:        map[string]string{"callbacks": "callbackurl", "clusterdefaults": "datacenter", "usergroups": "groupname"},
 	Skip:        []string{"virtualmachines"},
 	SecretField: vcat.SecretField,
+	CompositeKeys: map[string][]string{
+		"notificationfilter":  {"userkey", "type", "to"},
+		"resourcecontingents": {"usergroupkey"},
+	},
+	Singletons: []string{"setting", "setting/notification"},
+	Durations:  []string{"installtimeout"},
 }
 
 // newVirtomizeSitefileCmds: infra virtomize export|plan|apply.

@@ -240,7 +240,7 @@ func (s *Site) carryOut(ctx context.Context, be request.Backend, pc prepared, re
 		var n int
 		err := be.List(ctx, lc, request.ListOptions{}, func(item any) error {
 			if m, ok := item.(map[string]any); ok {
-				if name, _ := m[k.Key].(string); strings.EqualFold(name, c.Name) {
+				if name := s.listedName(k, m); strings.EqualFold(name, c.Name) {
 					id, n = idOf(m), n+1
 				}
 			}
@@ -275,6 +275,9 @@ func (s *Site) carryOut(ctx context.Context, be request.Backend, pc prepared, re
 }
 
 func idCall(op *request.Op, id string) *request.Call {
+	if len(op.Args) == 0 { // a singleton's update
+		return &request.Call{Op: op, PathParams: map[string]string{}, Query: url.Values{}}
+	}
 	return &request.Call{Op: op, PathParams: map[string]string{op.Args[0].Param: id}, Query: url.Values{}}
 }
 

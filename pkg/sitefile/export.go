@@ -35,6 +35,10 @@ func (s *Site) Export(w io.Writer, kinds []string, header string) error {
 				seq.Content = append(seq.Content, obj)
 			}
 		}
+		if k.Singleton && len(seq.Content) == 1 { // one object, not a list
+			top.Content = append(top.Content, scalar(k.Name), seq.Content[0])
+			continue
+		}
 		top.Content = append(top.Content, scalar(k.Name), seq)
 	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: header, Content: []*yaml.Node{top}}
@@ -55,8 +59,8 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 	obj := &yaml.Node{Kind: yaml.MappingNode}
 	for _, f := range k.exportOrder() {
 		if k.Secret[f.Name] {
-			if f.Required {
-				obj.Content = append(obj.Content, scalar(f.Name), secretNode("env:"+secretEnv(s.cat.Vendor, k, name, f.Name)))
+			if f.Required || k.Singleton {
+				obj.Content = append(obj.Content, scalar(f.Name), secretNode("env:"+secretEnvName(s.cat.Vendor, k, name, f.Name)))
 			}
 			continue
 		}
@@ -70,7 +74,7 @@ func (s *Site) exportObject(k *Kind, item map[string]any) *yaml.Node {
 			}
 			continue
 		}
-		if str, isStr := v.(string); isStr && str == "" && f.MinLen > 0 {
+		if str, isStr := v.(string); (isStr && str == "" && f.MinLen > 0) || outOfRange(f, v) {
 			continue
 		}
 		obj.Content = append(obj.Content, scalar(k.FileField(f.Name)), valueNode(display(v)))
@@ -113,11 +117,12 @@ func (s *Site) selfContained(a *Assoc) bool {
 	return true
 }
 
-// exportOrder is the order of an object's fields in a file: the natural key first, then the catalog's order.
+// exportOrder is the order of an object's fields in a file: the natural key (or the fields of a composite key) first,
+// then the catalog's order.
 func (k *Kind) exportOrder() []request.Field {
 	k.orderOnce.Do(func() {
 		k.order = append([]request.Field(nil), k.Fields...)
-		sort.SliceStable(k.order, func(i, j int) bool { return k.order[i].Name == k.Key && k.order[j].Name != k.Key })
+		sort.SliceStable(k.order, func(i, j int) bool { return k.keyRank(k.order[i].Name) < k.keyRank(k.order[j].Name) })
 	})
 	return k.order
 }

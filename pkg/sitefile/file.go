@@ -117,6 +117,12 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 		if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
 			continue
 		}
+		if k.Singleton {
+			if o := c.parseSingleton(doc, k, vn, add); o != nil {
+				doc.Objects = append(doc.Objects, o)
+			}
+			continue
+		}
 		if vn.Kind != yaml.SequenceNode {
 			add(vn, "%s: expected a list of objects", k.Name)
 			continue
@@ -194,6 +200,9 @@ func objectName(k *Kind, on *yaml.Node) string {
 	if on.Kind != yaml.MappingNode {
 		return ""
 	}
+	if k.derived() {
+		return compositeName(k, on)
+	}
 	for i := 0; i+1 < len(on.Content); i += 2 {
 		if on.Content[i].Value == k.Key && on.Content[i+1].Kind == yaml.ScalarNode {
 			return on.Content[i+1].Value
@@ -259,9 +268,9 @@ func (c *Catalog) parseObject(k *Kind, on *yaml.Node, add func(*yaml.Node, strin
 		}
 		o.Fields[f.Name] = v
 	}
-	name, _ := o.Fields[k.Key].(string)
+	name := k.nameOf(o.Fields)
 	if name == "" {
-		add(on, "%s: the object has no %s (the natural key that names it)", k.Name, k.Key)
+		add(on, "%s: the object has no %s (the natural key that names it)", k.Name, k.keyFields())
 		return nil
 	}
 	o.Name = name
@@ -352,6 +361,9 @@ func (c *Catalog) fieldValue(k *Kind, f *request.Field, n *yaml.Node) (any, erro
 			return nil, fmt.Errorf("expected a string, got %s", describe(n))
 		}
 		s := n.Value
+		if ns, ok := nanoseconds(s); k.Duration[f.Name] && (!ok || ns <= 0) {
+			return nil, fmt.Errorf("%q is not a duration (40m, 1h30m, or a count of nanoseconds)", s)
+		}
 		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))
 		}

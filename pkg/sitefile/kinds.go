@@ -32,13 +32,21 @@ type Kind struct {
 	Level int
 	// Assocs are the association collections under each object (a Group Policy's members…).
 	Assocs []*Assoc
+	// Composite lists the wire fields whose values together name an object of a kind without a name field of its
+	// own (a notification filter: its user, type and address); Key is then derivedKey.
+	Composite []string
+	// Singleton marks a kind that is one object per site (the appliance settings): read whole, changed with Update
+	// (a PUT on the collection's own path), never created or deleted.
+	Singleton bool
+	// Duration marks the fields the API shows as a count of nanoseconds and takes as a duration ("40m") too.
+	Duration map[string]bool
 
 	orderOnce sync.Once
 	order     []request.Field
 }
 
 // Managed reports whether the file may declare objects of the kind (it can be listed, created and changed).
-func (k *Kind) Managed() bool { return k.Create != nil }
+func (k *Kind) Managed() bool { return k.Create != nil || k.Singleton }
 
 // FileField is the name of a wire field in the file: a reference drops its "_id" suffix ("_ids" becomes "s":
 // team_ids → teams).
@@ -98,6 +106,15 @@ type Options struct {
 	Skip []string
 	// SecretField returns a credential an operation takes beside its body fields (Virtomize's passwords).
 	SecretField func(op *request.Op) (request.Field, bool)
+	// CompositeKeys names the objects of kinds without a name field by several of their fields, references among
+	// them by the name of the object referred to (Virtomize notification filters: "userkey", "type", "to").
+	CompositeKeys map[string][]string
+	// Singletons are collections that are one object, read with a GET and replaced with a PUT on their own path
+	// (Virtomize "setting"): exported as one object, planned field by field, never created, deleted or pruned.
+	Singletons []string
+	// Durations are fields the API shows as a count of nanoseconds and takes as a duration such as 40m too: they are
+	// exported as durations and compared by what they mean.
+	Durations []string
 }
 
 // NewCatalog builds the kinds from a vendor's operation tree. secret reports credential fields. Collections under a
@@ -119,6 +136,12 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 	walk := func(op *request.Op) {
 		p := op.Path
 		switch {
+		case len(op.Args) == 0 && slices.Contains(opts.Singletons, strings.TrimPrefix(p, "/")) && (op.Method == "GET" || op.Method == "PUT"):
+			if op.Method == "GET" {
+				get(p).list = op
+			} else {
+				get(p).update = op
+			}
 		case op.Method == "GET" && (op.Kind == request.KindList || op.Kind == request.KindRaw) && len(op.Args) == 0 && !strings.Contains(p, "{"):
 			get(p).list = op
 		case op.Method == "POST" && len(op.Args) == 0 && !strings.Contains(p, "{") && len(op.Body) > 0:
@@ -147,13 +170,20 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 		if key := opts.Keys[k.Name]; key != "" {
 			k.Key = key
 		}
+		if slices.Contains(opts.Singletons, k.Name) && o.update != nil {
+			k.Singleton, k.Update, k.Key = true, o.update, derivedKey
+			body = o.update.Body
+		}
+		if keys := opts.CompositeKeys[k.Name]; len(keys) > 0 && k.Managed() {
+			k.Composite, k.Key = keys, derivedKey
+		}
 		for _, f := range body {
 			if !f.ReadOnly {
 				k.Fields = append(k.Fields, f)
 			}
 		}
-		if opts.SecretField != nil && k.Create != nil {
-			if f, ok := opts.SecretField(k.Create); ok {
+		if write := k.writeOp(); opts.SecretField != nil && write != nil {
+			if f, ok := opts.SecretField(write); ok {
 				k.Fields = append(k.Fields, f)
 				k.Secret[f.Name] = true
 			}
@@ -180,6 +210,9 @@ func NewCatalog(vendor string, root *request.Group, secret func(field string) bo
 		for _, f := range k.Fields {
 			if secret(f.Name) {
 				k.Secret[f.Name] = true
+			}
+			if slices.Contains(opts.Durations, f.Name) {
+				k.markDuration(f.Name)
 			}
 		}
 		c.Kinds = append(c.Kinds, k)

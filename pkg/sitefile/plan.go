@@ -114,7 +114,7 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 				continue // a credential cannot be read back; it is only sent on create
 			}
 			have := view[wire]
-			if !sameValue(v, have) {
+			if !k.sameField(wire, v, have) {
 				c.Fields[k.FileField(wire)] = FieldChange{Old: display(have), New: display(v)}
 			}
 		}
@@ -126,6 +126,9 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 	if prune {
 		for _, kname := range doc.Kinds {
 			k := s.cat.Kind(kname)
+			if k.Singleton {
+				continue // one object per site: never deleted
+			}
 			for _, item := range s.items[kname] {
 				name, _ := item[k.Key].(string)
 				if name == "" || declared[kname][strings.ToLower(name)] {

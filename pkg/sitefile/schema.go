@@ -18,6 +18,10 @@ func (c *Catalog) Schema(kinds []string) map[string]any {
 		for _, f := range k.Fields {
 			fields[k.FileField(f.Name)] = c.fieldSchema(k, f)
 		}
+		if k.derived() {
+			props[k.Name] = k.derivedSchema(fields)
+			continue
+		}
 		props[k.Name] = map[string]any{
 			"type": []string{"array", "null"},
 			"items": map[string]any{

@@ -89,6 +89,7 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 			return nil, err
 		}
 	}
+	s.nameDerived()
 	for _, n := range kinds {
 		k := c.Kind(n)
 		if len(k.Assocs) == 0 {
@@ -218,6 +219,10 @@ func (s *Site) view(k *Kind, item map[string]any) map[string]any {
 	for _, f := range k.Fields {
 		v, ok := item[f.Name]
 		if !ok || k.Secret[f.Name] {
+			continue
+		}
+		if ns, isNum := normalize(v).(float64); isNum && k.Duration[f.Name] {
+			out[f.Name] = durationText(int64(ns))
 			continue
 		}
 		if _, isRef := k.Refs[f.Name]; isRef && v != nil {

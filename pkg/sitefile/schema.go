@@ -53,6 +53,12 @@ func (c *Catalog) fieldSchema(k *Kind, f request.Field) map[string]any {
 		s["required"] = []string{"from"}
 		s["additionalProperties"] = false
 		return s
+	case k.Duration[f.Name]: // 40m, or a count of nanoseconds
+		s["type"] = []string{"string", "integer"}
+		if f.Pattern != "" {
+			s["pattern"] = f.Pattern
+		}
+		return s
 	case k.Refs[f.Name] != "":
 		s["type"] = "string"
 		s["description"] = "name of a " + k.Refs[f.Name]

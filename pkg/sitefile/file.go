@@ -361,8 +361,10 @@ func (c *Catalog) fieldValue(k *Kind, f *request.Field, n *yaml.Node) (any, erro
 			return nil, fmt.Errorf("expected a string, got %s", describe(n))
 		}
 		s := n.Value
-		if ns, ok := nanoseconds(s); k.Duration[f.Name] && (!ok || ns <= 0) {
-			return nil, fmt.Errorf("%q is not a duration (40m, 1h30m, or a count of nanoseconds)", s)
+		if k.Duration[f.Name] {
+			if ns, ok := nanoseconds(s); !ok || ns <= 0 {
+				return nil, fmt.Errorf("%q is not a duration (40m, 1h30m, or a count of nanoseconds)", s)
+			}
 		}
 		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(f.Enum, ", "))

@@ -45,7 +45,8 @@ type Kind struct {
 	order     []request.Field
 }
 
-// Managed reports whether the file may declare objects of the kind (it can be listed, created and changed).
+// Managed reports whether the file may declare objects of the kind (it can be listed, created and changed, or it is a
+// singleton that can be read and changed).
 func (k *Kind) Managed() bool { return k.Create != nil || k.Singleton }
 
 // FileField is the name of a wire field in the file: a reference drops its "_id" suffix ("_ids" becomes "s":

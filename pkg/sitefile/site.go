@@ -221,9 +221,11 @@ func (s *Site) view(k *Kind, item map[string]any) map[string]any {
 		if !ok || k.Secret[f.Name] {
 			continue
 		}
-		if ns, isNum := normalize(v).(float64); isNum && k.Duration[f.Name] {
-			out[f.Name] = durationText(int64(ns))
-			continue
+		if k.Duration[f.Name] {
+			if ns, isNum := normalize(v).(float64); isNum {
+				out[f.Name] = durationText(int64(ns))
+				continue
+			}
 		}
 		if _, isRef := k.Refs[f.Name]; isRef && v != nil {
 			target := refKind(k, f.Name, item)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -112,7 +113,9 @@ type apiOptions struct {
 	paginate  bool
 }
 
-var methodRe = regexp.MustCompile(`^[A-Za-z]+$`)
+var methodRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z]+$`)
+})
 
 func newAPICmd(f *cmdutil.Factory) *cobra.Command {
 	o := &apiOptions{}
@@ -173,7 +176,7 @@ func runAPI(ctx context.Context, f *cmdutil.Factory, o *apiOptions, args []strin
 		return err
 	}
 	method := strings.ToUpper(args[1])
-	if !methodRe.MatchString(method) {
+	if !methodRe().MatchString(method) {
 		return &api.UsageError{Err: fmt.Errorf("%q is not an HTTP method", args[1])}
 	}
 	if err := f.ValidateOutput(); err != nil {
@@ -443,10 +446,12 @@ func typedValue(s string) any {
 	case "null":
 		return nil
 	}
-	if jsonNumberRe.MatchString(s) {
+	if jsonNumberRe().MatchString(s) {
 		return json.Number(s)
 	}
 	return s
 }
 
-var jsonNumberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumberRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+})

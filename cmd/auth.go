@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
@@ -39,17 +40,19 @@ type vendorAuth struct {
 	status func(f *cmdutil.Factory, unit *cmdutil.Conn, secret string) []statusRow
 }
 
-var vendorAuths = map[string]vendorAuth{
-	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
-	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
-	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, check: checkJotelulu, status: statusJotelulu},
-}
+var vendorAuths = sync.OnceValue(func() map[string]vendorAuth {
+	return map[string]vendorAuth{
+		"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
+		"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
+		"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, check: checkJotelulu, status: statusJotelulu},
+	}
+})
 
 func vendorArg(c *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usageErrorf("%s: expected VENDOR (pra, virtomize or jotelulu)", c.CommandPath())
 	}
-	if _, ok := vendorAuths[args[0]]; !ok {
+	if _, ok := vendorAuths()[args[0]]; !ok {
 		return usageErrorf("unknown vendor %q: use pra, virtomize or jotelulu", args[0])
 	}
 	return nil
@@ -91,7 +94,7 @@ checked against the site first (unless --no-verify); nothing is written unless t
 		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
 		RunE: func(c *cobra.Command, args []string) error {
 			vendor := args[0]
-			va := vendorAuths[vendor]
+			va := vendorAuths()[vendor]
 			cfg, err := f.Config()
 			if err != nil {
 				return err
@@ -247,7 +250,7 @@ func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if va := vendorAuths[vendor]; va.logout != nil {
+			if va := vendorAuths()[vendor]; va.logout != nil {
 				if err := va.logout(c.Context(), f, cfg.ProfileUnit(vendor)); err != nil {
 					return err
 				}

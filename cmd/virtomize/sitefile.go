@@ -2,6 +2,7 @@ package virtomize
 
 import (
 	"context"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -15,24 +16,26 @@ import (
 // virtomizeSiteOptions name what the Virtomize reference does not say by its field names: which fields hold the keys
 // of other objects, the natural keys of callbacks and cluster defaults (one set per datacenter), and that virtual
 // machines are workloads, not configuration.
-var virtomizeSiteOptions = sitefile.Options{
-	Refs: map[string]string{
-		"cluster": "clusters", "clusterkey": "clusters", "credentialskey": "clustercredentials",
-		"defaultskey": "clusterdefaults", "oskey": "operatingsystems", "userkey": "users",
-		"networks": "networks", "callbacks": "callbacks", "users": "users", "clusters": "clusters",
-		"usergroupkey": "usergroups",
-	},
-	Keys:        map[string]string{"callbacks": "callbackurl", "clusterdefaults": "datacenter", "usergroups": "groupname"},
-	Skip:        []string{"virtualmachines"},
-	SecretField: vcat.SecretField,
-}
+var virtomizeSiteOptions = sync.OnceValue(func() sitefile.Options {
+	return sitefile.Options{
+		Refs: map[string]string{
+			"cluster": "clusters", "clusterkey": "clusters", "credentialskey": "clustercredentials",
+			"defaultskey": "clusterdefaults", "oskey": "operatingsystems", "userkey": "users",
+			"networks": "networks", "callbacks": "callbacks", "users": "users", "clusters": "clusters",
+			"usergroupkey": "usergroups",
+		},
+		Keys:        map[string]string{"callbacks": "callbackurl", "clusterdefaults": "datacenter", "usergroups": "groupname"},
+		Skip:        []string{"virtualmachines"},
+		SecretField: vcat.SecretField,
+	}
+})
 
 // newVirtomizeSitefileCmds: infra virtomize export|plan|apply.
 func newVirtomizeSitefileCmds(f *cmdutil.Factory) []*cobra.Command {
 	return sitefilecmd.Commands(f, sitefilecmd.Vendor{
 		Name: "virtomize", Noun: "Virtomize",
 		Catalog: func() *sitefile.Catalog {
-			return sitefile.NewCatalog("virtomize", vcat.Root(), func(string) bool { return false }, virtomizeSiteOptions)
+			return sitefile.NewCatalog("virtomize", vcat.Root(), func(string) bool { return false }, virtomizeSiteOptions())
 		},
 		Backend: func(ctx context.Context) (request.Backend, error) { return Client(f) },
 		Example: "networks,profiles",

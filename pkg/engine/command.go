@@ -46,15 +46,17 @@ type Env struct {
 
 // ownFlags are the names of the engine's own flags and cobra's; they and the root's persistent flags
 // (cmdutil.Factory.GlobalFlags) are reserved: fields with these names get a "field-" prefix.
-var ownFlags = map[string]bool{
-	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
-	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
-	"concurrency": true, "if-exists": true, "if-not-exists": true,
-}
+var ownFlags = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
+		"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
+		"concurrency": true, "if-exists": true, "if-not-exists": true,
+	}
+})
 
 func (e *Env) flagNameFor(f *request.Field) string {
 	n := f.FlagName()
-	if ownFlags[n] || e.F != nil && e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
+	if ownFlags()[n] || e.F != nil && e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
 		return "field-" + n
 	}
 	return n

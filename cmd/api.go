@@ -117,6 +117,9 @@ var methodRe = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[A-Za-z]+$`)
 })
 
+// apiShort summarises `infra api` in the command listing, before its tree is built.
+const apiShort = "Send a raw request to a vendor's API, with its authentication, retries and output formats"
+
 func newAPICmd(f *cmdutil.Factory) *cobra.Command {
 	o := &apiOptions{}
 	var roots strings.Builder
@@ -127,7 +130,7 @@ func newAPICmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "api VENDOR METHOD PATH",
-		Short: "Send a raw request to a vendor's API, with its authentication, retries and output formats",
+		Short: apiShort,
 		Long: `Send METHOD PATH to the configured site of VENDOR (` + strings.Join(names, ", ") + `), as gh api does: the request
 goes through the vendor's connection settings, credentials, rate limits and retries, and the JSON answer is
 printed in the selected output format (JSON by default; -o, --jq and --template apply). A non-JSON answer (PRA's

@@ -58,10 +58,13 @@ func vendorArg(c *cobra.Command, args []string) error {
 	return nil
 }
 
+// authShort summarises `infra auth` in the command listing, before its tree is built.
+const authShort = "Log in, check and remove vendor credentials"
+
 func newAuthCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth",
-		Short: "Log in, check and remove vendor credentials",
+		Short: authShort,
 		Long: `Credentials are kept in the OS keyring (Secret Service, macOS Keychain, Windows Credential Manager), one entry per
 vendor and profile. Secrets are never taken as command-line arguments: login prompts without echo, or reads the secret
 from stdin with --secret-stdin. Without a keyring (a headless Linux host), use the environment (INFRA_PRA_CLIENT_SECRET,

@@ -63,12 +63,46 @@ func Build() cmdutil.BuildInfo {
 	return b
 }
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code. Ctrl-C and SIGTERM cancel the context of the
+// command that runs (exit 130); the handler is installed when a command starts, so that --version, --help and
+// completion, which print and exit, do not pay for the runtime's signal thread.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stop func()
+	ctx = context.WithValue(ctx, signalsKey{}, func() {
+		if stop == nil {
+			stop = cancelOnSignal(cancel, os.Interrupt, syscall.SIGTERM)
+		}
+	})
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+	}()
 	f := cmdutil.New(cmdutil.System(os.Getenv), Build(), os.Getenv)
 	return Run(ctx, f, argsFor(os.Args[0], os.Args[1:]))
+}
+
+// signalsKey holds, in the context given to Run, the function that installs the signal handler (Main's).
+type signalsKey struct{}
+
+// cancelOnSignal calls cancel when one of sig arrives, as signal.NotifyContext does, until stop is called.
+func cancelOnSignal(cancel context.CancelFunc, sig ...os.Signal) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 // argsFor makes the binary a drop-in for BeyondTrust's btapi: invoked under that name (a symlink or a copy named
@@ -138,6 +172,9 @@ Try it with no vendor account: infra sandbox serve.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			if install, ok := c.Context().Value(signalsKey{}).(func()); ok {
+				install()
+			}
 			if err := collectGlobals(c, f); err != nil {
 				return err
 			}

@@ -125,8 +125,9 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 			return sc.hooks()
 		},
 	}
+	env.Need = engine.NeedNamed(f.Args) // only the groups the arguments name are built; the others stand in
 	for _, g := range cat.Groups {
-		cmd.AddCommand(env.Command(g))
+		cmd.AddCommand(env.Group(g))
 	}
 	cmd.AddCommand(newJoteluluAPIMapCmd(f, cat, &specFlag))
 	return cmd

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Command API actions (API guide, "Command API").
@@ -70,23 +69,21 @@ func (c *Client) Command(ctx context.Context, action string, params url.Values) 
 }
 
 // commandRoots are the root elements the guide names for each action's answer.
-var commandRoots = sync.OnceValue(func() map[string]string {
-	return map[string]string{
-		ActionLoggedInReps:        "logged_in_reps",
-		ActionGetSessionAttrs:     "custom_attributes",
-		ActionSetSessionAttrs:     "success",
-		ActionImportJumpShortcut:  "success",
-		ActionTerminateSession:    "success",
-		ActionSetFailoverRole:     "success",
-		ActionConnectedClientList: "connected_client_list",
-		ActionConnectedClients:    "connected_clients",
-	}
-})
+var commandRoots = map[string]string{
+	ActionLoggedInReps:        "logged_in_reps",
+	ActionGetSessionAttrs:     "custom_attributes",
+	ActionSetSessionAttrs:     "success",
+	ActionImportJumpShortcut:  "success",
+	ActionTerminateSession:    "success",
+	ActionSetFailoverRole:     "success",
+	ActionConnectedClientList: "connected_client_list",
+	ActionConnectedClients:    "connected_clients",
+}
 
 // checkRoot refuses an answer that is not the one documented for the action. The guide does not name the root of
 // check_health and get_api_info, so their answers are recognised by a documented child instead.
 func checkRoot(action, root string, v any) error {
-	if want, ok := commandRoots()[action]; ok {
+	if want, ok := commandRoots[action]; ok {
 		if root != want {
 			return fmt.Errorf("command API %s: expected <%s>, the appliance sent <%s>", action, want, root)
 		}

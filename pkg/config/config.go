@@ -555,8 +555,8 @@ func secretInFileError(path, at, key string) error {
 }
 
 // fileSettings reads the YAML of a config file as the settings it holds, the way viper, which read the file before,
-// presented them: keys of mappings lower-cased at every level (names are case-insensitive), nulls left out, and
-// mappings that hold no value left out with them. A list is kept as it is: no setting is a list, and the error says so.
+// presented them: keys lower-cased at every level (names are case-insensitive), nulls left out, and mappings that hold
+// no value left out with them.
 func fileSettings(data []byte) (map[string]any, error) {
 	doc := map[string]any{}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -570,9 +570,6 @@ func settingsOf(m map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range m {
 		k = strings.ToLower(k)
-		if mk, ok := v.(map[any]any); ok { // a mapping with keys that are not all strings (1: x)
-			v = stringKeys(mk)
-		}
 		switch v := v.(type) {
 		case nil:
 		case map[string]any:
@@ -583,6 +580,8 @@ func settingsOf(m map[string]any) map[string]any {
 					out[k] = sub
 				}
 			}
+		case []any:
+			out[k] = lowerKeys(v)
 		default:
 			out[k] = v
 		}
@@ -590,11 +589,22 @@ func settingsOf(m map[string]any) map[string]any {
 	return out
 }
 
-// stringKeys gives a mapping the string keys viper gave it (fmt's form of each key).
-func stringKeys(m map[any]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[fmt.Sprint(k)] = v
+// lowerKeys lower-cases the keys of the mappings in a list, which is otherwise kept as it is (a list is never a valid
+// setting: the error names it).
+func lowerKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[strings.ToLower(k)] = lowerKeys(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = lowerKeys(e)
+		}
+		return out
 	}
-	return out
+	return v
 }

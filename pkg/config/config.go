@@ -15,10 +15,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/spf13/viper"
 
 	"github.com/infractl/infra/internal/fsutil"
 )
@@ -349,7 +349,7 @@ func flagSource(opt *option) string {
 	return "flag --" + strings.ReplaceAll(opt.name, "_", "-")
 }
 
-// readConfigFile reads and validates the config file. A missing file is an empty configuration.
+// readConfigFile reads and validates the config file with viper. A missing file is an empty configuration.
 func readConfigFile(path string) (*fileData, error) {
 	fd := &fileData{globals: map[string]string{}, profiles: map[string]map[string]map[string]string{}}
 	st, err := os.Stat(path)
@@ -369,13 +369,16 @@ func readConfigFile(path string) (*fileData, error) {
 	return parseConfig(path, data)
 }
 
-// parseConfig validates config file content; path is for messages.
+// parseConfig validates config file content with viper; path is for messages.
 func parseConfig(path string, data []byte) (*fileData, error) {
 	fd := &fileData{globals: map[string]string{}, profiles: map[string]map[string]map[string]string{}}
-	all, err := fileSettings(data)
-	if err != nil {
+	// A delimiter that cannot occur in names keeps profile names with dots intact.
+	v := viper.NewWithOptions(viper.KeyDelimiter("::"))
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
+	all := v.AllSettings()
 	if err := checkNoSecrets(path, all, ""); err != nil {
 		return nil, err
 	}
@@ -552,59 +555,4 @@ func secretInFileError(path, at, key string) error {
 	return fmt.Errorf("config file %s contains the secret setting %s; secrets are never read from the config file: "+
 		"remove it and store it with `infra auth login %s` (OS keyring), set %s in the environment, or pass it in an --env-file",
 		path, at, vendor, EnvName(key))
-}
-
-// fileSettings reads the YAML of a config file as the settings it holds, the way viper, which read the file before,
-// presented them: keys lower-cased at every level (names are case-insensitive), nulls left out, and mappings that hold
-// no value left out with them.
-func fileSettings(data []byte) (map[string]any, error) {
-	doc := map[string]any{}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		//lint:ignore ST1005 the words files have always been rejected with
-		return nil, fmt.Errorf("While parsing config: %w", err)
-	}
-	return settingsOf(doc), nil
-}
-
-func settingsOf(m map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		k = strings.ToLower(k)
-		switch v := v.(type) {
-		case nil:
-		case map[string]any:
-			if sub := settingsOf(v); len(sub) > 0 {
-				if prev, ok := out[k].(map[string]any); ok {
-					maps.Copy(prev, sub)
-				} else {
-					out[k] = sub
-				}
-			}
-		case []any:
-			out[k] = lowerKeys(v)
-		default:
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// lowerKeys lower-cases the keys of the mappings in a list, which is otherwise kept as it is (a list is never a valid
-// setting: the error names it).
-func lowerKeys(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[strings.ToLower(k)] = lowerKeys(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = lowerKeys(e)
-		}
-		return out
-	}
-	return v
 }

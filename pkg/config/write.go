@@ -171,7 +171,7 @@ func (c *Config) target(root *yaml.Node, opt *option, create bool) *yaml.Node {
 	return mapValue(prof, opt.vendor, create)
 }
 
-// findKey returns the index of key's key node in mapping m, or -1. Keys compare case-insensitively, as the file is read (fileSettings).
+// findKey returns the index of key's key node in mapping m, or -1. Keys compare case-insensitively, as viper reads them.
 func findKey(m *yaml.Node, key string) int {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return -1

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -112,7 +113,12 @@ type apiOptions struct {
 	paginate  bool
 }
 
-var methodRe = regexp.MustCompile(`^[A-Za-z]+$`)
+var methodRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z]+$`)
+})
+
+// apiShort summarises `infra api` in the command listing, before its tree is built.
+const apiShort = "Send a raw request to a vendor's API, with its authentication, retries and output formats"
 
 func newAPICmd(f *cmdutil.Factory) *cobra.Command {
 	o := &apiOptions{}
@@ -124,7 +130,7 @@ func newAPICmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "api VENDOR METHOD PATH",
-		Short: "Send a raw request to a vendor's API, with its authentication, retries and output formats",
+		Short: apiShort,
 		Long: `Send METHOD PATH to the configured site of VENDOR (` + strings.Join(names, ", ") + `), as gh api does: the request
 goes through the vendor's connection settings, credentials, rate limits and retries, and the JSON answer is
 printed in the selected output format (JSON by default; -o, --jq and --template apply). A non-JSON answer (PRA's
@@ -173,7 +179,7 @@ func runAPI(ctx context.Context, f *cmdutil.Factory, o *apiOptions, args []strin
 		return err
 	}
 	method := strings.ToUpper(args[1])
-	if !methodRe.MatchString(method) {
+	if !methodRe().MatchString(method) {
 		return &api.UsageError{Err: fmt.Errorf("%q is not an HTTP method", args[1])}
 	}
 	if err := f.ValidateOutput(); err != nil {
@@ -443,10 +449,12 @@ func typedValue(s string) any {
 	case "null":
 		return nil
 	}
-	if jsonNumberRe.MatchString(s) {
+	if jsonNumberRe().MatchString(s) {
 		return json.Number(s)
 	}
 	return s
 }
 
-var jsonNumberRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumberRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+})

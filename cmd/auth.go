@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
@@ -39,26 +40,31 @@ type vendorAuth struct {
 	status func(f *cmdutil.Factory, unit *cmdutil.Conn, secret string) []statusRow
 }
 
-var vendorAuths = map[string]vendorAuth{
-	"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
-	"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
-	"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, check: checkJotelulu, status: statusJotelulu},
-}
+var vendorAuths = sync.OnceValue(func() map[string]vendorAuth {
+	return map[string]vendorAuth{
+		"pra":       {secretKey: "pra.client_secret", secretName: "client secret", idKey: "pra.client_id", idFlag: "client-id", verify: verifyPRA, logout: logoutPRA},
+		"virtomize": {secretKey: "virtomize.password", secretName: "password", idKey: "virtomize.username", idFlag: "client-id", prepare: pinVirtomize, verify: verifyVirtomize, logout: logoutVirtomize, status: statusVirtomize},
+		"jotelulu":  {secretKey: "jotelulu.token", secretName: "API token (JWT)", verify: verifyJotelulu, check: checkJotelulu, status: statusJotelulu},
+	}
+})
 
 func vendorArg(c *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usageErrorf("%s: expected VENDOR (pra, virtomize or jotelulu)", c.CommandPath())
 	}
-	if _, ok := vendorAuths[args[0]]; !ok {
+	if _, ok := vendorAuths()[args[0]]; !ok {
 		return usageErrorf("unknown vendor %q: use pra, virtomize or jotelulu", args[0])
 	}
 	return nil
 }
 
+// authShort summarises `infra auth` in the command listing, before its tree is built.
+const authShort = "Log in, check and remove vendor credentials"
+
 func newAuthCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth",
-		Short: "Log in, check and remove vendor credentials",
+		Short: authShort,
 		Long: `Credentials are kept in the OS keyring (Secret Service, macOS Keychain, Windows Credential Manager), one entry per
 vendor and profile. Secrets are never taken as command-line arguments: login prompts without echo, or reads the secret
 from stdin with --secret-stdin. Without a keyring (a headless Linux host), use the environment (INFRA_PRA_CLIENT_SECRET,
@@ -91,7 +97,7 @@ checked against the site first (unless --no-verify); nothing is written unless t
 		ValidArgs: []string{"pra", "virtomize", "jotelulu"},
 		RunE: func(c *cobra.Command, args []string) error {
 			vendor := args[0]
-			va := vendorAuths[vendor]
+			va := vendorAuths()[vendor]
 			cfg, err := f.Config()
 			if err != nil {
 				return err
@@ -247,7 +253,7 @@ func newAuthLogoutCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if va := vendorAuths[vendor]; va.logout != nil {
+			if va := vendorAuths()[vendor]; va.logout != nil {
 				if err := va.logout(c.Context(), f, cfg.ProfileUnit(vendor)); err != nil {
 					return err
 				}

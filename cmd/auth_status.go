@@ -122,7 +122,7 @@ func vendorStatus(ctx context.Context, f *cmdutil.Factory, store secrets.Store, 
 	for _, ig := range unit.Ignored {
 		rows = append(rows, statusRow{Vendor: vendor, Part: "ignored", Value: shortSource(ig), Source: "replaced by " + shortSource(unit.Source)})
 	}
-	va := vendorAuths[vendor]
+	va := vendorAuths()[vendor]
 	if secret != "" && va.status != nil {
 		for _, r := range va.status(f, unit, secret) {
 			r.Vendor = vendor
@@ -162,7 +162,7 @@ func checkUnit(ctx context.Context, f *cmdutil.Factory, unit *cmdutil.Conn, secr
 		_, _, err := unit.Secret()
 		return err
 	}
-	va := vendorAuths[unit.Vendor]
+	va := vendorAuths()[unit.Vendor]
 	if va.check != nil {
 		return va.check(ctx, f, unit, secret)
 	}

@@ -9,10 +9,13 @@ import (
 	"github.com/infractl/infra/pkg/config"
 )
 
+// configShort summarises `infra config` in the command listing, before its tree is built.
+const configShort = "Show and change settings and profiles"
+
 func newConfigCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Show and change settings and profiles",
+		Short: configShort,
 		Long: `Settings live in $XDG_CONFIG_HOME/infra/config.yaml (or --config FILE, or $INFRA_CONFIG_DIR/config.yaml), written 0600.
 Vendor settings are keyed "<vendor>.<setting>" (pra.host, virtomize.fingerprint) and belong to the selected profile
 (--profile, INFRA_PROFILE); global settings (output, timeout, secret_store) apply everywhere.

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,19 +59,21 @@ func completeGlobalFlags(root *cobra.Command, f *cmdutil.Factory) {
 }
 
 // flagKeys maps global flags to configuration keys so that flags take precedence over every other source.
-var flagKeys = map[string]string{
-	"output":   "output",
-	"debug":    "debug",
-	"insecure": "insecure",
-	"ca-cert":  "ca_cert",
-	"timeout":  "timeout",
-	"no-color": "no_color",
-}
+var flagKeys = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"output":   "output",
+		"debug":    "debug",
+		"insecure": "insecure",
+		"ca-cert":  "ca_cert",
+		"timeout":  "timeout",
+		"no-color": "no_color",
+	}
+})
 
 func collectGlobals(c *cobra.Command, f *cmdutil.Factory) error {
 	g := f.G
 	c.Flags().Visit(func(fl *pflag.Flag) {
-		key, ok := flagKeys[fl.Name]
+		key, ok := flagKeys()[fl.Name]
 		if !ok {
 			return
 		}

@@ -23,12 +23,16 @@ var processEnv = [][2]string{
 	{"NO_COLOR", "any value: never colour the output (https://no-color.org)"},
 }
 
-// helpTopics are `infra help TOPIC` pages: commands without a Run, which cobra lists as additional help topics.
-func helpTopics() []*cobra.Command {
+// helpTopics are `infra help TOPIC` pages: commands without a Run, which cobra lists as additional help topics. A
+// page's text is written when it is shown; Long (read by the documentation generator) is filled only when the
+// arguments name the topic or the whole tree is built.
+func helpTopics(f *cmdutil.Factory) []*cobra.Command {
 	topic := func(name, short string, long func() string) *cobra.Command {
 		c := &cobra.Command{Use: name, Short: short}
 		c.SetHelpFunc(func(c *cobra.Command, _ []string) { fmt.Fprint(c.OutOrStdout(), long()) })
-		c.Long = long()
+		if wanted(f, name) {
+			c.Long = long()
+		}
 		return c
 	}
 	return []*cobra.Command{

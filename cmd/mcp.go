@@ -21,10 +21,13 @@ const mcpSecretVendor = "mcp"
 // mcpGlobals are the global flags that choose the server's own configuration; every call runs with them.
 var mcpGlobals = []string{"profile", "config", "env-file", "sandbox", "ca-cert", "insecure", "timeout"}
 
+// mcpShort summarises `infra mcp` in the command listing, before its tree is built.
+const mcpShort = "Serve the vendor catalogs to AI agents over the Model Context Protocol"
+
 func newMCPCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mcp",
-		Short: "Serve the vendor catalogs to AI agents over the Model Context Protocol",
+		Short: mcpShort,
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newMCPServeCmd(f))

@@ -34,6 +34,9 @@ var (
 // Build returns the binary's version, commit and date, falling back to the module build info for `go install`.
 func Build() cmdutil.BuildInfo {
 	b := cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}
+	if b.Version != "dev" && b.Commit != "" && b.Date != "" {
+		return b // set at link time (make build): the module build info would not change anything
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if b.Version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			b.Version = strings.TrimPrefix(info.Main.Version, "v")
@@ -60,12 +63,46 @@ func Build() cmdutil.BuildInfo {
 	return b
 }
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code. Ctrl-C and SIGTERM cancel the context of the
+// command that runs (exit 130); the handler is installed when a command starts, so that --version, --help and
+// completion, which print and exit, do not pay for the runtime's signal thread.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stop func()
+	ctx = context.WithValue(ctx, signalsKey{}, func() {
+		if stop == nil {
+			stop = cancelOnSignal(cancel, os.Interrupt, syscall.SIGTERM)
+		}
+	})
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+	}()
 	f := cmdutil.New(cmdutil.System(os.Getenv), Build(), os.Getenv)
 	return Run(ctx, f, argsFor(os.Args[0], os.Args[1:]))
+}
+
+// signalsKey holds, in the context given to Run, the function that installs the signal handler (Main's).
+type signalsKey struct{}
+
+// cancelOnSignal calls cancel when one of sig arrives, as signal.NotifyContext does, until stop is called.
+func cancelOnSignal(cancel context.CancelFunc, sig ...os.Signal) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 // argsFor makes the binary a drop-in for BeyondTrust's btapi: invoked under that name (a symlink or a copy named
@@ -135,6 +172,9 @@ Try it with no vendor account: infra sandbox serve.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			if install, ok := c.Context().Value(signalsKey{}).(func()); ok {
+				install()
+			}
 			if err := collectGlobals(c, f); err != nil {
 				return err
 			}
@@ -152,21 +192,29 @@ Try it with no vendor account: infra sandbox serve.`,
 	f.GlobalFlags = root.PersistentFlags()
 	root.AddGroup(&cobra.Group{ID: "vendors", Title: "Vendors:"}, &cobra.Group{ID: "tools", Title: "Setup and tools:"})
 	vendors := []*cobra.Command{
-		lazyVendor(f, "virtomize", virtomizecmd.Short, virtomizecmd.NewCmd),
-		lazyVendor(f, "jotelulu", jotelulucmd.Short, jotelulucmd.NewCmd),
-		lazyVendor(f, "pra", pracmd.Short, pracmd.NewCmd), // which also builds only the resource groups the arguments name
+		lazyCommand(f, "virtomize", virtomizecmd.Short, virtomizecmd.NewCmd),
+		lazyCommand(f, "jotelulu", jotelulucmd.Short, jotelulucmd.NewCmd),
+		lazyCommand(f, "pra", pracmd.Short, pracmd.NewCmd), // which also builds only the resource groups the arguments name
 	}
 	for _, c := range vendors {
 		c.GroupID = "vendors"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newAuthCmd(f), newConfigCmd(f), newAPICmd(f), newMCPCmd(f), newSandboxCmd(f), newVersionCmd(f), newCompletionCmd(root)} {
+	tools := []*cobra.Command{
+		lazyCommand(f, "auth", authShort, newAuthCmd),
+		lazyCommand(f, "config", configShort, newConfigCmd),
+		lazyCommand(f, "api", apiShort, newAPICmd),
+		lazyCommand(f, "mcp", mcpShort, newMCPCmd),
+		lazyCommand(f, "sandbox", sandboxShort, newSandboxCmd),
+		newVersionCmd(f), newCompletionCmd(root),
+	}
+	for _, c := range tools {
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}
 	root.SetHelpCommand(newHelpCmd())
 	root.SetHelpCommandGroupID("tools")
-	root.AddCommand(helpTopics()...)
+	root.AddCommand(helpTopics(f)...)
 	// Unknown sub-commands are usage errors (exit 2), not silent help.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
@@ -182,15 +230,21 @@ Try it with no vendor account: infra sandbox serve.`,
 	return root
 }
 
-// lazyVendor builds a vendor's command tree only when the arguments name the vendor (or when the whole tree is wanted,
-// f.Args == nil); otherwise a stand-in keeps the vendor in the help listing. Start-up then does not grow with the
-// number of commands of vendors that are not used.
-func lazyVendor(f *cmdutil.Factory, name, short string, build func(*cmdutil.Factory) *cobra.Command) *cobra.Command {
-	if f.Args == nil || slices.Contains(f.Args, name) {
+// lazyCommand builds the command tree of a vendor or tool only when the arguments name it (or when the whole tree is
+// wanted, f.Args == nil); otherwise a stand-in with the same name and summary keeps it in the help listing and in the
+// completion of command names. Start-up then does not grow with the commands that are not used.
+func lazyCommand(f *cmdutil.Factory, name, short string, build func(*cmdutil.Factory) *cobra.Command) *cobra.Command {
+	if wanted(f, name) {
 		return build(f)
 	}
 	return &cobra.Command{Use: name, Short: short, Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() }}
+}
+
+// wanted reports whether the arguments may need the command or help topic name built: they name it, or the whole tree
+// is wanted (f.Args == nil).
+func wanted(f *cmdutil.Factory, name string) bool {
+	return f.Args == nil || slices.Contains(f.Args, name)
 }
 
 // groupHelp runs for a group command given no sub-command: bare, it prints the group's help (exit 0); with any flag

@@ -72,10 +72,13 @@ type serveOptions struct {
 	slow      time.Duration
 }
 
+// sandboxShort summarises `infra sandbox` in the command listing, before its tree is built.
+const sandboxShort = "Run embedded simulators of the vendor APIs to try infra and test scripts without an account"
+
 func newSandboxCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
-		Short: "Run embedded simulators of the vendor APIs to try infra and test scripts without an account",
+		Short: sandboxShort,
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newSandboxServeCmd(f), newSandboxStopCmd(f))

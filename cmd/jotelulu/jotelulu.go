@@ -125,8 +125,9 @@ Only six method+path pairs are documented; the rest are inferred from the docume
 			return sc.hooks()
 		},
 	}
+	env.Need = engine.NeedNamed(f.Args) // only the groups the arguments name are built; the others stand in
 	for _, g := range cat.Groups {
-		cmd.AddCommand(env.Command(g))
+		cmd.AddCommand(env.Group(g))
 	}
 	cmd.AddCommand(newJoteluluAPIMapCmd(f, cat, &specFlag))
 	return cmd
@@ -309,12 +310,14 @@ func (s *scope) check(ctx context.Context, f *cmdutil.Factory) error {
 }
 
 // contextFlags names the flag that gives each context path parameter; their values may be names, resolved by listing.
-var contextFlags = map[string]string{
-	jot.ParamOrganization: "--organization",
-	jot.ParamSubscription: "--subscription",
-	jot.ParamInstance:     "--instance",
-	jot.ParamMainNetwork:  "--network",
-}
+var contextFlags = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		jot.ParamOrganization: "--organization",
+		jot.ParamSubscription: "--subscription",
+		jot.ParamInstance:     "--instance",
+		jot.ParamMainNetwork:  "--network",
+	}
+})
 
 // checkIDs refuses path values that would change the request path (see jot.CheckID) before anything is sent, with a
 // usage error naming the flag or argument. Before resolution (resolved=false) the positional ids and the context
@@ -340,13 +343,13 @@ func (s *scope) checkIDs(op *request.Op, params map[string]string, resolved bool
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		name := label[k]
 		if name == "" {
-			name = contextFlags[k]
+			name = contextFlags()[k]
 		}
 		if name == "" {
 			name = k
 		}
 		check := jot.CheckID
-		if _, byName := contextFlags[k]; !resolved && (byName || k == jot.ParamUser) {
+		if _, byName := contextFlags()[k]; !resolved && (byName || k == jot.ParamUser) {
 			check = jot.CheckName
 		}
 		if err := check(values[k]); err != nil {

@@ -189,12 +189,18 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 		{"delete", "DELETE", request.KindNone, true, "Delete the resource PATH/ID"},
 		{"download", "GET", request.KindDownload, false, "Save the file at PATH (installers, cli/linux, openapi.yaml) and print {\"file\": …, \"bytes\": …}"},
 	}
-	ops := append([]*request.Op(nil), root.Ops...)
-	for _, g := range root.Groups {
-		g.Walk(func(_ []string, op *request.Op) { ops = append(ops, op) })
-	}
-	// Templates with more literal segments win: jump-client/installer is the installer list, not Jump Client "installer".
-	sort.SliceStable(ops, func(i, j int) bool { return literalSegments(ops[i].Path) > literalSegments(ops[j].Path) })
+	// The operations in matching order, gathered when a verb runs: building the verbs (for help or another command)
+	// does not need them.
+	ops := sync.OnceValue(func() []*request.Op {
+		ops := append([]*request.Op(nil), root.Ops...)
+		for _, g := range root.Groups {
+			g.Walk(func(_ []string, op *request.Op) { ops = append(ops, op) })
+		}
+		// Templates with more literal segments win: jump-client/installer is the installer list, not Jump Client
+		// "installer".
+		sort.SliceStable(ops, func(i, j int) bool { return literalSegments(ops[i].Path) > literalSegments(ops[j].Path) })
+		return ops
+	})
 	var out []*cobra.Command
 	for _, v := range verbs {
 		v := v
@@ -221,7 +227,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 			},
 			RunE: func(c *cobra.Command, args []string) error {
 				p := "/" + strings.Trim(strings.Join(args, "/"), "/")
-				op, params := matchOp(ops, v.method, p, v.kind)
+				op, params := matchOp(ops(), v.method, p, v.kind)
 				if op == nil {
 					return usageErrorf("%s %s is not a known PRA Configuration API operation", v.method, p)
 				}
@@ -249,7 +255,7 @@ func genericVerbs(env *engine.Env, root *request.Group) []*cobra.Command {
 
 // countVerb: `infra pra count PATH` asks for the size of a list with one HEAD request (X-BT-Pagination-Total) instead
 // of fetching every page; key=value pairs on stdin (-k) are the list's filters.
-func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
+func countVerb(env *engine.Env, ops func() []*request.Op) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "count PATH",
 		Short:   "Count the resources at PATH with one HEAD request (key=value filters on stdin with -k)",
@@ -266,7 +272,7 @@ func countVerb(env *engine.Env, ops []*request.Op) *cobra.Command {
 				return err
 			}
 			p := "/" + strings.Trim(args[0], "/")
-			op, params := matchOp(ops, "GET", p, request.KindList)
+			op, params := matchOp(ops(), "GET", p, request.KindList)
 			if op == nil || op.Kind != request.KindList {
 				return usageErrorf("%s is not a paginated PRA Configuration API list", p)
 			}

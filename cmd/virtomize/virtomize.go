@@ -107,6 +107,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 		Hooks:    vh.hooks,
 		Commands: vh.commands,
+		Need:     engine.NeedNamed(f.Args), // only the groups the arguments name are built; the others stand in
 	}
 	cmd := env.Command(root)
 	cmd.Short = Short

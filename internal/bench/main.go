@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -177,43 +176,7 @@ func (b *bench) add(r Row) {
 	b.rows = append(b.rows, r)
 }
 
-// median runs argv n times and returns the median wall time.
-func median(n int, env []string, argv ...string) (time.Duration, error) {
-	d := make([]time.Duration, 0, n)
-	for i := 0; i < n; i++ {
-		c := exec.Command(argv[0], argv[1:]...)
-		c.Env = env
-		start := time.Now()
-		if out, err := c.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-		}
-		d = append(d, time.Since(start))
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[len(d)/2], nil
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func (b *bench) startup(tmp string) error {
-	b.logf("start-up: %d runs each", b.runs)
-	env := append(os.Environ(), "INFRA_CONFIG_DIR="+tmp+"/config", "INFRA_CACHE_DIR="+tmp+"/cache")
-	floor, err := median(b.runs, env, b.hello, "--version")
-	if err != nil {
-		return err
-	}
-	b.add(Row{Measure: "start-up: cobra hello --version (floor)", Value: ms(floor), Unit: "ms"})
-	for _, args := range [][]string{{"--version"}, {"pra", "--help"}, {"virtomize", "vm", "list", "--help"}} {
-		name := "start-up: infra " + strings.Join(args, " ")
-		d, err := median(b.runs, env, append([]string{b.infra}, args...)...)
-		if err != nil {
-			b.add(Row{Measure: name, Unit: "ms", Note: "not available in this build"})
-			continue
-		}
-		b.add(Row{Measure: name, Value: ms(d), Unit: "ms", Floor: ms(floor), Against: "cobra hello"})
-	}
-	return nil
-}
 
 func (b *bench) size(string) error {
 	si, err := os.Stat(b.infra)

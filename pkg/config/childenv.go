@@ -12,7 +12,7 @@ var secretEnvSuffixes = []string{"_SECRET", "_PASSWORD", "_TOKEN", "_PASSPHRASE"
 // every sensitive option, btapi's BT_CLIENT_SECRET included), sorted.
 func SecretEnvNames() []string {
 	var out []string
-	for _, o := range registry {
+	for _, o := range registry().list {
 		if o.Sensitive {
 			out = append(out, o.Env...)
 		}
@@ -26,7 +26,7 @@ func SecretEnvNames() []string {
 // regard to case, as Windows does).
 func IsSecretEnv(name string) bool {
 	n := strings.ToUpper(name)
-	for _, o := range registry {
+	for _, o := range registry().list {
 		if !o.Sensitive {
 			continue
 		}

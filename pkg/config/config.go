@@ -88,7 +88,7 @@ func Load(o LoadOptions) (*Config, error) {
 	}
 
 	names := []string{"INFRA_PROFILE"}
-	for _, opt := range registry {
+	for _, opt := range registry().list {
 		names = append(names, opt.Env...)
 	}
 	for _, n := range names {
@@ -164,7 +164,7 @@ func configPath(given string, getenv func(string) string) (string, error) {
 // checkEnv validates the values from the environment and the env file up front, so that a typo fails early and
 // clearly.
 func (c *Config) checkEnv() error {
-	for _, opt := range registry {
+	for _, opt := range registry().list {
 		if opt.Sensitive {
 			continue
 		}
@@ -259,7 +259,7 @@ func (c *Config) Duration(key string) time.Duration {
 // Secret returns a sensitive vendor setting ("pra.client_secret") from a flag, the environment or the env file —
 // never the config file — with its source. IsSet is false when none of them has it, or when key is not a secret.
 func (c *Config) Secret(key string) Value {
-	opt, ok := byKey[key]
+	opt, ok := registry().byKey[key]
 	if !ok || !opt.Sensitive {
 		return Value{Key: key}
 	}
@@ -273,7 +273,7 @@ func (c *Config) List() []Value {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []Value
-	for _, opt := range registry {
+	for _, opt := range registry().list {
 		if !opt.Sensitive {
 			out = append(out, c.resolve(opt))
 		}
@@ -389,7 +389,7 @@ func parseConfig(path string, data []byte) (*fileData, error) {
 			}
 			continue
 		}
-		opt, ok := byKey[k]
+		opt, ok := registry().byKey[k]
 		if !ok || !opt.Global {
 			hint := ""
 			if isVendor(k) {
@@ -445,7 +445,7 @@ func (fd *fileData) readProfiles(path string, raw any) error {
 			}
 			for name, sraw := range vm {
 				key := vendor + "." + name
-				opt, ok := byKey[key]
+				opt, ok := registry().byKey[key]
 				if !ok {
 					return unknownKeyError(key, "config file "+path+", profile "+pname)
 				}
@@ -524,7 +524,7 @@ func checkNoSecrets(path string, m map[string]any, prefix string) error {
 		if prefix != "" {
 			at = prefix + "." + k
 		}
-		if sensitives[k] {
+		if registry().sensitives[k] {
 			return secretInFileError(path, at, secretKeyFor(at, k))
 		}
 		if sub, ok := m[k].(map[string]any); ok {
@@ -542,7 +542,7 @@ func secretKeyFor(at, name string) string {
 	if len(parts) >= 2 && isVendor(parts[len(parts)-2]) {
 		return parts[len(parts)-2] + "." + name
 	}
-	for _, o := range registry {
+	for _, o := range registry().list {
 		if o.Sensitive && o.name == name {
 			return o.Key
 		}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/infractl/infra/internal/textdist"
@@ -55,20 +56,20 @@ type spec struct {
 	allowed              []string
 }
 
-// enums are the settings whose permitted values are declared elsewhere, read when a value is checked: the output
-// formats are those of the output registry.
-var enums = map[string]func() []string{"output": output.Names}
-
-var globalSpecs = []spec{
-	{"output", TypeString, string(output.Table), "default output format: " + output.NameList(), nil},
-	{"timeout", TypeDuration, "30s", "timeout of each attempt, reading the answer included; for streamed transfers the longest gap without data (Go duration such as 45s or 2m; a bare number means seconds)", nil},
-	{"max_response_bytes", TypeInt, "67108864", "largest JSON answer read, in bytes (default 64 MiB; a bigger answer is an error)", nil},
-	{"no_color", TypeBool, "false", "never colour the output", nil},
-	{"debug", TypeBool, "false", "trace HTTP requests and responses on stderr, with secrets redacted", nil},
-	{"insecure", TypeBool, "false", "skip TLS certificate verification for every vendor", nil},
-	{"ca_cert", TypeString, "", "PEM file of extra CA certificates to trust for every vendor", nil},
-	{"secret_store", TypeString, "keyring", "where infra auth login keeps secrets: keyring (OS keyring) or file (plain 0600 file)", []string{"keyring", "file"}},
-	{"default_profile", TypeString, DefaultProfile, "profile used when neither --profile nor INFRA_PROFILE selects one", nil},
+// globalSpecs are the top-level settings. The permitted values of output are those of the output registry, read when
+// a value is checked.
+func globalSpecs() []spec {
+	return []spec{
+		{"output", TypeString, string(output.Table), "default output format: " + output.NameList(), nil},
+		{"timeout", TypeDuration, "30s", "timeout of each attempt, reading the answer included; for streamed transfers the longest gap without data (Go duration such as 45s or 2m; a bare number means seconds)", nil},
+		{"max_response_bytes", TypeInt, "67108864", "largest JSON answer read, in bytes (default 64 MiB; a bigger answer is an error)", nil},
+		{"no_color", TypeBool, "false", "never colour the output", nil},
+		{"debug", TypeBool, "false", "trace HTTP requests and responses on stderr, with secrets redacted", nil},
+		{"insecure", TypeBool, "false", "skip TLS certificate verification for every vendor", nil},
+		{"ca_cert", TypeString, "", "PEM file of extra CA certificates to trust for every vendor", nil},
+		{"secret_store", TypeString, "keyring", "where infra auth login keeps secrets: keyring (OS keyring) or file (plain 0600 file)", []string{"keyring", "file"}},
+		{"default_profile", TypeString, DefaultProfile, "profile used when neither --profile nor INFRA_PROFILE selects one", nil},
+	}
 }
 
 var vendorSpecs = []spec{
@@ -84,27 +85,42 @@ var vendorSpecs = []spec{
 	{"rate_limit_hour", TypeInt, "", "client-side limit on requests per hour (0 or unset: no limit)", nil},
 }
 
-// secretSpecs lists the sensitive settings of each vendor.
-var secretSpecs = map[string][]spec{
-	vendorPRA:       {{"client_secret", TypeString, "", "API client secret", nil}},
-	vendorVirtomize: {{"client_secret", TypeString, "", "API client secret", nil}, {"password", TypeString, "", "account password", nil}},
-	vendorJotelulu:  {{"token", TypeString, "", "API token", nil}},
+// secretSpecs lists the sensitive settings of a vendor.
+func secretSpecs(vendor string) []spec {
+	switch vendor {
+	case vendorPRA:
+		return []spec{{"client_secret", TypeString, "", "API client secret", nil}}
+	case vendorVirtomize:
+		return []spec{{"client_secret", TypeString, "", "API client secret", nil}, {"password", TypeString, "", "account password", nil}}
+	case vendorJotelulu:
+		return []spec{{"token", TypeString, "", "API token", nil}}
+	}
+	return nil
 }
 
-// btapiAliases maps keys to the variable names used by BeyondTrust's btapi tool. They rank below the INFRA_ names.
-var btapiAliases = map[string]string{
-	"pra.host":          "BT_API_HOST",
-	"pra.client_id":     "BT_CLIENT_ID",
-	"pra.client_secret": "BT_CLIENT_SECRET",
+// btapiAlias maps keys to the variable names used by BeyondTrust's btapi tool. They rank below the INFRA_ names.
+func btapiAlias(key string) (string, bool) {
+	switch key {
+	case "pra.host":
+		return "BT_API_HOST", true
+	case "pra.client_id":
+		return "BT_CLIENT_ID", true
+	case "pra.client_secret":
+		return "BT_CLIENT_SECRET", true
+	}
+	return "", false
 }
 
-var (
-	registry   []*option
-	byKey      = map[string]*option{}
-	sensitives = map[string]bool{} // names (without vendor) of sensitive settings
-)
+// settings is the registry of known settings, built on first use: most invocations (--version, --help, completion
+// of commands) never read a setting, so the registry is not built before main.
+type settings struct {
+	list       []*option // sorted by key
+	byKey      map[string]*option
+	sensitives map[string]bool // names (without vendor) of sensitive settings
+}
 
-func init() {
+var registry = sync.OnceValue(func() *settings {
+	r := &settings{byKey: map[string]*option{}, sensitives: map[string]bool{}}
 	add := func(vendor string, s spec, sensitive bool) {
 		key := s.name
 		if vendor != "" {
@@ -114,7 +130,7 @@ func init() {
 		if s.name != "default_profile" {
 			env = append(env, EnvName(key))
 		}
-		if alias, ok := btapiAliases[key]; ok {
+		if alias, ok := btapiAlias(key); ok {
 			env = append(env, alias)
 		}
 		desc := s.desc
@@ -124,30 +140,34 @@ func init() {
 		o := &option{
 			Option: Option{Key: key, Type: s.typ, Default: s.def, Description: desc, Sensitive: sensitive,
 				Global: vendor == "", Env: env},
-			vendor: vendor, name: s.name, allowed: enums[key],
+			vendor: vendor, name: s.name,
+		}
+		if key == "output" {
+			o.allowed = output.Names
 		}
 		if s.allowed != nil {
 			o.allowed = func() []string { return s.allowed }
 		}
-		registry = append(registry, o)
-		byKey[key] = o
+		r.list = append(r.list, o)
+		r.byKey[key] = o
 		if sensitive {
-			sensitives[s.name] = true
+			r.sensitives[s.name] = true
 		}
 	}
-	for _, s := range globalSpecs {
+	for _, s := range globalSpecs() {
 		add("", s, false)
 	}
 	for _, v := range vendors {
 		for _, s := range vendorSpecs {
 			add(v, s, false)
 		}
-		for _, s := range secretSpecs[v] {
+		for _, s := range secretSpecs(v) {
 			add(v, s, true)
 		}
 	}
-	sort.Slice(registry, func(i, j int) bool { return registry[i].Key < registry[j].Key })
-}
+	sort.Slice(r.list, func(i, j int) bool { return r.list[i].Key < r.list[j].Key })
+	return r
+})
 
 func vendorTitle(v string) string {
 	switch v {
@@ -168,8 +188,8 @@ func EnvName(key string) string {
 
 // Options returns the registry of known settings, sorted by key.
 func Options() []Option {
-	out := make([]Option, len(registry))
-	for i, o := range registry {
+	out := make([]Option, len(registry().list))
+	for i, o := range registry().list {
 		out[i] = o.Option
 		out[i].Env = append([]string(nil), o.Env...)
 	}
@@ -178,7 +198,7 @@ func Options() []Option {
 
 // lookup returns the option for key or an error that suggests close matches.
 func lookup(key string) (*option, error) {
-	if o, ok := byKey[key]; ok {
+	if o, ok := registry().byKey[key]; ok {
 		return o, nil
 	}
 	return nil, unknownKeyError(key, "")
@@ -214,7 +234,7 @@ func suggest(key string) []string {
 		dist int
 	}
 	var cands []cand
-	for _, o := range registry {
+	for _, o := range registry().list {
 		d := min(textdist.Levenshtein(key, o.Key), textdist.Levenshtein(leaf, o.name)+penalty)
 		if d <= limit {
 			cands = append(cands, cand{o.Key, d})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // A vendor's connection unit is everything that decides which site a request goes to and which credential and trust
@@ -36,11 +37,13 @@ const (
 var unitParts = []string{"host", "client_id", "username", "client_secret", "password", "token", "ca_cert", "insecure", "fingerprint"}
 
 // unitRequired are the parts a vendor's unit needs to send an authenticated request: host, identity, secret.
-var unitRequired = map[string][]string{
-	vendorPRA:       {"host", "client_id", "client_secret"},
-	vendorVirtomize: {"host", "username", "password"},
-	vendorJotelulu:  {"host", "token"},
-}
+var unitRequired = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		vendorPRA:       {"host", "client_id", "client_secret"},
+		vendorVirtomize: {"host", "username", "password"},
+		vendorJotelulu:  {"host", "token"},
+	}
+})
 
 // IsUnitPart reports whether a setting name ("host", "client_secret") is part of a connection unit.
 func IsUnitPart(name string) bool {
@@ -54,7 +57,7 @@ func IsUnitPart(name string) bool {
 
 // SecretName returns the setting name of a vendor's secret ("client_secret", "password", "token").
 func SecretName(vendor string) string {
-	req := unitRequired[vendor]
+	req := unitRequired()[vendor]
 	if len(req) == 0 {
 		return ""
 	}
@@ -64,7 +67,7 @@ func SecretName(vendor string) string {
 // IdentityName returns the setting name of a vendor's identity ("client_id", "username"), "" when the secret alone
 // identifies (an API token).
 func IdentityName(vendor string) string {
-	if req := unitRequired[vendor]; len(req) == 3 {
+	if req := unitRequired()[vendor]; len(req) == 3 {
 		return req[1]
 	}
 	return ""
@@ -129,7 +132,7 @@ func (u *Unit) Parts() []Value {
 // Missing returns the required parts the unit's source leaves unset.
 func (u *Unit) Missing() []string {
 	var out []string
-	for _, p := range unitRequired[u.Vendor] {
+	for _, p := range unitRequired()[u.Vendor] {
 		if _, ok := u.parts[p]; !ok {
 			out = append(out, p)
 		}
@@ -191,7 +194,7 @@ func (c *Config) unitLayers(vendor string) []unitLayer {
 		if l.values == nil {
 			l.values = map[string]Value{}
 		}
-		opt := byKey[vendor+"."+name]
+		opt := registry().byKey[vendor+"."+name]
 		if !opt.Sensitive {
 			if nv, err := opt.normalize(value); err == nil {
 				value = nv
@@ -201,7 +204,7 @@ func (c *Config) unitLayers(vendor string) []unitLayer {
 		l.names = append(l.names, as)
 	}
 	for _, name := range unitParts {
-		opt, ok := byKey[vendor+"."+name]
+		opt, ok := registry().byKey[vendor+"."+name]
 		if !ok {
 			continue
 		}
@@ -211,7 +214,7 @@ func (c *Config) unitLayers(vendor string) []unitLayer {
 		if n := EnvName(opt.Key); c.env[n] != "" {
 			add(&env, name, c.env[n], "env "+n, n)
 		}
-		if alias, ok := btapiAliases[opt.Key]; ok && c.env[alias] != "" {
+		if alias, ok := btapiAlias(opt.Key); ok && c.env[alias] != "" {
 			add(&bt, name, c.env[alias], "env "+alias, alias)
 		}
 		if c.envFile != nil {
@@ -243,7 +246,7 @@ func settingNames(kind, vendor string, parts []string) []string {
 		key := vendor + "." + p
 		switch kind {
 		case UnitBTEnv:
-			if a, ok := btapiAliases[key]; ok {
+			if a, ok := btapiAlias(key); ok {
 				out = append(out, a)
 				continue
 			}
@@ -313,7 +316,7 @@ func (u *Unit) With(name, value, source string) *Unit {
 	for k, v := range u.parts {
 		cp.parts[k] = v
 	}
-	opt := byKey[u.Vendor+"."+name]
+	opt := registry().byKey[u.Vendor+"."+name]
 	cp.parts[name] = Value{Key: u.Vendor + "." + name, Value: value, Source: source, IsSet: true, Sensitive: opt != nil && opt.Sensitive}
 	return &cp
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,20 +42,43 @@ type Env struct {
 	// then sends nothing; nil disables completion from the site.
 	Site func() string
 
-	ops []*request.Op // every operation built so far (bulk creates look up their collection's list operation)
+	// Need, when set, says whether a group's commands are built. A group it refuses gets a stand-in with its name,
+	// aliases and summary, so help listings and the completion of command names do not change, and its operations
+	// are still known to the environment. A command line then pays only for the groups it names.
+	Need func(g *request.Group) bool
+
+	ops []*request.Op // every operation built or stood in for so far (bulk creates look up their collection's list operation)
+}
+
+// NeedNamed is an Env.Need that builds the groups named, by name or alias, in the command-line arguments, and every
+// group when args is nil (documentation generators, callers building the whole tree).
+func NeedNamed(args []string) func(g *request.Group) bool {
+	if args == nil {
+		return nil
+	}
+	return func(g *request.Group) bool {
+		for _, a := range args {
+			if a == g.Name || slices.Contains(g.Aliases, a) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // ownFlags are the names of the engine's own flags and cobra's; they and the root's persistent flags
 // (cmdutil.Factory.GlobalFlags) are reserved: fields with these names get a "field-" prefix.
-var ownFlags = map[string]bool{
-	"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
-	"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
-	"concurrency": true, "if-exists": true, "if-not-exists": true,
-}
+var ownFlags = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"help": true, "version": true, "json": true, "limit": true, "page": true, "per-page": true, "all": true,
+		"file": true, "force": true, "from-file": true, "input-format": true, "journal": true, "no-journal": true,
+		"concurrency": true, "if-exists": true, "if-not-exists": true,
+	}
+})
 
 func (e *Env) flagNameFor(f *request.Field) string {
 	n := f.FlagName()
-	if ownFlags[n] || e.F != nil && e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
+	if ownFlags()[n] || e.F != nil && e.F.GlobalFlags != nil && e.F.GlobalFlags.Lookup(n) != nil {
 		return "field-" + n
 	}
 	return n
@@ -176,12 +200,41 @@ func (e *Env) command(g *request.Group, parents []string) *cobra.Command {
 		cmd.AddCommand(e.opCommand(op, g.Name, verb, object))
 	}
 	for _, s := range g.Groups {
+		if e.Need != nil && !e.Need(s) {
+			cmd.AddCommand(e.standIn(s))
+			continue
+		}
 		cmd.AddCommand(e.command(s, path))
 	}
 	if e.Commands != nil {
 		cmd.AddCommand(e.Commands(g)...)
 	}
 	return cmd
+}
+
+// Group is Command for a group Need may refuse: its commands, or its stand-in.
+func (e *Env) Group(g *request.Group) *cobra.Command {
+	if e.Need != nil && !e.Need(g) {
+		return e.standIn(g)
+	}
+	return e.Command(g)
+}
+
+// standIn names a group the arguments do not reach (Env.Need) and records its operations.
+func (e *Env) standIn(g *request.Group) *cobra.Command {
+	var record func(g *request.Group)
+	record = func(g *request.Group) {
+		for _, op := range g.Ops {
+			checkPathParams(op)
+			e.ops = append(e.ops, op)
+		}
+		for _, s := range g.Groups {
+			record(s)
+		}
+	}
+	record(g)
+	return &cobra.Command{Use: g.Name, Aliases: g.Aliases, Short: g.Short, Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 }
 
 var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })

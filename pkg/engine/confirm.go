@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/infractl/infra/pkg/api/request"
@@ -30,11 +31,13 @@ func objectNoun(path []string) string {
 
 // verbGroups are group names that are verbs: their operations are named by the type of object they act on
 // (jump-item delete shell-jump).
-var verbGroups = map[string]bool{"list": true, "get": true, "create": true, "update": true, "delete": true, "copy": true}
+var verbGroups = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"list": true, "get": true, "create": true, "update": true, "delete": true, "copy": true}
+})
 
 // askedAs returns the verb and the object phrase of an operation of the group at path, for questions.
 func askedAs(path []string, op *request.Op) (verb, object string) {
-	if n := len(path); n >= 2 && verbGroups[path[n-1]] {
+	if n := len(path); n >= 2 && verbGroups()[path[n-1]] {
 		return path[n-1], objectNoun(append(append([]string(nil), path[:n-1]...), op.Name))
 	}
 	return op.Name, objectNoun(path)

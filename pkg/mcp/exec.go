@@ -77,11 +77,13 @@ type CLIExecutor struct {
 
 // engineFlags are flags of generated commands that the server sets itself or does not offer (files, stdin, bulk
 // input, secrets read from stdin).
-var engineFlags = map[string]bool{
-	"json": true, "limit": true, "page": true, "per-page": true, "all": true, "from-file": true, "input-format": true,
-	"journal": true, "no-journal": true, "concurrency": true, "file": true, "force": true, "help": true,
-	"password-stdin": true, "password-prompt": true, "poll-interval": true, "dir": true, "keep": true,
-}
+var engineFlags = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"json": true, "limit": true, "page": true, "per-page": true, "all": true, "from-file": true, "input-format": true,
+		"journal": true, "no-journal": true, "concurrency": true, "file": true, "force": true, "help": true,
+		"password-stdin": true, "password-prompt": true, "poll-interval": true, "dir": true, "keep": true,
+	}
+})
 
 func (x *CLIExecutor) leaf(words []string) *cobra.Command {
 	x.treeOnce.Do(func() {
@@ -123,7 +125,7 @@ func (x *CLIExecutor) Options(o *Operation) []Option {
 	}
 	var out []Option
 	c.LocalNonPersistentFlags().VisitAll(func(fl *pflag.Flag) {
-		if fl.Hidden || engineFlags[fl.Name] || fieldFlags[fl.Name] {
+		if fl.Hidden || engineFlags()[fl.Name] || fieldFlags[fl.Name] {
 			return
 		}
 		out = append(out, Option{Name: fl.Name, Type: fl.Value.Type(), Help: fl.Usage})

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -387,11 +388,13 @@ func orNone(l []string) string {
 }
 
 // connectionNames are settings that say where and as whom the server connects: they come from its configuration only.
-var connectionNames = map[string]bool{
-	"profile": true, "config": true, "env-file": true, "sandbox": true, "host": true, "client-id": true,
-	"client-secret": true, "username": true, "password": true, "token": true, "insecure": true, "ca-cert": true,
-	"debug": true, "timeout": true, "spec": true, "url": true,
-}
+var connectionNames = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"profile": true, "config": true, "env-file": true, "sandbox": true, "host": true, "client-id": true,
+		"client-secret": true, "username": true, "password": true, "token": true, "insecure": true, "ca-cert": true,
+		"debug": true, "timeout": true, "spec": true, "url": true,
+	}
+})
 
 // cursor is where a list continues: a page of per_page items, of which skip were already returned.
 type cursor struct {
@@ -487,7 +490,7 @@ func (s *Server) prepare(in CallInput) (*Call, *cursor, error) {
 	if len(in.Options) > 0 {
 		opts := s.o.Executor.Options(o)
 		for k, v := range in.Options {
-			if connectionNames[k] || connectionNames[strings.ReplaceAll(k, "_", "-")] {
+			if connectionNames()[k] || connectionNames()[strings.ReplaceAll(k, "_", "-")] {
 				return nil, nil, refused("%s is a connection setting: connection settings and credentials come only from the server's configuration", k)
 			}
 			found := false

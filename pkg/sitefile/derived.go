@@ -157,7 +157,7 @@ func durationText(ns int64) string {
 func secretEnvName(vendor string, k *Kind, name, field string) string {
 	if k.Singleton {
 		s := strings.ToUpper(vendor + "_" + k.Name + "_" + field)
-		return strings.Trim(notEnvChar.ReplaceAllString(s, "_"), "_")
+		return strings.Trim(notEnvChar().ReplaceAllString(s, "_"), "_")
 	}
 	return secretEnv(vendor, k, name, field)
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -196,17 +197,21 @@ func secretNode(from string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: []*yaml.Node{scalar("from"), scalar(from)}}
 }
 
-var notEnvChar = regexp.MustCompile(`[^A-Z0-9]+`)
+var notEnvChar = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^A-Z0-9]+`)
+})
 
 // secretEnv names the environment variable an exported credential is read from: PRA_USER_ALICE_PASSWORD.
 func secretEnv(vendor string, k *Kind, name, field string) string {
 	s := strings.ToUpper(vendor + "_" + k.Name[strings.LastIndex(k.Name, "/")+1:] + "_" + name + "_" + field)
-	return strings.Trim(notEnvChar.ReplaceAllString(s, "_"), "_")
+	return strings.Trim(notEnvChar().ReplaceAllString(s, "_"), "_")
 }
 
 // writeOnly are kinds whose objects cannot be read back whole (PRA Vault accounts never show their username and
 // credentials): left out of an export unless asked for by name.
-var writeOnly = map[string]bool{"pra:vault/account": true}
+var writeOnly = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"pra:vault/account": true}
+})
 
 // KindNames checks a --resources list and returns the kinds in apply order; an empty list means every managed kind.
 // A family names all its kinds: jump-item is every jump-item/… kind.
@@ -230,7 +235,7 @@ func (c *Catalog) KindNames(list []string) ([]string, error) {
 	}
 	var out []string
 	for _, k := range c.Managed() {
-		if (len(list) == 0 && !writeOnly[c.Vendor+":"+k.Name]) || want[k.Name] {
+		if (len(list) == 0 && !writeOnly()[c.Vendor+":"+k.Name]) || want[k.Name] {
 			out = append(out, k.Name)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -393,7 +394,7 @@ func (m *apiModel) owner(rm *routeMatch) (res *resource, keys []int64) {
 		}
 	}
 	for _, name := range rm.pnames {
-		if target, ok := refTargets[name]; ok {
+		if target, ok := refTargets()[name]; ok {
 			if r := m.reg.byName[target]; r != nil && r.Parent == "" {
 				id, _ := parseID(rm.params[name])
 				return r, []int64{id}
@@ -427,13 +428,15 @@ func lastLiteral(rt *route) string {
 
 // jumpItemTypes maps the type names used by vault associations to the
 // Jump Item collections.
-var jumpItemTypes = map[string]string{
-	"jump_client":     "jump-client",
-	"remote_rdp":      "jump-item-remote-rdp",
-	"shell_jump":      "jump-item-shell-jump",
-	"web_jump":        "jump-item-web-jump",
-	"protocol_tunnel": "jump-item-protocol-tunnel-jump",
-}
+var jumpItemTypes = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"jump_client":     "jump-client",
+		"remote_rdp":      "jump-item-remote-rdp",
+		"shell_jump":      "jump-item-shell-jump",
+		"web_jump":        "jump-item-web-jump",
+		"protocol_tunnel": "jump-item-protocol-tunnel-jump",
+	}
+})
 
 // custom serves the operations that are not plain collection CRUD.
 func (s *Server) custom(w http.ResponseWriter, r *http.Request, op *specOp, rm *routeMatch, query []simutil.QueryParam) {
@@ -646,7 +649,7 @@ func (s *Server) checkRefsLocked(body map[string]any, errs *errorBag) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		target, ok := refTargets[k]
+		target, ok := refTargets()[k]
 		if !ok {
 			continue
 		}
@@ -838,7 +841,7 @@ func (s *Server) associationLocked(w http.ResponseWriter, op *specOp, rm *routeM
 func (s *Server) associateItemLocked(w http.ResponseWriter, op *specOp, id string, a, body map[string]any) {
 	item := map[string]any{"id": body["id"], "type": body["type"]}
 	n, _ := body["id"].(float64)
-	target := s.reg.byName[jumpItemTypes[fmt.Sprint(body["type"])]]
+	target := s.reg.byName[jumpItemTypes()[fmt.Sprint(body["type"])]]
 	if target != nil {
 		if _, ok := s.db.get(target, "", int64(n)); !ok {
 			notFound(w, target.Label)

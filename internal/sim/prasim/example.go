@@ -276,7 +276,7 @@ func (x *exampler) value(s *openapi3.Schema, name string, op *specOp, scope stri
 	if len(s.Properties) > 0 || (s.Type != nil && s.Type.Is("object")) {
 		return x.object(s, name, op, scope, full)
 	}
-	if target, ok := refTargets[name]; ok && s.Type != nil && s.Type.Is("integer") {
+	if target, ok := refTargets()[name]; ok && s.Type != nil && s.Type.Is("integer") {
 		if res := x.s.reg.byName[target]; res != nil {
 			if k, ok := x.firstKey(res, ""); ok {
 				return k, nil

@@ -495,7 +495,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, m *match, op *sp
 		return
 	}
 	row := s.newRowLocked(m.res, scope, vals)
-	if hook := afterCreate[m.res.Name]; hook != nil {
+	if hook := afterCreate()[m.res.Name]; hook != nil {
 		hook(row, s.now())
 	}
 	key := s.db.insert(m.res, scope, row)

@@ -2,6 +2,7 @@ package prasim
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,40 +15,44 @@ import (
 
 // refTargets maps a field name to the collection whose key it holds. A value
 // that names no existing item is a 422 ("The selected … is invalid.").
-var refTargets = map[string]string{
-	"jump_group_id":                "jump-group",
-	"shared_jump_group_id":         "jump-group",
-	"jumpoint_id":                  "jumpoint",
-	"jump_item_role_id":            "jump-item-role",
-	"jump_policy_id":               "jump-policy",
-	"session_policy_id":            "session-policy",
-	"user_id":                      "user",
-	"team_id":                      "team",
-	"account_id":                   "vault-account",
-	"account_group_id":             "vault-account-group",
-	"rdp_service_account_id":       "vault-account",
-	"security_provider_id":         "security-provider",
-	"group_policy_id":              "group-policy",
-	"endpoint_id":                  "vault-endpoint",
-	"vendor_id":                    "vendor",
-	"default_jump_item_role_id":    "jump-item-role",
-	"private_jump_item_role_id":    "jump-item-role",
-	"inferior_jump_item_role_id":   "jump-item-role",
-	"unassigned_jump_item_role_id": "jump-item-role",
-}
+var refTargets = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"jump_group_id":                "jump-group",
+		"shared_jump_group_id":         "jump-group",
+		"jumpoint_id":                  "jumpoint",
+		"jump_item_role_id":            "jump-item-role",
+		"jump_policy_id":               "jump-policy",
+		"session_policy_id":            "session-policy",
+		"user_id":                      "user",
+		"team_id":                      "team",
+		"account_id":                   "vault-account",
+		"account_group_id":             "vault-account-group",
+		"rdp_service_account_id":       "vault-account",
+		"security_provider_id":         "security-provider",
+		"group_policy_id":              "group-policy",
+		"endpoint_id":                  "vault-endpoint",
+		"vendor_id":                    "vendor",
+		"default_jump_item_role_id":    "jump-item-role",
+		"private_jump_item_role_id":    "jump-item-role",
+		"inferior_jump_item_role_id":   "jump-item-role",
+		"unassigned_jump_item_role_id": "jump-item-role",
+	}
+})
 
 // uniqueFields are names that may not repeat within one collection
 // (case-insensitively), by resource.
-var uniqueFields = map[string][]string{
-	"jump-group":          {"name"},
-	"user":                {"username"},
-	"team":                {"name"},
-	"group-policy":        {"name"},
-	"jumpoint":            {"name"},
-	"jump-item-role":      {"name"},
-	"vault-account-group": {"name"},
-	"vendor":              {"name"},
-}
+var uniqueFields = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"jump-group":          {"name"},
+		"user":                {"username"},
+		"team":                {"name"},
+		"group-policy":        {"name"},
+		"jumpoint":            {"name"},
+		"jump-item-role":      {"name"},
+		"vault-account-group": {"name"},
+		"vendor":              {"name"},
+	}
+})
 
 // applyOverlay adjusts the parsed document where the guide is more precise
 // than the schema: a Jump Group member's role and policy default to null
@@ -130,14 +135,14 @@ func applyResourceOverlay(d *Resource, all []Resource) {
 			f.FromParent = true
 			continue
 		}
-		if target, ok := refTargets[f.Name]; ok && f.Type == Integer && !f.ReadOnly && topLevel(all, target) && target != d.Name {
+		if target, ok := refTargets()[f.Name]; ok && f.Type == Integer && !f.ReadOnly && topLevel(all, target) && target != d.Name {
 			setRef(d, f, target)
 		}
 		if f.ReadOnly && f.Type == DateTime && strings.HasPrefix(f.Name, "created") {
 			f.AutoNow = true
 		}
 	}
-	for _, u := range uniqueFields[d.Name] {
+	for _, u := range uniqueFields()[d.Name] {
 		if i := fieldIndex(d.Fields, u); i >= 0 {
 			d.Fields[i].Unique = true
 		}
@@ -228,17 +233,19 @@ func applyResourceQuirks(d *Resource) {
 }
 
 // afterCreate completes new items where the document states a rule in prose.
-var afterCreate = map[string]func(row Row, now time.Time){
-	// "SSH: 22, Telnet: 23"
-	"jump-item-shell-jump": func(row Row, _ time.Time) {
-		if row["port"] == nil {
-			row["port"] = map[any]int64{"ssh": 22, "telnet": 23}[row["protocol"]]
-		}
-	},
-	// An installer is valid for valid_duration minutes.
-	"jump-client-installer": func(row Row, now time.Time) {
-		if d, ok := row["valid_duration"].(int64); ok {
-			row["expiration_timestamp"] = now.UTC().Truncate(time.Second).Add(time.Duration(d) * time.Minute)
-		}
-	},
-}
+var afterCreate = sync.OnceValue(func() map[string]func(row Row, now time.Time) {
+	return map[string]func(row Row, now time.Time){
+		// "SSH: 22, Telnet: 23"
+		"jump-item-shell-jump": func(row Row, _ time.Time) {
+			if row["port"] == nil {
+				row["port"] = map[any]int64{"ssh": 22, "telnet": 23}[row["protocol"]]
+			}
+		},
+		// An installer is valid for valid_duration minutes.
+		"jump-client-installer": func(row Row, now time.Time) {
+			if d, ok := row["valid_duration"].(int64); ok {
+				row["expiration_timestamp"] = now.UTC().Truncate(time.Second).Add(time.Duration(d) * time.Minute)
+			}
+		},
+	}
+})

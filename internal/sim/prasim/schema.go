@@ -3,6 +3,7 @@ package prasim
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Type is the wire type of a resource field.
@@ -137,13 +138,15 @@ func ArrayField(name string, items Type, maxItems int) Field {
 
 // codeNamePattern is the documented code name syntax: letters, digits,
 // underscores and hyphens.
-var codeNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+var codeNamePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+})
 
 // CodeNameField declares a unique code name of at most 64 characters,
 // generated from the field source when not given.
 func CodeNameField(name, source string) Field {
 	f := StrField(name, 0, 64)
-	f.Pattern = codeNamePattern
+	f.Pattern = codeNamePattern()
 	f.Unique = true
 	f.DeriveFrom = source
 	return f

@@ -664,24 +664,26 @@ func resourceName(norm string) string {
 }
 
 // labels name the collections whose path does not read well.
-var labels = map[string]string{
-	"api-account":                    "API Account",
-	"jump-item-shell-jump":           "Shell Jump Item",
-	"jump-item-remote-rdp":           "Remote RDP Jump Item",
-	"jump-item-remote-vnc":           "Remote VNC Jump Item",
-	"jump-item-web-jump":             "Web Jump Item",
-	"jump-item-protocol-tunnel-jump": "Protocol Tunnel Jump Item",
-	"jump-item-network-tunnel-jump":  "Network Tunnel Jump Item",
-	"jump-item-mysql-tunnel-jump":    "MySQL Tunnel Jump Item",
-	"jump-item-psql-tunnel-jump":     "PostgreSQL Tunnel Jump Item",
-	"jump-client-installer":          "Jump Client Installer",
-	"vendor-user":                    "Vendor User",
-}
+var labels = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"api-account":                    "API Account",
+		"jump-item-shell-jump":           "Shell Jump Item",
+		"jump-item-remote-rdp":           "Remote RDP Jump Item",
+		"jump-item-remote-vnc":           "Remote VNC Jump Item",
+		"jump-item-web-jump":             "Web Jump Item",
+		"jump-item-protocol-tunnel-jump": "Protocol Tunnel Jump Item",
+		"jump-item-network-tunnel-jump":  "Network Tunnel Jump Item",
+		"jump-item-mysql-tunnel-jump":    "MySQL Tunnel Jump Item",
+		"jump-item-psql-tunnel-jump":     "PostgreSQL Tunnel Jump Item",
+		"jump-client-installer":          "Jump Client Installer",
+		"vendor-user":                    "Vendor User",
+	}
+})
 
 // resourceLabel is the human name used in messages: "Jump Group",
 // "Group Policy Jumpoint", "Vault Account".
 func resourceLabel(name, norm string) string {
-	if l, ok := labels[name]; ok {
+	if l, ok := labels()[name]; ok {
 		return l
 	}
 	var words []string

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 func (h *Handler) serveBackup(w http.ResponseWriter, r *http.Request) {
@@ -15,16 +16,20 @@ func (h *Handler) serveBackup(w http.ResponseWriter, r *http.Request) {
 	_ = h.body(w, size, 42)
 }
 
-var scriptActions = map[string][]string{
-	"login":                    {"mechanism", "username", "password"},
-	"start_jump_item_session":  {"jump.method", "credential_id", "search_string", "client.comments", "client.hostname", "client.private_ip", "client.public_ip", "client.tag"},
-	"push_and_start_local":     {"hostname"},
-	"push_and_start_remote":    {"target", "jumpoint"},
-	"start_rdp_session":        {"target", "jumpoint", "username", "domain", "display_size", "quality", "console"},
-	"start_shell_jump_session": {"target", "jumpoint", "username", "protocol", "port", "terminal"},
-}
+var scriptActions = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"login":                    {"mechanism", "username", "password"},
+		"start_jump_item_session":  {"jump.method", "credential_id", "search_string", "client.comments", "client.hostname", "client.private_ip", "client.public_ip", "client.tag"},
+		"push_and_start_local":     {"hostname"},
+		"push_and_start_remote":    {"target", "jumpoint"},
+		"start_rdp_session":        {"target", "jumpoint", "username", "domain", "display_size", "quality", "console"},
+		"start_shell_jump_session": {"target", "jumpoint", "username", "protocol", "port", "terminal"},
+	}
+})
 
-var scriptRequired = map[string]string{"push_and_start_local": "hostname", "push_and_start_remote": "target", "start_rdp_session": "target", "start_shell_jump_session": "target"}
+var scriptRequired = sync.OnceValue(func() map[string]string {
+	return map[string]string{"push_and_start_local": "hostname", "push_and_start_remote": "target", "start_rdp_session": "target", "start_shell_jump_session": "target"}
+})
 
 func (h *Handler) serveClientScript(w http.ResponseWriter, r *http.Request) {
 	q := r.Form
@@ -40,12 +45,12 @@ func (h *Handler) serveClientScript(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, NSCommand, "The web_console type supports only start_jump_item_session")
 		return
 	}
-	allowed, ok := scriptActions[action]
+	allowed, ok := scriptActions()[action]
 	if !ok {
 		h.writeError(w, NSCommand, "Invalid action: "+action)
 		return
 	}
-	if req := scriptRequired[action]; req != "" && q.Get(req) == "" {
+	if req := scriptRequired()[action]; req != "" && q.Get(req) == "" {
 		h.writeError(w, NSCommand, "Missing required parameter: "+req)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,11 +45,13 @@ const (
 )
 
 // CustomFields are the custom session attributes configured on the simulated site (code name → display name).
-var CustomFields = map[string]string{
-	"external_key":  "External Key",
-	"custom_field1": "Custom Field 1",
-	"custom_field2": "Custom Field 2",
-}
+var CustomFields = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"external_key":  "External Key",
+		"custom_field1": "Custom Field 1",
+		"custom_field2": "Custom Field 2",
+	}
+})
 
 // Known configuration the import checks against.
 var (
@@ -167,7 +170,7 @@ func (h *Handler) applyAttributes(lsid string, q url.Values) string {
 		if !ok {
 			continue
 		}
-		if _, known := CustomFields[code]; !known {
+		if _, known := CustomFields()[code]; !known {
 			return "Unknown custom attribute: " + code
 		}
 		if len(v[0]) > 1024 {
@@ -211,7 +214,7 @@ func (h *Handler) getSessionAttributes(w http.ResponseWriter, q url.Values) {
 	x := h.newXW(w, NSCommand)
 	x.open("custom_attributes")
 	for _, c := range codes {
-		x.leaf("custom_attribute", attrs[c], "display_name", CustomFields[c], "code_name", c)
+		x.leaf("custom_attribute", attrs[c], "display_name", CustomFields()[c], "code_name", c)
 	}
 	x.close("custom_attributes")
 	_ = x.flush()

@@ -1146,7 +1146,7 @@ func hUserPermissions(c *call) (any, error) {
 	}
 	groups, _ := c.f.strs("permissiongroups", true)
 	var names []string
-	for _, g := range permissionGroups {
+	for _, g := range permissionGroups() {
 		names = append(names, g.Name)
 	}
 	seen := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 )
 
 type handler func(c *call) (any, error)
@@ -295,7 +296,7 @@ func moreSpecific(a, b *template) bool {
 
 // permissionGroups are the groups the appliance knows. Permissions are
 // "<collection>:read" and "<collection>:write".
-var permissionGroups = func() []permissionGroup {
+var permissionGroups = sync.OnceValue(func() []permissionGroup {
 	rw := func(names ...string) []string {
 		var out []string
 		for _, n := range names {
@@ -326,12 +327,12 @@ var permissionGroups = func() []permissionGroup {
 		sort.Strings(groups[i].Permissions)
 	}
 	return groups
-}()
+})
 
 func findPermissionGroup(name string) *permissionGroup {
-	for i := range permissionGroups {
-		if permissionGroups[i].Name == name {
-			return &permissionGroups[i]
+	for i := range permissionGroups() {
+		if permissionGroups()[i].Name == name {
+			return &permissionGroups()[i]
 		}
 	}
 	return nil

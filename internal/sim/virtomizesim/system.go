@@ -392,7 +392,7 @@ func hUpdateRun(c *call) (any, error) {
 }
 
 func hPermissionGroups(c *call) (any, error) {
-	return permissionGroups, nil
+	return permissionGroups(), nil
 }
 
 func hOSList(c *call) (any, error) {

@@ -10,6 +10,7 @@ package jotelulu
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	jot "github.com/infractl/infra/pkg/api/jotelulu"
@@ -190,25 +191,27 @@ func specs() []cmdSpec {
 	}
 }
 
-var groupShort = map[string]string{
-	"org":                 "Organizations and their users",
-	"org/user":            "Users of an organization",
-	"server":              "Server subscriptions, instances and network interfaces",
-	"server/subscription": "Server subscriptions of an organization",
-	"server/instance":     "Server instances of a subscription",
-	"server/nic":          "Network interfaces of a server instance",
-	"network":             "Isolated networks and public IP addresses",
-	"network/isolated":    "Isolated (private) networks of a server subscription",
-	"network/public-ip":   "Public IP addresses of a server subscription",
-	"firewall":            "Inbound firewall rules of isolated networks",
-	"firewall/rule":       "Inbound firewall rules (TCP/UDP port forwarding and ICMP)",
-	"rd":                  "Remote desktops: subscriptions, instances, users and applications",
-	"rd/subscription":     "Remote desktop subscriptions of an organization",
-	"rd/instance":         "Instances of a remote desktop subscription",
-	"rd/user":             "Users of a remote desktop instance",
-	"rd/app":              "Applications installed on remote desktop instances",
-	"rd/catalog":          "The application catalog and its tags",
-}
+var groupShort = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"org":                 "Organizations and their users",
+		"org/user":            "Users of an organization",
+		"server":              "Server subscriptions, instances and network interfaces",
+		"server/subscription": "Server subscriptions of an organization",
+		"server/instance":     "Server instances of a subscription",
+		"server/nic":          "Network interfaces of a server instance",
+		"network":             "Isolated networks and public IP addresses",
+		"network/isolated":    "Isolated (private) networks of a server subscription",
+		"network/public-ip":   "Public IP addresses of a server subscription",
+		"firewall":            "Inbound firewall rules of isolated networks",
+		"firewall/rule":       "Inbound firewall rules (TCP/UDP port forwarding and ICMP)",
+		"rd":                  "Remote desktops: subscriptions, instances, users and applications",
+		"rd/subscription":     "Remote desktop subscriptions of an organization",
+		"rd/instance":         "Instances of a remote desktop subscription",
+		"rd/user":             "Users of a remote desktop instance",
+		"rd/app":              "Applications installed on remote desktop instances",
+		"rd/catalog":          "The application catalog and its tags",
+	}
+})
 
 // kebab turns a camelCase wire name into a flag name: lastName -> last-name, sourceIp -> source-ip.
 func kebab(s string) string {
@@ -291,7 +294,7 @@ func (c *Catalog) group(byName map[string]*request.Group, path []string) *reques
 	if g, ok := byName[key]; ok {
 		return g
 	}
-	g := &request.Group{Name: path[len(path)-1], Short: groupShort[key]}
+	g := &request.Group{Name: path[len(path)-1], Short: groupShort()[key]}
 	byName[key] = g
 	if len(path) == 1 {
 		c.Groups = append(c.Groups, g)

@@ -37,8 +37,8 @@ func Root() *request.Group {
 		Short: "Virtomize appliance: virtual machines, clusters, networks, profiles, users and appliance settings",
 		Ops:   withoutSecrets(opsRoot()),
 	}
-	names := make([]string, 0, len(groupOps))
-	for n := range groupOps {
+	names := make([]string, 0, len(groupOps()))
+	for n := range groupOps() {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -46,7 +46,7 @@ func Root() *request.Group {
 	sort.Strings(names)
 	byPath := map[string]*request.Group{"": root}
 	for _, n := range names {
-		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort[n], Aliases: groupAliases[n], Ops: withoutSecrets(groupOps[n]())}
+		g := &request.Group{Name: n[strings.LastIndex(n, "/")+1:], Short: groupShort()[n], Aliases: groupAliases()[n], Ops: withoutSecrets(groupOps()[n]())}
 		parent := ""
 		if i := strings.LastIndex(n, "/"); i >= 0 {
 			parent = n[:i]
@@ -177,7 +177,7 @@ func withoutSecrets(ops []*request.Op) []*request.Op {
 // secretFields are the secret parameters of the table, by "METHOD /path".
 var secretFields = sync.OnceValue(func() map[string]request.Field {
 	out := map[string]request.Field{}
-	for _, ops := range groupOps {
+	for _, ops := range groupOps() {
 		for _, op := range ops() {
 			for _, f := range op.Body {
 				if isSecret(f) {

@@ -15,7 +15,11 @@
 
 package virtomize
 
-import "github.com/infractl/infra/pkg/api/request"
+import (
+	"sync"
+
+	"github.com/infractl/infra/pkg/api/request"
+)
 
 // virtomize: top-level operations
 func opsRoot() []*request.Op {
@@ -1222,72 +1226,78 @@ func opsVmSnapshot() []*request.Op {
 	}
 }
 
-var groupShort = map[string]string{
-	"backup":                "Download and restore appliance backups",
-	"callback":              "Callback URLs called when installations succeed, fail, start or machines are deleted",
-	"cluster":               "Hypervisor clusters",
-	"cluster-credentials":   "Hypervisor connection and login settings used by clusters",
-	"cluster-defaults":      "Default datacenter, resource pool, host and datastore of clusters",
-	"cluster/import":        "Import machines that exist on a cluster into the inventory",
-	"eula":                  "The end user licence agreement",
-	"license":               "The appliance licence",
-	"network":               "Networks machines are attached to",
-	"notification-filter":   "Who is notified of which events",
-	"os":                    "Operating systems that can be installed",
-	"profile":               "Machine profiles (templates) to create machines from",
-	"resource-contingent":   "Limits on what a user group may use",
-	"service-settings":      "Log levels of the appliance services",
-	"settings":              "Appliance settings",
-	"settings/notification": "Mail server used for notifications",
-	"update":                "Appliance software updates",
-	"user":                  "Appliance users",
-	"usergroup":             "User groups: owners of machines",
-	"vm":                    "Virtual machines",
-	"vm-network":            "Network interfaces of machines",
-	"vm/snapshot":           "Snapshots of machines",
-}
+var groupShort = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"backup":                "Download and restore appliance backups",
+		"callback":              "Callback URLs called when installations succeed, fail, start or machines are deleted",
+		"cluster":               "Hypervisor clusters",
+		"cluster-credentials":   "Hypervisor connection and login settings used by clusters",
+		"cluster-defaults":      "Default datacenter, resource pool, host and datastore of clusters",
+		"cluster/import":        "Import machines that exist on a cluster into the inventory",
+		"eula":                  "The end user licence agreement",
+		"license":               "The appliance licence",
+		"network":               "Networks machines are attached to",
+		"notification-filter":   "Who is notified of which events",
+		"os":                    "Operating systems that can be installed",
+		"profile":               "Machine profiles (templates) to create machines from",
+		"resource-contingent":   "Limits on what a user group may use",
+		"service-settings":      "Log levels of the appliance services",
+		"settings":              "Appliance settings",
+		"settings/notification": "Mail server used for notifications",
+		"update":                "Appliance software updates",
+		"user":                  "Appliance users",
+		"usergroup":             "User groups: owners of machines",
+		"vm":                    "Virtual machines",
+		"vm-network":            "Network interfaces of machines",
+		"vm/snapshot":           "Snapshots of machines",
+	}
+})
 
-var groupAliases = map[string][]string{
-	"callback":            {"callbacks"},
-	"cluster":             {"clusters"},
-	"cluster-credentials": {"clustercredentials", "credentials"},
-	"cluster-defaults":    {"clusterdefaults", "defaults"},
-	"license":             {"licence"},
-	"network":             {"networks", "net"},
-	"notification-filter": {"notification-filters"},
-	"os":                  {"operatingsystems"},
-	"profile":             {"profiles"},
-	"resource-contingent": {"resource-contingents"},
-	"settings":            {"setting"},
-	"user":                {"users"},
-	"usergroup":           {"usergroups"},
-	"vm":                  {"vms", "virtualmachine"},
-	"vm-network":          {"vm-networks", "interface"},
-	"vm/snapshot":         {"snapshots", "snap"},
-}
+var groupAliases = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"callback":            {"callbacks"},
+		"cluster":             {"clusters"},
+		"cluster-credentials": {"clustercredentials", "credentials"},
+		"cluster-defaults":    {"clusterdefaults", "defaults"},
+		"license":             {"licence"},
+		"network":             {"networks", "net"},
+		"notification-filter": {"notification-filters"},
+		"os":                  {"operatingsystems"},
+		"profile":             {"profiles"},
+		"resource-contingent": {"resource-contingents"},
+		"settings":            {"setting"},
+		"user":                {"users"},
+		"usergroup":           {"usergroups"},
+		"vm":                  {"vms", "virtualmachine"},
+		"vm-network":          {"vm-networks", "interface"},
+		"vm/snapshot":         {"snapshots", "snap"},
+	}
+})
 
-var groupOps = map[string]func() []*request.Op{
-	"":                      opsRoot,
-	"backup":                opsBackup,
-	"callback":              opsCallback,
-	"cluster":               opsCluster,
-	"cluster-credentials":   opsClusterCredentials,
-	"cluster-defaults":      opsClusterDefaults,
-	"cluster/import":        opsClusterImport,
-	"eula":                  opsEula,
-	"license":               opsLicense,
-	"network":               opsNetwork,
-	"notification-filter":   opsNotificationFilter,
-	"os":                    opsOs,
-	"profile":               opsProfile,
-	"resource-contingent":   opsResourceContingent,
-	"service-settings":      opsServiceSettings,
-	"settings":              opsSettings,
-	"settings/notification": opsSettingsNotification,
-	"update":                opsUpdate,
-	"user":                  opsUser,
-	"usergroup":             opsUsergroup,
-	"vm":                    opsVm,
-	"vm-network":            opsVmNetwork,
-	"vm/snapshot":           opsVmSnapshot,
-}
+var groupOps = sync.OnceValue(func() map[string]func() []*request.Op {
+	return map[string]func() []*request.Op{
+		"":                      opsRoot,
+		"backup":                opsBackup,
+		"callback":              opsCallback,
+		"cluster":               opsCluster,
+		"cluster-credentials":   opsClusterCredentials,
+		"cluster-defaults":      opsClusterDefaults,
+		"cluster/import":        opsClusterImport,
+		"eula":                  opsEula,
+		"license":               opsLicense,
+		"network":               opsNetwork,
+		"notification-filter":   opsNotificationFilter,
+		"os":                    opsOs,
+		"profile":               opsProfile,
+		"resource-contingent":   opsResourceContingent,
+		"service-settings":      opsServiceSettings,
+		"settings":              opsSettings,
+		"settings/notification": opsSettingsNotification,
+		"update":                opsUpdate,
+		"user":                  opsUser,
+		"usergroup":             opsUsergroup,
+		"vm":                    opsVm,
+		"vm-network":            opsVmNetwork,
+		"vm/snapshot":           opsVmSnapshot,
+	}
+})

@@ -92,7 +92,7 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
-	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming, events, sitefile)")
+	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming (backup and report), backup, report, events, sitefile)")
 	flag.Parse()
 
 	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
@@ -142,9 +142,13 @@ func (b *bench) run() error {
 		name string
 		run  func(string) error
 	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
-		{"bulk429", b.bulk429}, {"streaming", b.streaming}, {"events", b.events}, {"sitefile", b.sitefile}}
+		{"bulk429", b.bulk429}, {"backup", b.backup}, {"report", b.report}, {"events", b.events}, {"sitefile", b.sitefile}}
+	only := strings.Split(b.only, ",")
+	if slices.Contains(only, "streaming") {
+		only = append(only, "backup", "report")
+	}
 	for _, step := range steps {
-		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
+		if b.only != "" && !slices.Contains(only, step.name) {
 			continue
 		}
 		if err := step.run(tmp); err != nil {
@@ -487,7 +491,6 @@ func (b *bench) bulk(tmp string) error {
 	return nil
 }
 
-// streaming measures a large backup download and a large report conversion against curl fetching the same bytes.
 // praSandbox serves a PRA simulator (no rate limit) with the XML APIs configured by xo, and returns the environment
 // for infra, a bearer header for curl, the base URL and a stop function.
 func (b *bench) praSandbox(tmp string, xo praxmlsim.Options) (env []string, bearer, base string, stop func(), err error) {
@@ -521,15 +524,25 @@ func (b *bench) praSandbox(tmp string, xo praxmlsim.Options) (env []string, bear
 	return env, "Authorization: Bearer " + strings.TrimSpace(string(out)), sb.URL("pra"), func() { sb.Close() }, nil
 }
 
-func (b *bench) streaming(tmp string) error {
+// curl reports whether curl, the floor of the backup and report measures, is installed; without it the measure
+// named what is skipped with a note.
+func (b *bench) curl(what string) bool {
 	if _, err := exec.LookPath("curl"); err != nil {
-		b.logf("streaming: curl is not installed; the backup and report measures need it as their floor and are skipped")
-		b.add(Row{Measure: "backup and report streaming", Note: "skipped: curl not installed (apt-get install curl)"})
+		b.logf("%s: curl is not installed; the measure needs it as its floor and is skipped", what)
+		b.add(Row{Measure: what, Note: "skipped: curl not installed (apt-get install curl)"})
+		return false
+	}
+	return true
+}
+
+// backup measures a large backup download against curl fetching the same bytes.
+func (b *bench) backup(tmp string) error {
+	if !b.curl("backup streaming") {
 		return nil
 	}
-	size, sessions := int64(2<<30), 100000
+	size := int64(2 << 30)
 	if b.quick {
-		size, sessions = 64<<20, 5000
+		size = 64 << 20
 	}
 	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true, BackupSize: size})
 	if err != nil {
@@ -542,7 +555,7 @@ func (b *bench) streaming(tmp string) error {
 	}
 	mib := float64(size) / (1 << 20)
 
-	b.logf("streaming: %.0f MiB backup with infra and with curl", mib)
+	b.logf("backup: %.0f MiB with infra and with curl", mib)
 	file := filepath.Join(dir, "backup.nsb")
 	d, rss, err := b.runMeasured(env, b.infra, "pra", "backup", "-f", file)
 	if err != nil {
@@ -557,10 +570,30 @@ func (b *bench) streaming(tmp string) error {
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: `infra pra backup` time", mib), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o"})
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: throughput", mib), Value: mib / d.Seconds(), Unit: "MiB/s", Floor: mib / dc.Seconds(), Against: "curl -o"})
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: peak RSS", mib), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o"})
+	return nil
+}
 
-	b.logf("streaming: report of %d sessions", sessions)
+// report measures a large report converted to JSON lines and CSV against curl fetching the raw XML.
+func (b *bench) report(tmp string) error {
+	if !b.curl("report streaming") {
+		return nil
+	}
+	sessions := 100000
+	if b.quick {
+		sessions = 5000
+	}
+	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp(tmp, "report-")
+	if err != nil {
+		return err
+	}
+	b.logf("report: %d sessions", sessions)
 	q := fmt.Sprintf("generate_report=AccessSession&start_date=2024-01-01&duration=0&sim_sessions=%d", sessions)
-	dc, rssc, err = b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", filepath.Join(dir, "report.xml"), base+"/api/reporting?"+q)
+	dc, rssc, err := b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", filepath.Join(dir, "report.xml"), base+"/api/reporting?"+q)
 	if err != nil {
 		return err
 	}

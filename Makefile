@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit race-scripts lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go proof demo fuzz pra-catalog pra-sim-spec clean
+.PHONY: help build install test unit race-scripts lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go pgo proof demo fuzz pra-catalog pra-sim-spec clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -86,6 +86,9 @@ generated-check: ## fail when docs or completions are stale
 
 bench: build ## end-to-end figures beside their floors (BENCH_JSON=1 for JSON; BENCH_MD=docs/benchmarks.md to record)
 	$(GO) run ./internal/bench -infra $(BIN) $(if $(BENCH_MD),-markdown $(BENCH_MD))
+
+pgo: ## regenerate default.pgo, the CPU profile (report conversion) the build of bin/infra is optimised with
+	$(GO) test -run '^$$' -bench 'BenchmarkConvertReport/.*/rows' -benchtime 40x -cpuprofile default.pgo -o $${TMPDIR:-/tmp}/pra-pgo.test ./pkg/api/pra
 
 bench-go: ## Go micro-benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -100,10 +100,11 @@ proof: ## bulk exactly-once proof at full size (1,000 PRA items, 200 VMs under f
 demo: build ## build, start the sandbox and run a short tour on it (DEMO_SITE=1: read-only part on the configured PRA site)
 	@./scripts/demo.sh $(if $(filter 1,$(DEMO_SITE)),--site) $(BIN)
 
-fuzz: ## longer fuzzing of the key=value parser and flattener and of the PRA XML scanner against encoding/xml (FUZZTIME=30s)
+fuzz: ## longer fuzzing of the key=value parser and flattener, of the PRA XML scanner against encoding/xml and of JSON quoting against encoding/json (FUZZTIME=30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./pkg/api/pra/
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./pkg/jsonq/
 
 # The PRA generators are not part of `make test`: they need BeyondTrust's OpenAPI document, which CI does not have.
 PRA_SPEC ?= ../shared/api/pra-config-openapi-1.10.yaml

@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 TOOLS        := $(CURDIR)/bin/tools
 FUZZTIME     ?= 30s
 
-.PHONY: help build install test unit race-scripts lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go proof demo fuzz pra-catalog pra-sim-spec clean
+.PHONY: help build install test unit race-scripts lint vet staticcheck fmt-check keyring-test generated-check docs completions generate bench bench-go pgo proof demo fuzz pra-catalog pra-sim-spec clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -87,6 +87,9 @@ generated-check: ## fail when docs or completions are stale
 bench: build ## end-to-end figures beside their floors (BENCH_JSON=1 for JSON; BENCH_MD=docs/benchmarks.md to record)
 	$(GO) run ./internal/bench -infra $(BIN) $(if $(BENCH_MD),-markdown $(BENCH_MD))
 
+pgo: ## regenerate default.pgo, the CPU profile (report conversion) the build of bin/infra is optimised with
+	$(GO) test -run '^$$' -bench 'BenchmarkConvertReport/.*/rows' -benchtime 40x -cpuprofile default.pgo -o $${TMPDIR:-/tmp}/pra-pgo.test ./pkg/api/pra
+
 bench-go: ## Go micro-benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
@@ -97,10 +100,11 @@ proof: ## bulk exactly-once proof at full size (1,000 PRA items, 200 VMs under f
 demo: build ## build, start the sandbox and run a short tour on it (DEMO_SITE=1: read-only part on the configured PRA site)
 	@./scripts/demo.sh $(if $(filter 1,$(DEMO_SITE)),--site) $(BIN)
 
-fuzz: ## longer fuzzing of the key=value parser and flattener and of the PRA XML scanner against encoding/xml (FUZZTIME=30s)
+fuzz: ## longer fuzzing of the key=value parser and flattener, of the PRA XML scanner against encoding/xml and of JSON quoting against encoding/json (FUZZTIME=30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/kv/
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./pkg/api/pra/
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime $(FUZZTIME) ./pkg/jsonq/
 
 # The PRA generators are not part of `make test`: they need BeyondTrust's OpenAPI document, which CI does not have.
 PRA_SPEC ?= ../shared/api/pra-config-openapi-1.10.yaml

@@ -428,14 +428,19 @@ func copyItems(s output.Stream, rr *pra.ReportReader, flat bool, n *int) (rerr, 
 }
 
 // rowWriter writes report rows as JSON lines or CSV straight from the reader's rows, without maps: byte for byte
-// what the output package's streams write for the same items (pra's tests compare the two).
+// what the output package's streams write for the same items (pra's tests compare the two). Output is written in
+// blocks of about rowBlock bytes, not row by row.
 type rowWriter struct {
-	w    *bufio.Writer
-	cw   *csv.Writer // nil for JSON lines
+	out  io.Writer
+	w    *bufio.Writer // CSV
+	cw   *csv.Writer   // nil for JSON lines
 	cols []string
 	rec  []string
-	buf  []byte
+	buf  []byte // JSON lines not written yet
 }
+
+// rowBlock is the size of the blocks of output.
+const rowBlock = 64 << 10
 
 // newRowWriter returns a writer for JSON lines and for CSV with columns, nil for the other formats, --jq and
 // --template.
@@ -443,10 +448,12 @@ func newRowWriter(w io.Writer, o output.Options) *rowWriter {
 	if o.JQ != "" || o.Template != "" {
 		return nil
 	}
-	rw := &rowWriter{w: bufio.NewWriter(w)}
+	rw := &rowWriter{out: w}
 	switch {
 	case o.Format == output.JSON:
+		rw.buf = make([]byte, 0, rowBlock+rowBlock/2)
 	case o.Format == output.CSV && len(o.Columns) > 0:
+		rw.w = bufio.NewWriterSize(w, rowBlock)
 		rw.cw, rw.cols, rw.rec = csv.NewWriter(rw.w), o.Columns, make([]string, len(o.Columns))
 		if !o.NoHeaders {
 			_ = rw.cw.Write(o.Columns) // buffered: an error shows on Close
@@ -472,9 +479,8 @@ func (rw *rowWriter) copy(rr *pra.ReportReader, n *int) (rerr, werr error) {
 				rw.rec[i] = row.Cell(c)
 			}
 			err = rw.cw.Write(rw.rec)
-		} else {
-			rw.buf = append(row.AppendJSON(rw.buf[:0]), '\n')
-			_, err = rw.w.Write(rw.buf)
+		} else if rw.buf = append(row.AppendJSON(rw.buf), '\n'); len(rw.buf) >= rowBlock {
+			err = rw.flushJSON()
 		}
 		if err != nil {
 			return nil, err
@@ -483,13 +489,21 @@ func (rw *rowWriter) copy(rr *pra.ReportReader, n *int) (rerr, werr error) {
 	}
 }
 
+// flushJSON writes the JSON lines held.
+func (rw *rowWriter) flushJSON() error {
+	_, err := rw.out.Write(rw.buf)
+	rw.buf = rw.buf[:0]
+	return err
+}
+
 // Close flushes the output.
 func (rw *rowWriter) Close() error {
-	if rw.cw != nil {
-		rw.cw.Flush()
-		if err := rw.cw.Error(); err != nil {
-			return err
-		}
+	if rw.cw == nil {
+		return rw.flushJSON()
+	}
+	rw.cw.Flush()
+	if err := rw.cw.Error(); err != nil {
+		return err
 	}
 	return rw.w.Flush()
 }

@@ -79,6 +79,7 @@ func (r *Row) goal() (string, *bool) {
 type bench struct {
 	infra, hello, rss string
 	runs              int
+	rounds            int // rounds of the backup and report measures (medians)
 	quick             bool
 	only              string // comma-separated steps to run (all when empty)
 	rows              []Row
@@ -91,10 +92,11 @@ func main() {
 	md := flag.String("markdown", "", "also write the results as a markdown table to `FILE`")
 	runs := flag.Int("runs", 41, "runs per start-up measure (median)")
 	quick := flag.Bool("quick", false, "smaller workloads (smoke run)")
-	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming, events, sitefile)")
+	rounds := flag.Int("rounds", 3, "rounds of the backup and report measures, each the floor then infra (medians)")
+	only := flag.String("only", "", "run only these `STEPS` (comma-separated: startup, size, tokens, pagination, bulk, bulk429, streaming (backup and report), backup, report, events, sitefile)")
 	flag.Parse()
 
-	b := &bench{runs: *runs, quick: *quick, only: *only, log: os.Stderr}
+	b := &bench{runs: *runs, rounds: max(*rounds, 1), quick: *quick, only: *only, log: os.Stderr}
 	var err error
 	if b.infra, err = filepath.Abs(*infra); err == nil {
 		err = b.run()
@@ -141,9 +143,13 @@ func (b *bench) run() error {
 		name string
 		run  func(string) error
 	}{{"startup", b.startup}, {"size", b.size}, {"tokens", b.tokens}, {"pagination", b.pagination}, {"bulk", b.bulk},
-		{"bulk429", b.bulk429}, {"streaming", b.streaming}, {"events", b.events}, {"sitefile", b.sitefile}}
+		{"bulk429", b.bulk429}, {"backup", b.backup}, {"report", b.report}, {"events", b.events}, {"sitefile", b.sitefile}}
+	only := strings.Split(b.only, ",")
+	if slices.Contains(only, "streaming") {
+		only = append(only, "backup", "report")
+	}
 	for _, step := range steps {
-		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
+		if b.only != "" && !slices.Contains(only, step.name) {
 			continue
 		}
 		if err := step.run(tmp); err != nil {
@@ -267,11 +273,25 @@ func (b *bench) tokens(tmp string) error {
 
 // runMeasured runs argv (through the RSS probe), discarding stdout, and returns wall time and peak RSS in MiB.
 func (b *bench) runMeasured(env []string, argv ...string) (time.Duration, float64, error) {
+	return b.runMeasuredTo(env, "", argv...)
+}
+
+// runMeasuredTo is runMeasured with stdout written to the file stdout (when not empty), as a shell's redirection
+// would: the command writes to the file itself, as curl -o does.
+func (b *bench) runMeasuredTo(env []string, stdout string, argv ...string) (time.Duration, float64, error) {
 	out := filepath.Join(os.TempDir(), fmt.Sprintf("infra-bench-rss-%d", os.Getpid()))
 	defer os.Remove(out)
 	c := exec.Command(b.rss, append([]string{out}, argv...)...)
 	c.Env = env
 	c.Stdout = io.Discard
+	if stdout != "" {
+		f, err := os.Create(stdout)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer f.Close()
+		c.Stdout = f
+	}
 	var stderr strings.Builder
 	c.Stderr = &stderr
 	start := time.Now()
@@ -450,7 +470,6 @@ func (b *bench) bulk(tmp string) error {
 	return nil
 }
 
-// streaming measures a large backup download and a large report conversion against curl fetching the same bytes.
 // praSandbox serves a PRA simulator (no rate limit) with the XML APIs configured by xo, and returns the environment
 // for infra, a bearer header for curl, the base URL and a stop function.
 func (b *bench) praSandbox(tmp string, xo praxmlsim.Options) (env []string, bearer, base string, stop func(), err error) {
@@ -484,15 +503,49 @@ func (b *bench) praSandbox(tmp string, xo praxmlsim.Options) (env []string, bear
 	return env, "Authorization: Bearer " + strings.TrimSpace(string(out)), sb.URL("pra"), func() { sb.Close() }, nil
 }
 
-func (b *bench) streaming(tmp string) error {
+// measures are the wall times and the highest peak RSS of several runs of one command.
+type measures struct {
+	times []time.Duration
+	rss   float64
+}
+
+// run runs argv once through runMeasuredTo and records its figures.
+func (m *measures) run(b *bench, env []string, stdout string, argv ...string) error {
+	d, rss, err := b.runMeasuredTo(env, stdout, argv...)
+	if err != nil {
+		return err
+	}
+	m.times = append(m.times, d)
+	m.rss = max(m.rss, rss)
+	return nil
+}
+
+// median is the median wall time.
+func (m *measures) median() time.Duration {
+	t := slices.Clone(m.times)
+	slices.Sort(t)
+	return t[len(t)/2]
+}
+
+// curl reports whether curl, the floor of the backup and report measures, is installed; without it the measure
+// named what is skipped with a note.
+func (b *bench) curl(what string) bool {
 	if _, err := exec.LookPath("curl"); err != nil {
-		b.logf("streaming: curl is not installed; the backup and report measures need it as their floor and are skipped")
-		b.add(Row{Measure: "backup and report streaming", Note: "skipped: curl not installed (apt-get install curl)"})
+		b.logf("%s: curl is not installed; the measure needs it as its floor and is skipped", what)
+		b.add(Row{Measure: what, Note: "skipped: curl not installed (apt-get install curl)"})
+		return false
+	}
+	return true
+}
+
+// backup measures a large backup download against curl fetching the same bytes.
+func (b *bench) backup(tmp string) error {
+	if !b.curl("backup streaming") {
 		return nil
 	}
-	size, sessions := int64(2<<30), 100000
+	size := int64(2 << 30)
 	if b.quick {
-		size, sessions = 64<<20, 5000
+		size = 64 << 20
 	}
 	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true, BackupSize: size})
 	if err != nil {
@@ -505,34 +558,68 @@ func (b *bench) streaming(tmp string) error {
 	}
 	mib := float64(size) / (1 << 20)
 
-	b.logf("streaming: %.0f MiB backup with infra and with curl", mib)
+	b.logf("backup: %.0f MiB with curl and with infra, %d rounds", mib, b.rounds)
 	file := filepath.Join(dir, "backup.nsb")
-	d, rss, err := b.runMeasured(env, b.infra, "pra", "backup", "-f", file)
-	if err != nil {
-		return err
+	var curl, infra measures
+	for range b.rounds {
+		if err := curl.run(b, env, "", "curl", "-sS", "-f", "-H", bearer, "-o", file, base+"/api/backup"); err != nil {
+			return err
+		}
+		os.Remove(file)
+		if err := infra.run(b, env, "", b.infra, "pra", "backup", "-f", file); err != nil {
+			return err
+		}
+		os.Remove(file)
 	}
-	os.Remove(file)
-	dc, rssc, err := b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", file, base+"/api/backup")
-	if err != nil {
-		return err
-	}
-	os.Remove(file)
+	d, rss, dc, rssc := infra.median(), infra.rss, curl.median(), curl.rss
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: `infra pra backup` time", mib), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o"})
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: throughput", mib), Value: mib / d.Seconds(), Unit: "MiB/s", Floor: mib / dc.Seconds(), Against: "curl -o"})
 	b.add(Row{Measure: fmt.Sprintf("backup %.0f MiB: peak RSS", mib), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o"})
+	return nil
+}
 
-	b.logf("streaming: report of %d sessions", sessions)
-	q := fmt.Sprintf("generate_report=AccessSession&start_date=2024-01-01&duration=0&sim_sessions=%d", sessions)
-	dc, rssc, err = b.runMeasured(env, "curl", "-sS", "-f", "-H", bearer, "-o", filepath.Join(dir, "report.xml"), base+"/api/reporting?"+q)
+// report measures a large report converted to JSON lines and CSV against curl fetching the raw XML.
+func (b *bench) report(tmp string) error {
+	if !b.curl("report streaming") {
+		return nil
+	}
+	sessions := 100000
+	if b.quick {
+		sessions = 5000
+	}
+	env, bearer, base, stop, err := b.praSandbox(tmp, praxmlsim.Options{Seed: true})
 	if err != nil {
 		return err
 	}
-	for _, format := range []string{"json", "csv"} {
-		d, rss, err := b.runMeasured(env, b.infra, "pra", "report", "AccessSession", "--since", "2024-01-01",
-			"--param", fmt.Sprintf("sim_sessions=%d", sessions), "-o", format)
-		if err != nil {
+	defer stop()
+	dir, err := os.MkdirTemp(tmp, "report-")
+	if err != nil {
+		return err
+	}
+	b.logf("report: %d sessions, %d rounds of curl, json and csv", sessions, b.rounds)
+	q := fmt.Sprintf("generate_report=AccessSession&start_date=2024-01-01&duration=0&sim_sessions=%d", sessions)
+	formats := []string{"json", "csv"}
+	var curl measures
+	infra := make([]measures, len(formats))
+	for range b.rounds {
+		file := filepath.Join(dir, "report.xml")
+		if err := curl.run(b, env, "", "curl", "-sS", "-f", "-H", bearer, "-o", file, base+"/api/reporting?"+q); err != nil {
 			return err
 		}
+		os.Remove(file)
+		for i, format := range formats {
+			// The output goes to a file, as curl's: `infra pra report … -o json > file`.
+			file := filepath.Join(dir, "report."+format)
+			if err := infra[i].run(b, env, file, b.infra, "pra", "report", "AccessSession", "--since", "2024-01-01",
+				"--param", fmt.Sprintf("sim_sessions=%d", sessions), "-o", format); err != nil {
+				return err
+			}
+			os.Remove(file)
+		}
+	}
+	dc, rssc := curl.median(), curl.rss
+	for i, format := range formats {
+		d, rss := infra[i].median(), infra[i].rss
 		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: time", sessions, format), Value: d.Seconds(), Unit: "s", Floor: dc.Seconds(), Against: "curl -o (raw XML)"})
 		b.add(Row{Measure: fmt.Sprintf("report %d sessions → %s: peak RSS", sessions, format), Value: rss, Unit: "MiB", Floor: rssc, Against: "curl -o (raw XML)"})
 	}

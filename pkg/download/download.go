@@ -151,7 +151,7 @@ func Save(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	if err := tmp.Truncate(0); err != nil {
 		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	n, err := copyTo(ctx, &flushingWriter{f: tmp}, r, o)
+	n, err := copyTo(ctx, newSink(tmp, o.Size), r, o)
 	if err != nil {
 		return nil, err
 	}
@@ -182,13 +182,27 @@ const copyBuffer = 1 << 20
 // writebackChunk is how much is written before the kernel is asked to start writing it to disk.
 const writebackChunk = 32 << 20
 
-// flushingWriter writes to the temporary file and, every writebackChunk bytes, starts the disk write-back of what
-// came before (without waiting for it), so the final fsync waits for the last chunk only instead of the whole file:
-// the disk works while the network does.
+// sink writes the body into the part file.
+type sink interface {
+	readFrom(r io.Reader) (int64, error) // to the end of r
+	close() error                        // finishes the writes (the caller syncs)
+}
+
+// flushingWriter writes to the temporary file through the page cache and, every writebackChunk bytes, starts the
+// disk write-back of what came before (without waiting for it), so the final fsync waits for the last chunk only
+// instead of the whole file: the disk works while the network does.
 type flushingWriter struct {
 	f             *os.File
 	written, sent int64
 }
+
+// readFrom copies r in blocks of copyBuffer bytes: one read and one write system call per MiB rather than per
+// 32 KiB. Neither side is offered ReadFrom/WriteTo, which would fall back to io.Copy's 32 KiB buffer.
+func (w *flushingWriter) readFrom(r io.Reader) (int64, error) {
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, make([]byte, copyBuffer))
+}
+
+func (w *flushingWriter) close() error { return nil }
 
 func (w *flushingWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
@@ -200,16 +214,18 @@ func (w *flushingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// copyTo streams r into w (with the progress bar, if any) and checks the byte count.
-func copyTo(ctx context.Context, w io.Writer, r io.Reader, o Options) (int64, error) {
+// copyTo streams r into w (with the progress bar, if any), finishes the writes and checks the byte count.
+func copyTo(ctx context.Context, w sink, r io.Reader, o Options) (int64, error) {
+	r = ctxReader{ctx, r}
 	if o.Progress != nil {
 		bar := progress.NewBytes(o.Progress, true, o.Size, o.Label)
-		w = io.MultiWriter(w, bar)
+		r = io.TeeReader(r, bar)
 		defer bar.Finish()
 	}
-	// A large buffer: one read and one write system call per MiB rather than per 32 KiB, and one progress update.
-	// Neither side is offered ReadFrom/WriteTo, which would fall back to io.Copy's 32 KiB buffer.
-	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, make([]byte, copyBuffer))
+	n, err := w.readFrom(r)
+	if cerr := w.close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return n, ctx.Err()

@@ -13,6 +13,13 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs attention (a control, a quote, a backslash or non-ASCII).
+		for i+8 <= len(s) && !special(le64(s[i:i+8])) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -59,4 +66,24 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special reports whether one of the eight bytes of x is below 0x20, a quote, a backslash or not ASCII. It may say
+// yes for none (a borrow across bytes), never no for one: the bytes are then looked at one by one.
+func special(x uint64) bool {
+	below := func(x uint64, n byte) uint64 { return (x - lsb*uint64(n)) &^ x }
+	q := x ^ (lsb * '"')
+	b := x ^ (lsb * '\\')
+	return (below(x, 0x20)|below(q, 1)|below(b, 1)|x)&msb != 0
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

@@ -39,10 +39,17 @@ type xmlScanner struct {
 	nsUndo []nsSave
 	names  map[string]string  // interned names
 	nameC  [valueSlots]string // recently interned names, by slot
-	vkeys  [valueSlots]string
-	vals   [valueSlots]any
-	scr    []byte // scratch for names and attribute values
-	ent    []byte // scratch for entity references
+	nameX  [valueSlots]xname  // recently read names split at their colon, by slot of the raw name
+	nsGen  int                // incremented at each change of ns
+	nsMemo struct {           // the last translation of a prefix
+		gen       int
+		space, ns string
+		ok        bool
+	}
+	vkeys [valueSlots]string
+	vals  [valueSlots]any
+	scr   []byte // scratch for names and attribute values
+	ent   []byte // scratch for entity references
 }
 
 type tokKind uint8
@@ -150,6 +157,14 @@ func (s *xmlScanner) mustgetc() (byte, bool) {
 }
 
 func (s *xmlScanner) space() {
+	for s.err == nil && s.pos < s.end {
+		switch s.buf[s.pos] {
+		case ' ', '\r', '\n', '\t':
+			s.pos++
+		default:
+			return
+		}
+	}
 	for {
 		b, ok := s.getc()
 		if !ok {
@@ -226,13 +241,34 @@ func (s *xmlScanner) intern(b []byte) string {
 // valueSlots is the size of the cache of recent short values.
 const valueSlots = 1024
 
-// slot is the cache slot of a short value.
+// slot is the cache slot of a short value: a hash of its length and of its first and last eight bytes (names and
+// values that differ only in the middle share a slot, and the cache compares the whole value anyway).
 func slot[T string | []byte](b T) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(b); i++ {
-		h = (h ^ uint32(b[i])) * 16777619
+	n := len(b)
+	var x, y uint64
+	switch {
+	case n >= 8:
+		x = le64(b[:8])
+		y = le64(b[n-8:])
+	case n >= 4:
+		x = uint64(le32(b[:4]))
+		y = uint64(le32(b[n-4:]))
+	case n > 0:
+		x = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
 	}
-	return h % valueSlots
+	h := (x*0x9e3779b97f4a7c15 ^ y*0xc2b2ae3d27d4eb4f ^ uint64(n)) * 0x165667b19e3779f9
+	return uint32(h>>32) % valueSlots
+}
+
+func le64[T string | []byte](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func le32[T string | []byte](b T) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
 
 // str returns b as a string. The values of a report repeat (types, ids, addresses, event names): a small
@@ -273,14 +309,41 @@ func (s *xmlScanner) box(str string) any {
 
 // nsname reads a name and splits it at its colon.
 func (s *xmlScanner) nsname() (xname, bool) {
+	if n, ok := s.recentName(); ok {
+		return n, true
+	}
 	n, ok := s.readNameString()
 	if !ok || strings.Count(n, ":") > 1 {
 		return xname{}, false
 	}
+	x := xname{local: n, raw: n}
 	if space, local, ok := strings.Cut(n, ":"); ok && space != "" && local != "" {
-		return xname{s.intern([]byte(space)), s.intern([]byte(local)), n}, true
+		x = xname{s.intern([]byte(space)), s.intern([]byte(local)), n}
 	}
-	return xname{local: n, raw: n}, true
+	s.nameX[slot(n)] = x
+	return x, true
+}
+
+// recentName is nsname for a name read recently (so valid) that ends inside the buffer, before an ASCII byte: the
+// usual name costs a scan, a hash and a comparison. It reads nothing when the name is not one of those.
+func (s *xmlScanner) recentName() (xname, bool) {
+	if s.err != nil {
+		return xname{}, false
+	}
+	buf := s.buf[s.pos:s.end]
+	i := 0
+	for i < len(buf) && nameByte[buf[i]] {
+		i++
+	}
+	if i == 0 || i == len(buf) || buf[i] >= utf8.RuneSelf {
+		return xname{}, false
+	}
+	x := &s.nameX[slot(buf[:i])]
+	if x.raw != string(buf[:i]) {
+		return xname{}, false
+	}
+	s.pos += i
+	return *x, true
 }
 
 // isXMLName reports whether b is an XML name as encoding/xml defines it. Names outside ASCII are rare: they are
@@ -414,6 +477,15 @@ func (s *xmlScanner) readText(dst *[]byte, quote int, cdata bool) bool {
 		return s.checkChars(out[start:])
 	}
 	return true
+}
+
+// plainRun is the length of the run of plain bytes (plainText) at the start of b.
+func plainRun(b []byte) int {
+	i := 0
+	for i < len(b) && plainText[b[i]] {
+		i++
+	}
+	return i
 }
 
 // appendEntity reads the reference after '&' and appends its replacement text to out, setting *check when that text
@@ -552,6 +624,12 @@ func (s *xmlScanner) rawToken() tokKind {
 	}
 	if b != '<' {
 		s.ungetc()
+		// Usual text: plain bytes up to a '<' in the buffer, copied as they are.
+		if i := plainRun(s.buf[s.pos:s.end]); s.pos+i < s.end && s.buf[s.pos+i] == '<' {
+			s.text = append(s.text, s.buf[s.pos:s.pos+i]...)
+			s.pos += i
+			return tokText
+		}
 		if !s.readText(&s.text, -1, false) {
 			return 0
 		}
@@ -661,6 +739,12 @@ func (s *xmlScanner) startTag() tokKind {
 		if b != '"' && b != '\'' {
 			s.syntax("unquoted or missing attribute value in element")
 			return 0
+		}
+		// Usual value: plain bytes up to the closing quote in the buffer.
+		if i := plainRun(s.buf[s.pos:s.end]); s.pos+i < s.end && s.buf[s.pos+i] == b {
+			s.attrs = append(s.attrs, xattr{an, s.str(s.buf[s.pos : s.pos+i])})
+			s.pos += i + 1
+			continue
 		}
 		s.scr = s.scr[:0]
 		if !s.readText(&s.scr, int(b), false) {
@@ -855,6 +939,7 @@ func (s *xmlScanner) declare(prefix, url string) {
 	old, had := s.ns[prefix]
 	s.nsUndo = append(s.nsUndo, nsSave{prefix, old, had})
 	s.ns[prefix] = url
+	s.nsGen++
 }
 
 // endElement checks the end tag against the open element and restores the namespaces it declared.
@@ -886,6 +971,7 @@ func (s *xmlScanner) endElement() bool {
 		} else {
 			delete(s.ns, u.prefix)
 		}
+		s.nsGen++
 	}
 	return true
 }
@@ -903,8 +989,13 @@ func (s *xmlScanner) translate(n xname, element bool) string {
 	case sp == "" && n.local == xmlnsPrefix:
 		return ""
 	}
-	if v, ok := s.ns[sp]; ok {
-		return v
+	m := &s.nsMemo
+	if m.gen != s.nsGen || m.space != sp || !m.ok {
+		m.ns, m.ok = s.ns[sp]
+		if !m.ok {
+			m.ns = sp
+		}
+		m.gen, m.space, m.ok = s.nsGen, sp, true
 	}
-	return sp
+	return m.ns
 }

@@ -45,16 +45,54 @@ type tree struct {
 	fields []tfield
 	vals   []tval
 	ents   []tentry // entries of the open elements, innermost last
-	// orders remembers, per element name, the last sequence of keys sorted and its sorted order: the elements of a
-	// report repeat their shape, so most are put in order without comparing keys.
-	orders map[string]*keyOrder
-	tmp    []tentry
+	// elems remembers, per element name, its list children and the last sequences of keys sorted with their sorted
+	// order: the elements of a report repeat a few shapes, so most are put in order without comparing keys.
+	elems map[string]*elemInfo
+	tmp   []tentry
 }
+
+// elemInfo is what the tree remembers of the elements of one name.
+type elemInfo struct {
+	lists  []string // listChildren
+	orders [maxOrders]keyOrder
+	n      int // orders used
+	next   int // the order replaced when all are used
+}
+
+// maxOrders is how many shapes (sequences of keys) are remembered per element name.
+const maxOrders = 8
 
 // keyOrder is a sequence of keys and the positions that sort it stably.
 type keyOrder struct {
 	keys []string
 	perm []int
+}
+
+// maxElems bounds the element names remembered; past it, elements are converted without the memory.
+const maxElems = 1024
+
+// info returns what is remembered of the elements called local, nil past maxElems names.
+func (t *tree) info(local string) *elemInfo {
+	if e, ok := t.elems[local]; ok {
+		return e
+	}
+	if t.elems == nil {
+		t.elems = map[string]*elemInfo{}
+	}
+	if len(t.elems) >= maxElems {
+		return nil
+	}
+	e := &elemInfo{lists: listChildren[local]}
+	t.elems[local] = e
+	return e
+}
+
+// lists returns the list children of the elements called local.
+func (t *tree) lists(e *elemInfo, local string) []string {
+	if e != nil {
+		return e.lists
+	}
+	return listChildren[local]
 }
 
 func (t *tree) reset() {
@@ -95,7 +133,7 @@ func (t *tree) decode(s *xmlScanner) (tval, error) {
 		case tokEnd:
 			txt := s.str(bytes.TrimSpace(s.text[textStart:]))
 			s.text = s.text[:textStart]
-			v := t.finish(local, base, listChildren[local], attrs || children > 0, children, txt)
+			v := t.finish(local, base, attrs || children > 0, children, txt)
 			t.ents = t.ents[:base]
 			return v, nil
 		}
@@ -104,19 +142,24 @@ func (t *tree) decode(s *xmlScanner) (tval, error) {
 
 func byKey(a, b tfield) int { return strings.Compare(a.key, b.key) }
 
-// finish converts an element once its end is read: its attributes and children are t.ents[base:], lists are the
-// children that are always lists, obj says whether it has attributes or children, txt is its trimmed text.
-func (t *tree) finish(local string, base int, lists []string, obj bool, children int, txt string) tval {
+// finish converts an element called local once its end is read: its attributes and children are t.ents[base:], obj
+// says whether it has attributes or children, txt is its trimmed text.
+func (t *tree) finish(local string, base int, obj bool, children int, txt string) tval {
 	if !obj {
-		if len(lists) > 0 && txt == "" {
+		if txt != "" {
+			return tval{str: txt}
+		}
+		if lists := t.lists(t.info(local), local); len(lists) > 0 {
 			off := len(t.fields)
 			t.fields = append(t.fields, tfield{key: lists[0], v: tval{kind: tvList, off: int32(len(t.vals))}})
 			return tval{kind: tvObject, off: int32(off), n: 1}
 		}
 		return tval{str: txt}
 	}
+	e := t.info(local)
+	lists := t.lists(e, local)
 	ents := t.ents[base:]
-	t.sort(local, ents)
+	t.sort(e, ents)
 	off := len(t.fields)
 	for i := 0; i < len(ents); {
 		key := ents[i].key
@@ -162,39 +205,29 @@ func (t *tree) finish(local string, base int, lists []string, obj bool, children
 	return tval{kind: tvObject, off: int32(off), n: int32(len(t.fields) - off)}
 }
 
-// sort orders the entries of an element called local by key, stably: attributes were recorded before children, so
-// each key's attributes come first.
-func (t *tree) sort(local string, ents []tentry) {
+// sort orders the entries of an element (e is what is remembered of its name, nil for nothing) by key, stably:
+// attributes were recorded before children, so each key's attributes come first.
+func (t *tree) sort(e *elemInfo, ents []tentry) {
 	if len(ents) < 2 {
 		return
 	}
-	o := t.orders[local]
-	if o != nil && len(o.keys) == len(ents) {
-		same := true
-		for i := range ents {
-			if ents[i].key != o.keys[i] {
-				same = false
-				break
-			}
-		}
-		if same {
-			t.tmp = append(t.tmp[:0], ents...)
-			for i, j := range o.perm {
-				ents[i] = t.tmp[j]
-			}
+	if e == nil {
+		slices.SortStableFunc(ents, func(a, b tentry) int { return strings.Compare(a.key, b.key) })
+		return
+	}
+	for k := range e.orders[:e.n] {
+		if o := &e.orders[k]; o.same(ents) {
+			t.permute(o, ents)
 			return
 		}
 	}
-	if o == nil {
-		if t.orders == nil {
-			t.orders = map[string]*keyOrder{}
-		}
-		if len(t.orders) >= 1024 {
-			slices.SortStableFunc(ents, func(a, b tentry) int { return strings.Compare(a.key, b.key) })
-			return
-		}
-		o = &keyOrder{}
-		t.orders[local] = o
+	var o *keyOrder
+	if e.n < maxOrders {
+		o = &e.orders[e.n]
+		e.n++
+	} else {
+		o = &e.orders[e.next]
+		e.next = (e.next + 1) % maxOrders
 	}
 	o.keys = o.keys[:0]
 	o.perm = o.perm[:0]
@@ -203,6 +236,24 @@ func (t *tree) sort(local string, ents []tentry) {
 		o.perm = append(o.perm, i)
 	}
 	slices.SortStableFunc(o.perm, func(a, b int) int { return strings.Compare(o.keys[a], o.keys[b]) })
+	t.permute(o, ents)
+}
+
+// same reports whether ents have o's keys, in o's order.
+func (o *keyOrder) same(ents []tentry) bool {
+	if len(o.keys) != len(ents) {
+		return false
+	}
+	for i := range ents {
+		if ents[i].key != o.keys[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// permute puts ents in the sorted order o remembers for their keys.
+func (t *tree) permute(o *keyOrder, ents []tentry) {
 	t.tmp = append(t.tmp[:0], ents...)
 	for i, j := range o.perm {
 		ents[i] = t.tmp[j]

@@ -75,8 +75,19 @@ func (ps Problems) Error() string {
 
 // Parse reads a site file. Every problem found is returned at once, as Problems, with the document of the objects
 // that are valid (nil when the file is not YAML), so references can still be checked against the site.
+//
+// A file laid out as export writes it is read one object at a time (see eachPiece), so that the YAML tree of the whole
+// file is never held; any other file, and any file with a YAML error, is read whole, which gives the same document
+// and the same problems.
 func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
-	doc := &Document{File: file, names: map[string]map[string]bool{}}
+	if doc, err, ok := c.parsePieces(file, data); ok {
+		return doc, err
+	}
+	return c.parseWhole(file, data)
+}
+
+// parseWhole reads a file as one YAML tree.
+func (c *Catalog) parseWhole(file string, data []byte) (*Document, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line := 1
@@ -90,56 +101,88 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 		}
 		return nil, Problems{{file, line, strings.TrimPrefix(msg, "yaml: ")}}
 	}
-	var ps Problems
-	add := func(n *yaml.Node, format string, a ...any) {
-		ps = append(ps, Problem{file, n.Line, fmt.Sprintf(format, a...)})
-	}
+	p := c.newDocParser(file)
 	if len(root.Content) == 0 {
-		return doc, nil
+		return p.doc, nil
 	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
-		add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
-		return doc, ps
+		p.add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
+		return p.doc, p.ps
 	}
-	seen := map[string]int{}
 	for i := 0; i+1 < len(top.Content); i += 2 {
-		kn, vn := top.Content[i], top.Content[i+1]
-		k := c.Kind(kn.Value)
-		if k == nil || !k.Managed() {
-			add(kn, "unknown kind %q (known: %s)", kn.Value, strings.Join(c.managedNames(), ", "))
-			continue
-		}
-		doc.Kinds = append(doc.Kinds, k.Name)
-		if doc.names[k.Name] == nil {
-			doc.names[k.Name] = map[string]bool{}
-		}
-		if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
-			continue
-		}
-		if vn.Kind != yaml.SequenceNode {
-			add(vn, "%s: expected a list of objects", k.Name)
-			continue
-		}
+		p.kindWithObjects(top.Content[i], top.Content[i+1])
+	}
+	return p.result()
+}
+
+// docParser builds a document from the file's top-level keys and their objects, collecting the problems.
+type docParser struct {
+	c    *Catalog
+	doc  *Document
+	ps   Problems
+	seen map[string]int // kind and lower-case name → line of the first object so named
+}
+
+func (c *Catalog) newDocParser(file string) *docParser {
+	return &docParser{c: c, doc: &Document{File: file, names: map[string]map[string]bool{}}, seen: map[string]int{}}
+}
+
+func (p *docParser) add(n *yaml.Node, format string, a ...any) {
+	p.ps = append(p.ps, Problem{p.doc.File, n.Line, fmt.Sprintf(format, a...)})
+}
+
+// kind reads a top-level key and its value. It returns the kind when the value is a list whose objects follow.
+func (p *docParser) kind(kn, vn *yaml.Node) *Kind {
+	k := p.c.Kind(kn.Value)
+	if k == nil || !k.Managed() {
+		p.add(kn, "unknown kind %q (known: %s)", kn.Value, strings.Join(p.c.managedNames(), ", "))
+		return nil
+	}
+	p.doc.Kinds = append(p.doc.Kinds, k.Name)
+	if p.doc.names[k.Name] == nil {
+		p.doc.names[k.Name] = map[string]bool{}
+	}
+	if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
+		return nil
+	}
+	if vn.Kind != yaml.SequenceNode {
+		p.add(vn, "%s: expected a list of objects", k.Name)
+		return nil
+	}
+	return k
+}
+
+// kindWithObjects reads a top-level key and its value, objects included.
+func (p *docParser) kindWithObjects(kn, vn *yaml.Node) {
+	if k := p.kind(kn, vn); k != nil {
 		for _, on := range vn.Content {
-			if name := objectName(k, on); name != "" {
-				key := k.Name + "\x00" + strings.ToLower(name)
-				if first, dup := seen[key]; dup {
-					add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
-					continue
-				}
-				seen[key] = on.Line
-				doc.names[k.Name][strings.ToLower(name)] = true
-			}
-			if o := c.parseObject(k, on, add); o != nil {
-				doc.Objects = append(doc.Objects, o)
-			}
+			p.object(k, on)
 		}
 	}
-	if len(ps) > 0 {
-		return doc, ps
+}
+
+// object reads one object of a kind's list.
+func (p *docParser) object(k *Kind, on *yaml.Node) {
+	if name := objectName(k, on); name != "" {
+		key := k.Name + "\x00" + strings.ToLower(name)
+		if first, dup := p.seen[key]; dup {
+			p.add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
+			return
+		}
+		p.seen[key] = on.Line
+		p.doc.names[k.Name][strings.ToLower(name)] = true
 	}
-	return doc, nil
+	if o := p.c.parseObject(k, on, p.add); o != nil {
+		p.doc.Objects = append(p.doc.Objects, o)
+	}
+}
+
+func (p *docParser) result() (*Document, error) {
+	if len(p.ps) > 0 {
+		return p.doc, p.ps
+	}
+	return p.doc, nil
 }
 
 // parseAssoc reads an object's list of association entries.

@@ -1,0 +1,133 @@
+package sitefile
+
+import (
+	"bytes"
+
+	"gopkg.in/yaml.v3"
+)
+
+// A site file of 10,000 objects is a YAML tree of about half a million nodes, some 50 MB: more than the site it
+// describes. A file laid out as export writes it (top-level keys at the start of a line, each followed by its list in
+// block style) is therefore read a piece at a time: a key with its value up to its list's first entry, then each
+// entry on its own. The YAML of each piece is what it is within the whole file as long as no piece begins inside
+// another's value: a line that starts a piece is less indented than any entry's content, which only a quoted scalar
+// or a flow collection left open on an earlier line can still belong to, and the piece holding such an opening then
+// ends unterminated: a YAML error. So a file whose pieces all read without error reads as the whole file would; on
+// any error, or anything else unusual in the layout, the file is read whole, which gives the same document and the
+// exact problems.
+
+// eachPiece splits data into pieces and gives each, with the line it starts on, to fn (entry: an entry of the list of
+// the last key given). It returns false, having stopped, when the file is not laid out so: directives, document
+// markers, tabs or carriage returns, anything before the first key but comments, an entry less indented than its
+// list, or fn returning false.
+func eachPiece(data []byte, fn func(entry bool, line int, text []byte) bool) bool {
+	if bytes.ContainsAny(data, "\t\r") {
+		return false
+	}
+	const header, entry = 1, 2
+	// The first piece starts at the top of the file, with the comments before the first key.
+	cur, start, startLine, seqIndent, keyed := header, 0, 1, -1, false
+	emit := func(end int) bool { return fn(cur == entry, startLine, data[start:end]) }
+	line := 0
+	for off := 0; off < len(data); {
+		line++
+		end := len(data)
+		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+			end = off + i
+		}
+		l := data[off:end]
+		ind := 0
+		for ind < len(l) && l[ind] == ' ' {
+			ind++
+		}
+		rest := l[ind:]
+		isEntry := len(rest) > 0 && rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
+		switch {
+		case len(rest) == 0 || rest[0] == '#':
+			// a blank line or a comment belongs to the piece being read
+		case ind == 0 && (bytes.HasPrefix(rest, []byte("---")) || bytes.HasPrefix(rest, []byte("...")) || rest[0] == '%'):
+			return false
+		case !keyed:
+			if ind != 0 || isEntry {
+				return false
+			}
+			keyed = true
+		case isEntry && ((cur == header && seqIndent < 0) || (cur == entry && ind == seqIndent)):
+			if !emit(off) {
+				return false
+			}
+			cur, start, startLine, seqIndent = entry, off, line, ind
+		case ind == 0 && !isEntry:
+			if !emit(off) {
+				return false
+			}
+			cur, start, startLine, seqIndent = header, off, line, -1
+		case ind == 0 || (cur == entry && ind <= seqIndent):
+			return false
+		}
+		off = end + 1
+	}
+	return emit(len(data))
+}
+
+// parsePieces reads a file a piece at a time (see eachPiece). ok is false when the file must be read whole.
+func (c *Catalog) parsePieces(file string, data []byte) (doc *Document, err error, ok bool) {
+	p := c.newDocParser(file)
+	var k *Kind // the kind whose list is being read (nil: a key that is not one, or with no list)
+	var last *yaml.Node
+	ok = eachPiece(data, func(entry bool, line int, text []byte) bool {
+		var root yaml.Node
+		if yaml.Unmarshal(text, &root) != nil {
+			return false
+		}
+		if len(root.Content) == 0 && !entry && last == nil && len(p.doc.Kinds) == 0 {
+			return true // comments only: an empty file
+		}
+		if len(root.Content) != 1 {
+			return false
+		}
+		shiftLines(&root, line-1)
+		n := root.Content[0]
+		if entry {
+			if n.Kind != yaml.SequenceNode || len(n.Content) != 1 {
+				return false
+			}
+			if last != nil { // the key's value is this list
+				vn := last.Content[1]
+				if vn.Kind != yaml.ScalarNode || vn.Tag != "!!null" || vn.Value != "" || vn.Anchor != "" || vn.Style != 0 {
+					return false
+				}
+				k = p.kind(last.Content[0], &yaml.Node{Kind: yaml.SequenceNode, Line: n.Line})
+				last = nil
+			}
+			if k != nil {
+				p.object(k, n.Content[0])
+			}
+			return true
+		}
+		if n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle != 0 || len(n.Content) != 2 {
+			return false
+		}
+		if last != nil {
+			p.kindWithObjects(last.Content[0], last.Content[1])
+		}
+		k, last = nil, n
+		return true
+	})
+	if !ok {
+		return nil, nil, false
+	}
+	if last != nil {
+		p.kindWithObjects(last.Content[0], last.Content[1])
+	}
+	doc, err = p.result()
+	return doc, err, true
+}
+
+// shiftLines moves the lines of a piece's nodes to the piece's place in the file.
+func shiftLines(n *yaml.Node, by int) {
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
+	}
+}

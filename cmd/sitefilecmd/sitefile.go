@@ -126,9 +126,10 @@ func loadPlan(c *cobra.Command, v Vendor, file string, prune bool) (*sitefile.Si
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	// Every problem at once: those of the file itself and the references the site does not resolve.
-	if problems = append(problems, site.CheckRefs(doc)...); len(problems) > 0 {
-		return nil, nil, nil, nil, &api.UsageError{Err: problems}
+	// Every problem at once: those of the file itself and the references the site does not resolve (which Diff
+	// finds as it reads the file's objects).
+	if len(problems) > 0 {
+		return nil, nil, nil, nil, &api.UsageError{Err: append(problems, site.CheckRefs(doc)...)}
 	}
 	plan, err := site.Diff(doc, prune)
 	if err != nil {

@@ -3,6 +3,7 @@ package sitefile
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"os"
 	"slices"
@@ -39,10 +40,35 @@ type Object struct {
 
 // Document is a parsed site file.
 type Document struct {
-	File    string
-	Kinds   []string // kinds the file declares (even with no object), in file order
-	Objects []*Object
-	names   map[string]map[string]bool // kind → lower-case names declared, including objects with problems
+	File  string
+	Kinds []string // kinds the file declares (even with no object), in file order
+	names map[string]map[string]bool // kind → lower-case names declared, including objects with problems
+	// withAssocs are the lower-case names, by kind, of the valid objects that give associations.
+	withAssocs map[string]map[string]bool
+	// The objects: held when the file was read whole; read again from the file's pieces otherwise, one at a time, so
+	// that a large file is never held as objects (see Objects).
+	objects []*Object
+	cat     *Catalog
+	data    []byte
+	twice   map[int]bool // lines of the objects of the pieces that are declared twice (left out)
+}
+
+// Objects yields the valid objects of the file, in file order. A file read in pieces is read again: each object is
+// new, and the caller keeps only those it needs.
+func (d *Document) Objects() iter.Seq[*Object] {
+	return func(yield func(*Object) bool) {
+		if d.data == nil {
+			for _, o := range d.objects {
+				if !yield(o) {
+					return
+				}
+			}
+			return
+		}
+		p := d.cat.newDocParser(d.File)
+		p.twice, p.yield = d.twice, yield
+		d.cat.readPieces(p, d.data)
+	}
 }
 
 // Declares reports whether the file names an object of kind called name.
@@ -102,6 +128,7 @@ func (c *Catalog) parseWhole(file string, data []byte) (*Document, error) {
 		return nil, Problems{{file, line, strings.TrimPrefix(msg, "yaml: ")}}
 	}
 	p := c.newDocParser(file)
+	p.keep = true
 	if len(root.Content) == 0 {
 		return p.doc, nil
 	}
@@ -116,16 +143,22 @@ func (c *Catalog) parseWhole(file string, data []byte) (*Document, error) {
 	return p.result()
 }
 
-// docParser builds a document from the file's top-level keys and their objects, collecting the problems.
+// docParser builds a document from the file's top-level keys and their objects, collecting the problems. With yield,
+// it reads the objects of a document again (see Document.Objects): each valid object is given to yield, and nothing
+// else is kept.
 type docParser struct {
-	c    *Catalog
-	doc  *Document
-	ps   Problems
-	seen map[string]int // kind and lower-case name → line of the first object so named
+	c     *Catalog
+	doc   *Document
+	ps    Problems
+	seen  map[string]int // kind and lower-case name → line of the first object so named
+	twice map[int]bool   // lines of the objects declared twice
+	yield func(*Object) bool
+	stop  bool // yield asked for no more
+	keep  bool // hold the objects in the document (a file read whole)
 }
 
 func (c *Catalog) newDocParser(file string) *docParser {
-	return &docParser{c: c, doc: &Document{File: file, names: map[string]map[string]bool{}}, seen: map[string]int{}}
+	return &docParser{c: c, doc: &Document{File: file, names: map[string]map[string]bool{}, withAssocs: map[string]map[string]bool{}}, seen: map[string]int{}}
 }
 
 func (p *docParser) add(n *yaml.Node, format string, a ...any) {
@@ -164,17 +197,38 @@ func (p *docParser) kindWithObjects(kn, vn *yaml.Node) {
 
 // object reads one object of a kind's list.
 func (p *docParser) object(k *Kind, on *yaml.Node) {
+	if p.yield != nil {
+		if p.stop || p.twice[on.Line] {
+			return
+		}
+		if o := p.c.parseObject(k, on, func(*yaml.Node, string, ...any) {}); o != nil {
+			p.stop = !p.yield(o)
+		}
+		return
+	}
 	if name := objectName(k, on); name != "" {
 		key := k.Name + "\x00" + strings.ToLower(name)
 		if first, dup := p.seen[key]; dup {
 			p.add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
+			if p.twice == nil {
+				p.twice = map[int]bool{}
+			}
+			p.twice[on.Line] = true
 			return
 		}
 		p.seen[key] = on.Line
 		p.doc.names[k.Name][strings.ToLower(name)] = true
 	}
 	if o := p.c.parseObject(k, on, p.add); o != nil {
-		p.doc.Objects = append(p.doc.Objects, o)
+		if len(o.Assocs) > 0 {
+			if p.doc.withAssocs[k.Name] == nil {
+				p.doc.withAssocs[k.Name] = map[string]bool{}
+			}
+			p.doc.withAssocs[k.Name][strings.ToLower(o.Name)] = true
+		}
+		if p.keep {
+			p.doc.objects = append(p.doc.objects, o)
+		}
 	}
 }
 

@@ -70,12 +70,24 @@ func eachPiece(data []byte, fn func(entry bool, line int, text []byte) bool) boo
 	return emit(len(data))
 }
 
-// parsePieces reads a file a piece at a time (see eachPiece). ok is false when the file must be read whole.
+// parsePieces reads a file a piece at a time (see eachPiece). ok is false when the file must be read whole. The
+// document keeps the file to read its objects again when they are asked for.
 func (c *Catalog) parsePieces(file string, data []byte) (doc *Document, err error, ok bool) {
 	p := c.newDocParser(file)
+	if !c.readPieces(p, data) {
+		return nil, nil, false
+	}
+	p.doc.cat, p.doc.data, p.doc.twice = c, data, p.twice
+	doc, err = p.result()
+	return doc, err, true
+}
+
+// readPieces reads a file's pieces into a docParser. It returns false when the file must be read whole (or p.yield
+// asked for no more).
+func (c *Catalog) readPieces(p *docParser, data []byte) bool {
 	var k *Kind // the kind whose list is being read (nil: a key that is not one, or with no list)
 	var last *yaml.Node
-	ok = eachPiece(data, func(entry bool, line int, text []byte) bool {
+	ok := eachPiece(data, func(entry bool, line int, text []byte) bool {
 		var root yaml.Node
 		if yaml.Unmarshal(text, &root) != nil {
 			return false
@@ -103,7 +115,7 @@ func (c *Catalog) parsePieces(file string, data []byte) (doc *Document, err erro
 			if k != nil {
 				p.object(k, n.Content[0])
 			}
-			return true
+			return !p.stop
 		}
 		if n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle != 0 || len(n.Content) != 2 {
 			return false
@@ -112,16 +124,12 @@ func (c *Catalog) parsePieces(file string, data []byte) (doc *Document, err erro
 			p.kindWithObjects(last.Content[0], last.Content[1])
 		}
 		k, last = nil, n
-		return true
+		return !p.stop
 	})
-	if !ok {
-		return nil, nil, false
-	}
-	if last != nil {
+	if ok && last != nil {
 		p.kindWithObjects(last.Content[0], last.Content[1])
 	}
-	doc, err = p.result()
-	return doc, err, true
+	return ok
 }
 
 // shiftLines moves the lines of a piece's nodes to the piece's place in the file.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -56,7 +57,7 @@ func TestPiecesReadAsTheWholeFile(t *testing.T) {
 		}
 		doc, err := c.Parse("f.yaml", data)
 		wdoc, werr := c.parseWhole("f.yaml", data)
-		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(doc, wdoc) {
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !sameDocument(doc, wdoc) {
 			t.Errorf("%q:\npieces: %v %+v\nwhole:  %v %+v", f.text, err, doc, werr, wdoc)
 		}
 	}
@@ -78,7 +79,7 @@ func TestPiecesOfAnExport(t *testing.T) {
 	for _, text := range []string{buf.String(), buf.String() + "  - username: x\n    bogus: [\n"} {
 		doc, err := c.Parse("site.yaml", []byte(text))
 		wdoc, werr := c.parseWhole("site.yaml", []byte(text))
-		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(doc, wdoc) {
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !sameDocument(doc, wdoc) {
 			t.Fatalf("pieces and whole differ: %v / %v", err, werr)
 		}
 	}
@@ -102,8 +103,41 @@ func FuzzPieces(f *testing.F) {
 			return
 		}
 		wdoc, werr := c.parseWhole("f.yaml", []byte(text))
-		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(doc, wdoc) {
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !sameDocument(doc, wdoc) {
 			t.Errorf("%q:\npieces: %v %+v\nwhole:  %v %+v", text, err, doc, werr, wdoc)
 		}
 	})
+}
+
+// sameDocument reports whether two documents declare the same kinds and names and give the same objects.
+func sameDocument(a, b *Document) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	objects := func(d *Document) []*Object { return slices.Collect(d.Objects()) }
+	return a.File == b.File && reflect.DeepEqual(a.Kinds, b.Kinds) && reflect.DeepEqual(a.names, b.names) &&
+		reflect.DeepEqual(a.withAssocs, b.withAssocs) && reflect.DeepEqual(objects(a), objects(b))
+}
+
+func TestObjectsOfAFileReadInPieces(t *testing.T) {
+	c := praCatalog()
+	file := "jump-group:\n  - name: A\n  - name: B\n    bogus: 1\n  - name: a\n  - name: C\n"
+	doc, err := c.Parse("f.yaml", []byte(file))
+	if err == nil || doc.data == nil || doc.objects != nil {
+		t.Fatalf("want problems and a document read in pieces, got %v", err)
+	}
+	var names []string
+	for o := range doc.Objects() {
+		names = append(names, fmt.Sprintf("%s:%d", o.Name, o.Line))
+	}
+	// B has a problem, the second A is declared twice: neither is an object.
+	if got := strings.Join(names, " "); got != "A:2 C:6" {
+		t.Errorf("objects %s", got)
+	}
+	for o := range doc.Objects() { // stopping early
+		if o.Name != "A" {
+			t.Errorf("first object %s", o.Name)
+		}
+		break
+	}
 }

@@ -96,13 +96,8 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 		}
 		var names map[string]bool // nil: every object
 		if !o.AllAssocs {
-			names = map[string]bool{}
 			if o.Doc != nil {
-				for _, obj := range o.Doc.Objects {
-					if obj.Kind == k && len(obj.Assocs) > 0 {
-						names[strings.ToLower(obj.Name)] = true
-					}
-				}
+				names = o.Doc.withAssocs[k.Name]
 			}
 			if len(names) == 0 {
 				continue

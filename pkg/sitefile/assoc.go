@@ -92,7 +92,7 @@ func (a *Assoc) asKind() *Kind {
 
 // readAssocs lists the associations of the objects of a kind named (every object when names is nil).
 func (s *Site) readAssocs(ctx context.Context, be request.Backend, k *Kind, names map[string]bool) error {
-	for _, item := range s.items[k.Name] {
+	for item := range s.rows(k.Name) {
 		name, _ := item[k.Key].(string)
 		if names != nil && !names[strings.ToLower(name)] {
 			continue

@@ -88,16 +88,6 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 		declared[k] = map[string]bool{}
 	}
 	p := &Plan{Changes: []Change{}}
-	live := map[string]map[string]map[string]any{} // kind → lower-case name → listed object
-	for _, k := range doc.Kinds {
-		m := map[string]map[string]any{}
-		for _, item := range s.items[k] {
-			if name, _ := item[s.cat.Kind(k).Key].(string); name != "" {
-				m[strings.ToLower(name)] = item
-			}
-		}
-		live[k] = m
-	}
 	var ps Problems
 	for o := range doc.Objects() {
 		if refs := s.checkRefs(doc, o); len(refs) > 0 || len(ps) > 0 {
@@ -106,7 +96,7 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 		}
 		declared[o.Kind.Name][strings.ToLower(o.Name)] = true
 		k := o.Kind
-		item, exists := live[k.Name][strings.ToLower(o.Name)]
+		item, exists := s.lookup(k.Name, o.Name)
 		p.Changes = append(p.Changes, s.diffAssocs(o, item, exists, prune)...)
 		if !exists {
 			c := Change{Action: "create", Kind: k.Name, Name: o.Name, Fields: map[string]FieldChange{}, obj: o, level: k.Level}
@@ -137,7 +127,7 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 	if prune {
 		for _, kname := range doc.Kinds {
 			k := s.cat.Kind(kname)
-			for _, item := range s.items[kname] {
+			for item := range s.rows(kname) {
 				name, _ := item[k.Key].(string)
 				if name == "" || declared[kname][strings.ToLower(name)] {
 					continue

@@ -42,7 +42,7 @@ type Object struct {
 type Document struct {
 	File  string
 	Kinds []string // kinds the file declares (even with no object), in file order
-	names map[string]map[string]bool // kind → lower-case names declared, including objects with problems
+	names map[string]nameSet // kind → lower-case names declared, including objects with problems
 	// withAssocs are the lower-case names, by kind, of the valid objects that give associations.
 	withAssocs map[string]map[string]bool
 	// The objects: held when the file was read whole; read again from the file's pieces otherwise, one at a time, so
@@ -72,7 +72,7 @@ func (d *Document) Objects() iter.Seq[*Object] {
 }
 
 // Declares reports whether the file names an object of kind called name.
-func (d *Document) Declares(kind, name string) bool { return d.names[kind][strings.ToLower(name)] }
+func (d *Document) Declares(kind, name string) bool { return d.names[kind].has(strings.ToLower(name)) }
 
 // Problem is one error in a file, with its line.
 type Problem struct {
@@ -130,12 +130,12 @@ func (c *Catalog) parseWhole(file string, data []byte) (*Document, error) {
 	p := c.newDocParser(file)
 	p.keep = true
 	if len(root.Content) == 0 {
-		return p.doc, nil
+		return p.result()
 	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
 		p.add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
-		return p.doc, p.ps
+		return p.result()
 	}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		p.kindWithObjects(top.Content[i], top.Content[i+1])
@@ -151,6 +151,7 @@ type docParser struct {
 	doc   *Document
 	ps    Problems
 	seen  map[string]int // kind and lower-case name → line of the first object so named
+	names map[string][]string // kind → lower-case names declared
 	twice map[int]bool   // lines of the objects declared twice
 	yield func(*Object) bool
 	stop  bool // yield asked for no more
@@ -158,7 +159,7 @@ type docParser struct {
 }
 
 func (c *Catalog) newDocParser(file string) *docParser {
-	return &docParser{c: c, doc: &Document{File: file, names: map[string]map[string]bool{}, withAssocs: map[string]map[string]bool{}}, seen: map[string]int{}}
+	return &docParser{c: c, doc: &Document{File: file, withAssocs: map[string]map[string]bool{}}, seen: map[string]int{}, names: map[string][]string{}}
 }
 
 func (p *docParser) add(n *yaml.Node, format string, a ...any) {
@@ -173,9 +174,6 @@ func (p *docParser) kind(kn, vn *yaml.Node) *Kind {
 		return nil
 	}
 	p.doc.Kinds = append(p.doc.Kinds, k.Name)
-	if p.doc.names[k.Name] == nil {
-		p.doc.names[k.Name] = map[string]bool{}
-	}
 	if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
 		return nil
 	}
@@ -217,7 +215,7 @@ func (p *docParser) object(k *Kind, on *yaml.Node) {
 			return
 		}
 		p.seen[key] = on.Line
-		p.doc.names[k.Name][strings.ToLower(name)] = true
+		p.names[k.Name] = append(p.names[k.Name], strings.ToLower(name))
 	}
 	if o := p.c.parseObject(k, on, p.add); o != nil {
 		if len(o.Assocs) > 0 {
@@ -233,6 +231,10 @@ func (p *docParser) object(k *Kind, on *yaml.Node) {
 }
 
 func (p *docParser) result() (*Document, error) {
+	p.doc.names = map[string]nameSet{}
+	for k, names := range p.names {
+		p.doc.names[k] = newNameSet(names)
+	}
 	if len(p.ps) > 0 {
 		return p.doc, p.ps
 	}
@@ -551,4 +553,35 @@ func normalize(v any) any {
 		return out
 	}
 	return v
+}
+
+// nameSet is a set of names held as one string, sorted, for the thousands of names of a large file.
+type nameSet struct {
+	text string
+	ends []uint32 // the end of each name in text
+}
+
+func newNameSet(names []string) nameSet {
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var b strings.Builder
+	ends := make([]uint32, len(names))
+	for i, n := range names {
+		b.WriteString(n)
+		ends[i] = uint32(b.Len())
+	}
+	return nameSet{text: b.String(), ends: ends}
+}
+
+func (s nameSet) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return s.text[start:s.ends[i]]
+}
+
+func (s nameSet) has(name string) bool {
+	i := sort.Search(len(s.ends), func(i int) bool { return s.at(i) >= name })
+	return i < len(s.ends) && s.at(i) == name
 }

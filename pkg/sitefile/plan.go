@@ -83,9 +83,11 @@ func (s *Site) checkRefs(doc *Document, o *Object) Problems {
 // file nor on the site are Problems. The file's objects are read once, one at a time: only those that change are
 // kept, in the plan.
 func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
-	declared := map[string]map[string]bool{} // kind → lower-case names in the file
+	declared := map[string][]bool{} // kind → for each listed object, whether the file names it
 	for _, k := range doc.Kinds {
-		declared[k] = map[string]bool{}
+		if t := s.tables[k]; t != nil {
+			declared[k] = make([]bool, t.rows)
+		}
 	}
 	p := &Plan{Changes: []Change{}}
 	var ps Problems
@@ -94,9 +96,13 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 			ps = append(ps, refs...)
 			continue
 		}
-		declared[o.Kind.Name][strings.ToLower(o.Name)] = true
 		k := o.Kind
-		item, exists := s.lookup(k.Name, o.Name)
+		var item map[string]any
+		r, exists := s.find(k.Name, o.Name)
+		if exists {
+			declared[k.Name][r] = true
+			item = s.tables[k.Name].row(r)
+		}
 		p.Changes = append(p.Changes, s.diffAssocs(o, item, exists, prune)...)
 		if !exists {
 			c := Change{Action: "create", Kind: k.Name, Name: o.Name, Fields: map[string]FieldChange{}, obj: o, level: k.Level}
@@ -127,12 +133,14 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 	if prune {
 		for _, kname := range doc.Kinds {
 			k := s.cat.Kind(kname)
-			for item := range s.rows(kname) {
-				name, _ := item[k.Key].(string)
-				if name == "" || declared[kname][strings.ToLower(name)] {
-					continue
+			t := s.tables[kname]
+			for r := range declared[kname] {
+				v, _ := t.get(r, k.Key)
+				name, _ := v.(string)
+				if name == "" || declared[kname][t.index[strings.ToLower(name)]] {
+					continue // not named, or named in the file (every object of that name)
 				}
-				p.Changes = append(p.Changes, Change{Action: "delete", Kind: kname, Name: name, id: idOf(item), level: k.Level})
+				p.Changes = append(p.Changes, Change{Action: "delete", Kind: kname, Name: name, id: t.id(r), level: k.Level})
 			}
 		}
 	}

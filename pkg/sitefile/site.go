@@ -197,17 +197,14 @@ func (s *Site) rows(kind string) iter.Seq[map[string]any] {
 	return func(func(map[string]any) bool) {}
 }
 
-// lookup returns the listed object of kind named name (the last one listed, if several are).
-func (s *Site) lookup(kind, name string) (map[string]any, bool) {
+// find returns the row of the listed object of kind named name (the last one listed, if several are).
+func (s *Site) find(kind, name string) (int, bool) {
 	t := s.tables[kind]
 	if t == nil {
-		return nil, false
+		return 0, false
 	}
 	r, ok := t.index[strings.ToLower(name)]
-	if !ok {
-		return nil, false
-	}
-	return t.row(int(r)), true
+	return int(r), ok
 }
 
 // ID returns the id of the object of kind named name.
@@ -217,15 +214,11 @@ func (s *Site) ID(kind, name string) (string, bool) {
 	if id, ok := s.created[kind][strings.ToLower(name)]; ok {
 		return id, true
 	}
-	t := s.tables[kind]
-	if t == nil {
-		return "", false
-	}
-	r, ok := t.index[strings.ToLower(name)]
+	r, ok := s.find(kind, name)
 	if !ok {
 		return "", false
 	}
-	id := t.id(int(r))
+	id := s.tables[kind].id(r)
 	return id, id != ""
 }
 

@@ -41,7 +41,7 @@ type Object struct {
 // Document is a parsed site file.
 type Document struct {
 	File  string
-	Kinds []string // kinds the file declares (even with no object), in file order
+	Kinds []string           // kinds the file declares (even with no object), in file order
 	names map[string]nameSet // kind → lower-case names declared, including objects with problems
 	// withAssocs are the lower-case names, by kind, of the valid objects that give associations.
 	withAssocs map[string]map[string]bool
@@ -150,9 +150,9 @@ type docParser struct {
 	c     *Catalog
 	doc   *Document
 	ps    Problems
-	seen  map[string]int // kind and lower-case name → line of the first object so named
+	seen  map[string]int      // kind and lower-case name → line of the first object so named
 	names map[string][]string // kind → lower-case names declared
-	twice map[int]bool   // lines of the objects declared twice
+	twice map[int]bool        // lines of the objects declared twice
 	yield func(*Object) bool
 	stop  bool // yield asked for no more
 	keep  bool // hold the objects in the document (a file read whole)

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,12 +106,8 @@ func loadPlan(c *cobra.Command, v Vendor, file string, prune bool) (*sitefile.Si
 	if file == "" {
 		return nil, nil, nil, nil, cmdutil.UsageErrorf("give the site file with -f FILE")
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, nil, nil, nil, &api.UsageError{Err: err}
-	}
 	cat := v.Catalog()
-	doc, perr := cat.Parse(filepath.Base(file), data)
+	doc, perr := cat.ParseFile(file)
 	var problems sitefile.Problems
 	if perr != nil && (doc == nil || !errors.As(perr, &problems)) {
 		return nil, nil, nil, nil, &api.UsageError{Err: perr}
@@ -129,7 +123,11 @@ func loadPlan(c *cobra.Command, v Vendor, file string, prune bool) (*sitefile.Si
 	// Every problem at once: those of the file itself and the references the site does not resolve (which Diff
 	// finds as it reads the file's objects).
 	if len(problems) > 0 {
-		return nil, nil, nil, nil, &api.UsageError{Err: append(problems, site.CheckRefs(doc)...)}
+		problems = append(problems, site.CheckRefs(doc)...)
+		if err := doc.Err(); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		return nil, nil, nil, nil, &api.UsageError{Err: problems}
 	}
 	plan, err := site.Diff(doc, prune)
 	if err != nil {

@@ -1,11 +1,14 @@
 package sitefile
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,18 +49,21 @@ type Document struct {
 	// withAssocs are the lower-case names, by kind, of the valid objects that give associations.
 	withAssocs map[string]map[string]bool
 	// The objects: held when the file was read whole; read again from the file's pieces otherwise, one at a time, so
-	// that a large file is never held as objects (see Objects).
+	// that a large file is never held, as objects or as text (see Objects).
 	objects []*Object
 	cat     *Catalog
-	data    []byte
-	twice   map[int]bool // lines of the objects of the pieces that are declared twice (left out)
+	open    opener
+	sum     [sha256.Size]byte // of the file as first read
+	twice   map[int]bool      // lines of the objects of the pieces that are declared twice (left out)
+	err     error
 }
 
 // Objects yields the valid objects of the file, in file order. A file read in pieces is read again: each object is
-// new, and the caller keeps only those it needs.
+// new, and the caller keeps only those it needs. When the file cannot be read again, or has changed, Objects stops
+// and Err says why.
 func (d *Document) Objects() iter.Seq[*Object] {
 	return func(yield func(*Object) bool) {
-		if d.data == nil {
+		if d.open == nil {
 			for _, o := range d.objects {
 				if !yield(o) {
 					return
@@ -65,11 +71,28 @@ func (d *Document) Objects() iter.Seq[*Object] {
 			}
 			return
 		}
+		f, err := d.open()
+		if err != nil {
+			d.err = err
+			return
+		}
+		defer f.Close()
 		p := d.cat.newDocParser(d.File)
 		p.twice, p.yield = d.twice, yield
-		d.cat.readPieces(p, d.data)
+		h := sha256.New()
+		ok, err := d.cat.readPieces(p, io.TeeReader(f, h))
+		switch {
+		case p.stop:
+		case err != nil:
+			d.err = err
+		case !ok || [sha256.Size]byte(h.Sum(nil)) != d.sum:
+			d.err = fmt.Errorf("%s changed while it was read: run the command again", d.File)
+		}
 	}
 }
+
+// Err reports why the objects of the file could not be read again (see Objects).
+func (d *Document) Err() error { return d.err }
 
 // Declares reports whether the file names an object of kind called name.
 func (d *Document) Declares(kind, name string) bool { return d.names[kind].has(strings.ToLower(name)) }
@@ -106,8 +129,23 @@ func (ps Problems) Error() string {
 // file is never held; any other file, and any file with a YAML error, is read whole, which gives the same document
 // and the same problems.
 func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
-	if doc, err, ok := c.parsePieces(file, data); ok {
+	if doc, err, ok := c.parsePieces(file, bytesOpener(data)); ok {
 		return doc, err
+	}
+	return c.parseWhole(file, data)
+}
+
+// ParseFile is Parse of the file at path, named by its base name in problems. A file read in pieces is not held in
+// memory: it is read again, and checked to be the same, when its objects are asked for. An error that is not Problems
+// is a failure to read the file.
+func (c *Catalog) ParseFile(path string) (*Document, error) {
+	file := filepath.Base(path)
+	if doc, err, ok := c.parsePieces(file, func() (io.ReadCloser, error) { return os.Open(path) }); ok {
+		return doc, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	return c.parseWhole(file, data)
 }

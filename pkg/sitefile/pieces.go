@@ -1,7 +1,10 @@
 package sitefile
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"io"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,78 +19,113 @@ import (
 // any error, or anything else unusual in the layout, the file is read whole, which gives the same document and the
 // exact problems.
 
-// eachPiece splits data into pieces and gives each, with the line it starts on, to fn (entry: an entry of the list of
-// the last key given). It returns false, having stopped, when the file is not laid out so: directives, document
-// markers, tabs or carriage returns, anything before the first key but comments, an entry less indented than its
-// list, or fn returning false.
-func eachPiece(data []byte, fn func(entry bool, line int, text []byte) bool) bool {
-	if bytes.ContainsAny(data, "\t\r") {
-		return false
-	}
+// eachPiece reads a file line by line, splits it into pieces and gives each, with the line it starts on, to fn (entry:
+// an entry of the list of the last key given; text is only valid during the call). It returns false, having stopped,
+// when the file is not laid out so: directives, document markers, tabs or carriage returns, anything before the
+// first key but comments, an entry less indented than its list, or fn returning false; and the error of a failed
+// read.
+func eachPiece(r io.Reader, fn func(entry bool, line int, text []byte) bool) (bool, error) {
 	const header, entry = 1, 2
 	// The first piece starts at the top of the file, with the comments before the first key.
-	cur, start, startLine, seqIndent, keyed := header, 0, 1, -1, false
-	emit := func(end int) bool { return fn(cur == entry, startLine, data[start:end]) }
-	line := 0
-	for off := 0; off < len(data); {
-		line++
-		end := len(data)
-		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
-			end = off + i
+	cur, startLine, seqIndent, keyed := header, 1, -1, false
+	var piece, l []byte
+	emit := func() bool { return fn(cur == entry, startLine, piece) }
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		l = l[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			l = append(l, chunk...)
+			if err != bufio.ErrBufferFull {
+				break
+			}
 		}
-		l := data[off:end]
+		if err != nil && err != io.EOF {
+			return false, err
+		}
+		if len(l) == 0 {
+			break
+		}
+		text := bytes.TrimSuffix(l, []byte("\n"))
+		if bytes.ContainsAny(text, "\t\r") {
+			return false, nil
+		}
 		ind := 0
-		for ind < len(l) && l[ind] == ' ' {
+		for ind < len(text) && text[ind] == ' ' {
 			ind++
 		}
-		rest := l[ind:]
+		rest := text[ind:]
 		isEntry := len(rest) > 0 && rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
 		switch {
 		case len(rest) == 0 || rest[0] == '#':
 			// a blank line or a comment belongs to the piece being read
 		case ind == 0 && (bytes.HasPrefix(rest, []byte("---")) || bytes.HasPrefix(rest, []byte("...")) || rest[0] == '%'):
-			return false
+			return false, nil
 		case !keyed:
 			if ind != 0 || isEntry {
-				return false
+				return false, nil
 			}
 			keyed = true
 		case isEntry && ((cur == header && seqIndent < 0) || (cur == entry && ind == seqIndent)):
-			if !emit(off) {
-				return false
+			if !emit() {
+				return false, nil
 			}
-			cur, start, startLine, seqIndent = entry, off, line, ind
+			cur, piece, startLine, seqIndent = entry, piece[:0], line, ind
 		case ind == 0 && !isEntry:
-			if !emit(off) {
-				return false
+			if !emit() {
+				return false, nil
 			}
-			cur, start, startLine, seqIndent = header, off, line, -1
+			cur, piece, startLine, seqIndent = header, piece[:0], line, -1
 		case ind == 0 || (cur == entry && ind <= seqIndent):
-			return false
+			return false, nil
 		}
-		off = end + 1
+		piece = append(piece, l...)
+		if err == io.EOF {
+			break
+		}
 	}
-	return emit(len(data))
+	return emit(), nil
 }
 
-// parsePieces reads a file a piece at a time (see eachPiece). ok is false when the file must be read whole. The
-// document keeps the file to read its objects again when they are asked for.
-func (c *Catalog) parsePieces(file string, data []byte) (doc *Document, err error, ok bool) {
+// opener opens a file for reading.
+type opener func() (io.ReadCloser, error)
+
+func bytesOpener(data []byte) opener {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+// parsePieces reads a file a piece at a time (see eachPiece). ok is false when the file must be read whole; a failed
+// read is err, with ok. The document opens the file again to read its objects when they are asked for, and checks
+// that it has not changed since.
+func (c *Catalog) parsePieces(file string, open opener) (doc *Document, err error, ok bool) {
+	f, err := open()
+	if err != nil {
+		return nil, err, true
+	}
+	defer f.Close()
 	p := c.newDocParser(file)
-	if !c.readPieces(p, data) {
+	h := sha256.New()
+	ok, err = c.readPieces(p, io.TeeReader(f, h))
+	if err != nil {
+		return nil, err, true
+	}
+	if !ok {
 		return nil, nil, false
 	}
-	p.doc.cat, p.doc.data, p.doc.twice = c, data, p.twice
+	p.doc.cat, p.doc.open, p.doc.twice = c, open, p.twice
+	h.Sum(p.doc.sum[:0])
 	doc, err = p.result()
 	return doc, err, true
 }
 
 // readPieces reads a file's pieces into a docParser. It returns false when the file must be read whole (or p.yield
 // asked for no more).
-func (c *Catalog) readPieces(p *docParser, data []byte) bool {
+func (c *Catalog) readPieces(p *docParser, r io.Reader) (bool, error) {
 	var k *Kind // the kind whose list is being read (nil: a key that is not one, or with no list)
 	var last *yaml.Node
-	ok := eachPiece(data, func(entry bool, line int, text []byte) bool {
+	ok, err := eachPiece(r, func(entry bool, line int, text []byte) bool {
 		var root yaml.Node
 		if yaml.Unmarshal(text, &root) != nil {
 			return false
@@ -129,7 +167,7 @@ func (c *Catalog) readPieces(p *docParser, data []byte) bool {
 	if ok && last != nil {
 		p.kindWithObjects(last.Content[0], last.Content[1])
 	}
-	return ok
+	return ok, err
 }
 
 // shiftLines moves the lines of a piece's nodes to the piece's place in the file.

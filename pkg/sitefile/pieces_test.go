@@ -3,7 +3,10 @@ package sitefile
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -51,7 +54,7 @@ func TestPiecesReadAsTheWholeFile(t *testing.T) {
 	c := praCatalog()
 	for _, f := range pieceFiles {
 		data := []byte(f.text)
-		_, _, ok := c.parsePieces("f.yaml", data)
+		_, _, ok := c.parsePieces("f.yaml", bytesOpener(data))
 		if ok != f.pieces {
 			t.Errorf("%q: read in pieces %v, want %v", f.text, ok, f.pieces)
 		}
@@ -83,7 +86,7 @@ func TestPiecesOfAnExport(t *testing.T) {
 			t.Fatalf("pieces and whole differ: %v / %v", err, werr)
 		}
 	}
-	if _, _, ok := c.parsePieces("site.yaml", buf.Bytes()); !ok {
+	if _, _, ok := c.parsePieces("site.yaml", bytesOpener(buf.Bytes())); !ok {
 		t.Error("an export is not read in pieces")
 	}
 	if n := strings.Count(buf.String(), "\n  - "); n < 300 {
@@ -98,7 +101,7 @@ func FuzzPieces(f *testing.F) {
 	}
 	c := praCatalog()
 	f.Fuzz(func(t *testing.T, text string) {
-		doc, err, ok := c.parsePieces("f.yaml", []byte(text))
+		doc, err, ok := c.parsePieces("f.yaml", bytesOpener([]byte(text)))
 		if !ok {
 			return
 		}
@@ -123,7 +126,7 @@ func TestObjectsOfAFileReadInPieces(t *testing.T) {
 	c := praCatalog()
 	file := "jump-group:\n  - name: A\n  - name: B\n    bogus: 1\n  - name: a\n  - name: C\n"
 	doc, err := c.Parse("f.yaml", []byte(file))
-	if err == nil || doc.data == nil || doc.objects != nil {
+	if err == nil || doc.open == nil || doc.objects != nil {
 		t.Fatalf("want problems and a document read in pieces, got %v", err)
 	}
 	var names []string
@@ -139,5 +142,46 @@ func TestObjectsOfAFileReadInPieces(t *testing.T) {
 			t.Errorf("first object %s", o.Name)
 		}
 		break
+	}
+}
+
+func TestParseFileReadsTheFileAgain(t *testing.T) {
+	c := praCatalog()
+	be := seeded()
+	path := filepath.Join(t.TempDir(), "site.yaml")
+	if err := os.WriteFile(path, []byte("jump-group:\n  - name: Prod\n    comments: changed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := c.ParseFile(path)
+	if err != nil || doc.File != "site.yaml" || doc.open == nil {
+		t.Fatalf("ParseFile: %v %+v", err, doc)
+	}
+	site, err := c.Read(context.Background(), be, doc.Kinds, ReadOptions{Doc: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan, err := site.Diff(doc, false); err != nil || plan.Update != 1 {
+		t.Fatalf("plan %+v, %v", plan, err)
+	}
+	// Changed between the first read and the plan: no plan.
+	if err := os.WriteFile(path, []byte("jump-group:\n  - name: Prod\n    comments: other\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if plan, err := site.Diff(doc, false); err == nil || !strings.Contains(err.Error(), "site.yaml changed while it was read") {
+		t.Errorf("plan of a changed file: %+v, %v", plan, err)
+	}
+	// A file that cannot be read is an error, not Problems.
+	_, err = c.ParseFile(filepath.Join(t.TempDir(), "missing.yaml"))
+	var ps Problems
+	if err == nil || errors.As(err, &ps) || !os.IsNotExist(err) {
+		t.Errorf("missing file: %v", err)
+	}
+	// A file not laid out as export writes it is read whole, as Parse does.
+	if err := os.WriteFile(path, []byte("{jump-group: [{name: Prod}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc, err = c.ParseFile(path)
+	if err != nil || doc.open != nil || len(slices.Collect(doc.Objects())) != 1 {
+		t.Errorf("flow style file: %v %+v", err, doc)
 	}
 }

@@ -48,7 +48,7 @@ func (s *Site) CheckRefs(doc *Document) Problems {
 	for o := range doc.Objects() {
 		ps = append(ps, s.checkRefs(doc, o)...)
 	}
-	return ps
+	return ps // (when the file could not be read again, doc.Err says why)
 }
 
 // checkRefs finds an object's references to names that exist neither in the file nor on the site.
@@ -126,6 +126,9 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 		if len(c.Fields) > 0 {
 			p.Changes = append(p.Changes, c)
 		}
+	}
+	if err := doc.Err(); err != nil {
+		return nil, err
 	}
 	if len(ps) > 0 {
 		return nil, ps

@@ -191,6 +191,7 @@ type docParser struct {
 	seen  map[string]int      // kind and lower-case name → line of the first object so named
 	names map[string][]string // kind → lower-case names declared
 	twice map[int]bool        // lines of the objects declared twice
+	text  arena               // the names kept
 	yield func(*Object) bool
 	stop  bool // yield asked for no more
 	keep  bool // hold the objects in the document (a file read whole)
@@ -252,15 +253,16 @@ func (p *docParser) object(k *Kind, on *yaml.Node) {
 			p.twice[on.Line] = true
 			return
 		}
+		key = p.text.add(key) // kept: in a block of its own, not among the YAML read
 		p.seen[key] = on.Line
-		p.names[k.Name] = append(p.names[k.Name], strings.ToLower(name))
+		p.names[k.Name] = append(p.names[k.Name], key[len(k.Name)+1:])
 	}
 	if o := p.c.parseObject(k, on, p.add); o != nil {
 		if len(o.Assocs) > 0 {
 			if p.doc.withAssocs[k.Name] == nil {
 				p.doc.withAssocs[k.Name] = map[string]bool{}
 			}
-			p.doc.withAssocs[k.Name][strings.ToLower(o.Name)] = true
+			p.doc.withAssocs[k.Name][p.text.lower(p.text.add(o.Name))] = true
 		}
 		if p.keep {
 			p.doc.objects = append(p.doc.objects, o)

@@ -125,12 +125,55 @@ func (c *Catalog) parsePieces(file string, open opener) (doc *Document, err erro
 func (c *Catalog) readPieces(p *docParser, r io.Reader) (bool, error) {
 	var k *Kind // the kind whose list is being read (nil: a key that is not one, or with no list)
 	var last *yaml.Node
+	// Consecutive entries are read together, up to batchSize bytes of them: the YAML parser's own set-up then costs
+	// little beside the entries.
+	const batchSize = 32 << 10
+	var batch []byte
+	batchLine, batched := 0, 0
+	flush := func() bool {
+		if batched == 0 {
+			return true
+		}
+		var root yaml.Node
+		err := yaml.Unmarshal(batch, &root)
+		if err != nil || len(root.Content) != 1 || root.Content[0].Kind != yaml.SequenceNode || len(root.Content[0].Content) != batched {
+			return false
+		}
+		shiftLines(&root, batchLine-1)
+		n := root.Content[0]
+		batch, batched = batch[:0], 0
+		if last != nil { // the key's value is this list
+			vn := last.Content[1]
+			if vn.Kind != yaml.ScalarNode || vn.Tag != "!!null" || vn.Value != "" || vn.Anchor != "" || vn.Style != 0 {
+				return false
+			}
+			k = p.kind(last.Content[0], &yaml.Node{Kind: yaml.SequenceNode, Line: n.Line})
+			last = nil
+		}
+		for _, on := range n.Content {
+			if k != nil && !p.stop {
+				p.object(k, on)
+			}
+		}
+		return !p.stop
+	}
 	ok, err := eachPiece(r, func(entry bool, line int, text []byte) bool {
+		if entry {
+			if batched == 0 {
+				batchLine = line
+			}
+			batch = append(batch, text...)
+			batched++
+			return len(batch) < batchSize || flush()
+		}
+		if !flush() {
+			return false
+		}
 		var root yaml.Node
 		if yaml.Unmarshal(text, &root) != nil {
 			return false
 		}
-		if len(root.Content) == 0 && !entry && last == nil && len(p.doc.Kinds) == 0 {
+		if len(root.Content) == 0 && last == nil && len(p.doc.Kinds) == 0 {
 			return true // comments only: an empty file
 		}
 		if len(root.Content) != 1 {
@@ -138,23 +181,6 @@ func (c *Catalog) readPieces(p *docParser, r io.Reader) (bool, error) {
 		}
 		shiftLines(&root, line-1)
 		n := root.Content[0]
-		if entry {
-			if n.Kind != yaml.SequenceNode || len(n.Content) != 1 {
-				return false
-			}
-			if last != nil { // the key's value is this list
-				vn := last.Content[1]
-				if vn.Kind != yaml.ScalarNode || vn.Tag != "!!null" || vn.Value != "" || vn.Anchor != "" || vn.Style != 0 {
-					return false
-				}
-				k = p.kind(last.Content[0], &yaml.Node{Kind: yaml.SequenceNode, Line: n.Line})
-				last = nil
-			}
-			if k != nil {
-				p.object(k, n.Content[0])
-			}
-			return !p.stop
-		}
 		if n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle != 0 || len(n.Content) != 2 {
 			return false
 		}
@@ -164,6 +190,9 @@ func (c *Catalog) readPieces(p *docParser, r io.Reader) (bool, error) {
 		k, last = nil, n
 		return !p.stop
 	})
+	if ok && err == nil {
+		ok = flush()
+	}
 	if ok && last != nil {
 		p.kindWithObjects(last.Content[0], last.Content[1])
 	}

@@ -28,7 +28,8 @@ var pieceFiles = []struct {
 	{"jump-group:\n  - name: A\n    bogus: 1\n  - name: a\n  - name: A\nnope:\n  - x: 1\n", true},
 	{"jump-group:\n  - name: A\n    comments: 'it''s'\n  - name: \"B\"\n    comments: \"multi\n      line\"\n", true},
 	{"jump-group:\n  - name: A\n    comments: [1,\n      2]\n", true},
-	{"jump-group:\n  - &a\n    name: A\n  - *a\n", false},                      // an alias to another piece's anchor
+	{"jump-group:\n  - &a\n    name: A\n  - *a\n", true},                       // entries are read together
+	{"jump-group:\n  - &a\n    name: A\njumpoint:\n  - *a\n", false},           // an alias to another piece's anchor
 	{"jump-group:\n  - name: A\n    comments: \"open\n  - name: B\"\n", false}, // a quoted scalar across pieces
 	{"jump-group:\n  - name: A\n    comments: [a,\n  - b]\n", false},
 	{"jump-group:\n  - name: A\n comments: x\n", false},

@@ -125,9 +125,9 @@ func (c *Catalog) parsePieces(file string, open opener) (doc *Document, err erro
 func (c *Catalog) readPieces(p *docParser, r io.Reader) (bool, error) {
 	var k *Kind // the kind whose list is being read (nil: a key that is not one, or with no list)
 	var last *yaml.Node
-	// Consecutive entries are read together, up to batchSize bytes of them: the YAML parser's own set-up then costs
+	// Consecutive entries are read together, up to batchSize bytes of them (a few dozen): the YAML parser's own set-up then costs
 	// little beside the entries.
-	const batchSize = 32 << 10
+	const batchSize = 8 << 10
 	var batch []byte
 	batchLine, batched := 0, 0
 	flush := func() bool {

@@ -103,14 +103,23 @@ func (t *table) intern(c *column, v any) uint32 {
 	return i
 }
 
-// done drops what only reading needed.
+// done drops what only reading needed, and the room left for more by the slices grown while reading.
 func (t *table) done() {
 	for _, c := range t.cols {
 		c.seenStr, c.seenNum, c.seen = nil, nil, nil
 		for len(c.cells) < t.rows {
 			c.cells = append(c.cells, 0)
 		}
+		c.cells, c.strs, c.nums, c.vals = exact(c.cells), exact(c.strs), exact(c.nums), exact(c.vals)
 	}
+}
+
+// exact is a slice in an array of its length.
+func exact[T any](s []T) []T {
+	if cap(s) == len(s) {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
 
 func (c *column) value(cell uint32) any {

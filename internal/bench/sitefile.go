@@ -55,6 +55,9 @@ func (b *bench) sitefile(tmp string) error {
 	b.add(Row{Measure: fmt.Sprintf("site file: plan of %d Jump Items (%d pages) `pra plan -f site.yaml`", items, pages), Value: d.Seconds(), Unit: "s", Floor: floor, Against: "pages ÷ 20 req/s"})
 	b.add(Row{Measure: fmt.Sprintf("site file: the site as JSON (%d Jump Items, Jump Groups, Jumpoints as listed, compact)", items), Value: siteMiB, Unit: "MiB"})
 	b.add(Row{Measure: "site file: plan peak RSS", Value: rss, Unit: "MiB", Floor: listRSS, Against: "`pra jump-item list shell-jump --all -o json`"})
-	b.add(Row{Measure: "site file: plan memory beyond the streamed list (peak RSS − the list's)", Value: rss - listRSS, Unit: "MiB", Floor: siteMiB, Against: "the site as JSON"})
+	// The goal, ≤ 2.5× the site's JSON: what plan holds beyond a streamed list is the site (a compact table) and the
+	// file's names, at most the site once, and the collector lets the heap grow past what is live before collecting.
+	b.add(Row{Measure: "site file: plan memory beyond the streamed list (peak RSS − the list's)", Value: rss - listRSS, Unit: "MiB", Floor: siteMiB, Against: "the site as JSON",
+		Note: "holds the site at most once, plus the collector's headroom"})
 	return nil
 }

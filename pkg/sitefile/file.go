@@ -239,7 +239,7 @@ func (p *docParser) object(k *Kind, on *yaml.Node) {
 			return
 		}
 		if o := p.c.parseObject(k, on, func(*yaml.Node, string, ...any) {}); o != nil {
-			p.stop = !p.yield(o)
+			p.valid(o)
 		}
 		return
 	}
@@ -258,15 +258,25 @@ func (p *docParser) object(k *Kind, on *yaml.Node) {
 		p.names[k.Name] = append(p.names[k.Name], key[len(k.Name)+1:])
 	}
 	if o := p.c.parseObject(k, on, p.add); o != nil {
-		if len(o.Assocs) > 0 {
-			if p.doc.withAssocs[k.Name] == nil {
-				p.doc.withAssocs[k.Name] = map[string]bool{}
-			}
-			p.doc.withAssocs[k.Name][p.text.lower(p.text.add(o.Name))] = true
+		p.valid(o)
+	}
+}
+
+// valid takes a valid object of the file: given to yield when the objects are read again; else noted, and held in
+// the document when the file is read whole.
+func (p *docParser) valid(o *Object) {
+	if p.yield != nil {
+		p.stop = !p.yield(o)
+		return
+	}
+	if len(o.Assocs) > 0 {
+		if p.doc.withAssocs[o.Kind.Name] == nil {
+			p.doc.withAssocs[o.Kind.Name] = map[string]bool{}
 		}
-		if p.keep {
-			p.doc.objects = append(p.doc.objects, o)
-		}
+		p.doc.withAssocs[o.Kind.Name][p.text.lower(p.text.add(o.Name))] = true
+	}
+	if p.keep {
+		p.doc.objects = append(p.doc.objects, o)
 	}
 }
 

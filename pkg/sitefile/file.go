@@ -140,14 +140,17 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 // is a failure to read the file.
 func (c *Catalog) ParseFile(path string) (*Document, error) {
 	file := filepath.Base(path)
-	if doc, err, ok := c.parsePieces(file, func() (io.ReadCloser, error) { return os.Open(path) }); ok {
-		return doc, err
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		if doc, err, ok := c.parsePieces(file, func() (io.ReadCloser, error) { return os.Open(path) }); ok {
+			return doc, err
+		}
 	}
+	// Not a regular file (a pipe, /dev/stdin), which cannot be read twice: held.
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return c.parseWhole(file, data)
+	return c.Parse(file, data)
 }
 
 // parseWhole reads a file as one YAML tree.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -176,6 +177,18 @@ func TestParseFileReadsTheFileAgain(t *testing.T) {
 	var ps Problems
 	if err == nil || errors.As(err, &ps) || !os.IsNotExist(err) {
 		t.Errorf("missing file: %v", err)
+	}
+	// A pipe is read once, and held.
+	if pr, pw, err := os.Pipe(); err == nil && runtime.GOOS != "windows" {
+		go func() {
+			_, _ = pw.Write([]byte("jump-group:\n  - name: Prod\n    comments: changed\n"))
+			pw.Close()
+		}()
+		doc, err := c.ParseFile(fmt.Sprintf("/dev/fd/%d", pr.Fd()))
+		pr.Close()
+		if err != nil || len(slices.Collect(doc.Objects())) != 1 || doc.Err() != nil {
+			t.Errorf("pipe: %v %+v", err, doc)
+		}
 	}
 	// A file not laid out as export writes it is read whole, as Parse does.
 	if err := os.WriteFile(path, []byte("{jump-group: [{name: Prod}]}\n"), 0o600); err != nil {

@@ -92,7 +92,7 @@ func (a *Assoc) asKind() *Kind {
 
 // readAssocs lists the associations of the objects of a kind named (every object when names is nil).
 func (s *Site) readAssocs(ctx context.Context, be request.Backend, k *Kind, names map[string]bool) error {
-	for _, item := range s.items[k.Name] {
+	for item := range s.rows(k.Name) {
 		name, _ := item[k.Key].(string)
 		if names != nil && !names[strings.ToLower(name)] {
 			continue
@@ -164,59 +164,56 @@ func entryLabel(a *Assoc, e map[string]any) string {
 // and removed (in the reverse order) before any object is deleted.
 const assocLevel = 500
 
-// diffAssocs compares the association lists a file gives with the site: entries to add, and with prune the entries
-// the file does not list.
-func (s *Site) diffAssocs(doc *Document, live map[string]map[string]map[string]any, prune bool) []Change {
+// diffAssocs compares the association lists an object of the file gives with the site (item, when the object exists
+// there): entries to add, and with prune the entries the file does not list.
+func (s *Site) diffAssocs(o *Object, item map[string]any, exists, prune bool) []Change {
 	var out []Change
-	for _, o := range doc.Objects {
-		k := o.Kind
-		names := make([]string, 0, len(o.Assocs))
-		for n := range o.Assocs {
-			names = append(names, n)
+	k := o.Kind
+	names := make([]string, 0, len(o.Assocs))
+	for n := range o.Assocs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := k.assoc(n)
+		var have []map[string]any
+		var raw []map[string]any
+		if exists {
+			have = s.assocView(k, idOf(item), a)
+			raw = s.assocs[k.Name+"\x00"+idOf(item)+"\x00"+a.Name]
 		}
-		sort.Strings(names)
-		item, exists := live[k.Name][strings.ToLower(o.Name)]
-		for _, n := range names {
-			a := k.assoc(n)
-			var have []map[string]any
-			var raw []map[string]any
-			if exists {
-				have = s.assocView(k, idOf(item), a)
-				raw = s.assocs[k.Name+"\x00"+idOf(item)+"\x00"+a.Name]
+		matched := make([]bool, len(have))
+		for _, want := range o.Assocs[n] {
+			found := false
+			for i, h := range have {
+				if !matched[i] && entryMatches(want, h) {
+					matched[i], found = true, true
+					break
+				}
 			}
-			matched := make([]bool, len(have))
-			for _, want := range o.Assocs[n] {
-				found := false
-				for i, h := range have {
-					if !matched[i] && entryMatches(want, h) {
-						matched[i], found = true, true
-						break
-					}
-				}
-				if found {
-					continue
-				}
-				c := Change{Action: "create", Kind: k.Name + "/" + a.Name, Name: o.Name + ": " + entryLabel(a, want), Fields: map[string]FieldChange{},
-					level: assocLevel + k.Level, assoc: a, owner: k, ownerName: o.Name, entry: want}
-				for f, v := range want {
-					c.Fields[a.asKind().FileField(f)] = FieldChange{New: display(v)}
-				}
-				out = append(out, c)
-			}
-			if !prune {
+			if found {
 				continue
 			}
-			for i, h := range have {
-				if matched[i] {
-					continue
-				}
-				id := idOf(raw[i])
-				if a.IDField != "" {
-					id = fmt.Sprint(normalizeID(raw[i][a.IDField]))
-				}
-				out = append(out, Change{Action: "delete", Kind: k.Name + "/" + a.Name, Name: o.Name + ": " + entryLabel(a, h), id: id,
-					level: assocLevel + k.Level, assoc: a, owner: k, ownerName: o.Name})
+			c := Change{Action: "create", Kind: k.Name + "/" + a.Name, Name: o.Name + ": " + entryLabel(a, want), Fields: map[string]FieldChange{},
+				level: assocLevel + k.Level, assoc: a, owner: k, ownerName: o.Name, entry: want}
+			for f, v := range want {
+				c.Fields[a.asKind().FileField(f)] = FieldChange{New: display(v)}
 			}
+			out = append(out, c)
+		}
+		if !prune {
+			continue
+		}
+		for i, h := range have {
+			if matched[i] {
+				continue
+			}
+			id := idOf(raw[i])
+			if a.IDField != "" {
+				id = fmt.Sprint(normalizeID(raw[i][a.IDField]))
+			}
+			out = append(out, Change{Action: "delete", Kind: k.Name + "/" + a.Name, Name: o.Name + ": " + entryLabel(a, h), id: id,
+				level: assocLevel + k.Level, assoc: a, owner: k, ownerName: o.Name})
 		}
 	}
 	return out

@@ -86,28 +86,30 @@ func (s *Site) listedName(k *Kind, m map[string]any) string {
 }
 
 // nameDerived gives the listed objects of kinds without a name field their derived name, once every kind their
-// composite keys refer to is read. A singleton the site did not show is an empty object, so the file's fields are
-// updates.
+// composite keys refer to is read: the kind's table is made again with the name as a column. A singleton the site
+// did not show is an empty object, so the file's fields are updates.
 func (s *Site) nameDerived() {
 	for _, k := range s.cat.Kinds {
-		items, read := s.items[k.Name]
+		old, read := s.tables[k.Name]
 		if !read || !k.derived() {
 			continue
 		}
-		if k.Singleton && len(items) == 0 {
-			items = []map[string]any{{}}
-			s.items[k.Name] = items
-		}
+		t := newTable()
 		ids, names := map[string]string{}, map[string]string{}
-		for _, m := range items {
+		for m := range old.all() {
 			name := s.listedName(k, m)
 			m[k.Key] = name
+			t.add(k, m)
 			if id := idOf(m); id != "" && name != "" {
 				ids[strings.ToLower(name)], names[id] = id, name
 			}
 		}
+		if k.Singleton && t.rows == 0 {
+			t.add(k, map[string]any{k.Key: k.Name})
+		}
+		t.done()
 		s.mu.Lock()
-		s.ids[k.Name], s.names[k.Name] = ids, names
+		s.tables[k.Name], s.names[k.Name] = t, names
 		s.mu.Unlock()
 	}
 }
@@ -184,14 +186,24 @@ func compositeName(k *Kind, on *yaml.Node) string {
 	return k.nameOf(fields)
 }
 
-// parseSingleton reads the one object of a singleton kind: a mapping, not a list.
-func (c *Catalog) parseSingleton(doc *Document, k *Kind, n *yaml.Node, add func(*yaml.Node, string, ...any)) *Object {
-	if n.Kind != yaml.MappingNode {
-		add(n, "%s: expected one object (field: value lines), not %s", k.Name, describe(n))
-		return nil
+// singleton reads the one object of a singleton kind: a mapping, not a list.
+func (p *docParser) singleton(k *Kind, n *yaml.Node) {
+	if p.yield != nil {
+		if !p.stop && n.Kind == yaml.MappingNode {
+			if o := p.c.parseObject(k, n, func(*yaml.Node, string, ...any) {}); o != nil {
+				p.valid(o)
+			}
+		}
+		return
 	}
-	doc.names[k.Name][strings.ToLower(k.Name)] = true
-	return c.parseObject(k, n, add)
+	if n.Kind != yaml.MappingNode {
+		p.add(n, "%s: expected one object (field: value lines), not %s", k.Name, describe(n))
+		return
+	}
+	p.names[k.Name] = append(p.names[k.Name], p.text.add(strings.ToLower(k.Name)))
+	if o := p.c.parseObject(k, n, p.add); o != nil {
+		p.valid(o)
+	}
 }
 
 // derivedSchema is the JSON Schema of a kind whose objects have no name field: a singleton is one object, a kind

@@ -24,7 +24,7 @@ func (s *Site) Export(w io.Writer, kinds []string, header string) error {
 	}
 	for _, name := range kinds {
 		k := s.cat.Kind(name)
-		items := append([]map[string]any(nil), s.items[name]...)
+		items := s.Items(name)
 		sort.SliceStable(items, func(i, j int) bool {
 			a, _ := items[i][k.Key].(string)
 			b, _ := items[j][k.Key].(string)

@@ -1,10 +1,14 @@
 package sitefile
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -39,14 +43,59 @@ type Object struct {
 
 // Document is a parsed site file.
 type Document struct {
-	File    string
-	Kinds   []string // kinds the file declares (even with no object), in file order
-	Objects []*Object
-	names   map[string]map[string]bool // kind → lower-case names declared, including objects with problems
+	File  string
+	Kinds []string           // kinds the file declares (even with no object), in file order
+	names map[string]nameSet // kind → lower-case names declared, including objects with problems
+	// withAssocs are the lower-case names, by kind, of the valid objects that give associations.
+	withAssocs map[string]map[string]bool
+	// The objects: held when the file was read whole; read again from the file's pieces otherwise, one at a time, so
+	// that a large file is never held, as objects or as text (see Objects).
+	objects []*Object
+	cat     *Catalog
+	open    opener
+	sum     [sha256.Size]byte // of the file as first read
+	twice   map[int]bool      // lines of the objects of the pieces that are declared twice (left out)
+	err     error
 }
 
+// Objects yields the valid objects of the file, in file order. A file read in pieces is read again: each object is
+// new, and the caller keeps only those it needs. When the file cannot be read again, or has changed, Objects stops
+// and Err says why.
+func (d *Document) Objects() iter.Seq[*Object] {
+	return func(yield func(*Object) bool) {
+		if d.open == nil {
+			for _, o := range d.objects {
+				if !yield(o) {
+					return
+				}
+			}
+			return
+		}
+		f, err := d.open()
+		if err != nil {
+			d.err = err
+			return
+		}
+		defer f.Close()
+		p := d.cat.newDocParser(d.File)
+		p.twice, p.yield = d.twice, yield
+		h := sha256.New()
+		ok, err := d.cat.readPieces(p, io.TeeReader(f, h))
+		switch {
+		case p.stop:
+		case err != nil:
+			d.err = err
+		case !ok || [sha256.Size]byte(h.Sum(nil)) != d.sum:
+			d.err = fmt.Errorf("%s changed while it was read: run the command again", d.File)
+		}
+	}
+}
+
+// Err reports why the objects of the file could not be read again (see Objects).
+func (d *Document) Err() error { return d.err }
+
 // Declares reports whether the file names an object of kind called name.
-func (d *Document) Declares(kind, name string) bool { return d.names[kind][strings.ToLower(name)] }
+func (d *Document) Declares(kind, name string) bool { return d.names[kind].has(strings.ToLower(name)) }
 
 // Problem is one error in a file, with its line.
 type Problem struct {
@@ -75,8 +124,37 @@ func (ps Problems) Error() string {
 
 // Parse reads a site file. Every problem found is returned at once, as Problems, with the document of the objects
 // that are valid (nil when the file is not YAML), so references can still be checked against the site.
+//
+// A file laid out as export writes it is read one object at a time (see eachPiece), so that the YAML tree of the whole
+// file is never held; any other file, and any file with a YAML error, is read whole, which gives the same document
+// and the same problems.
 func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
-	doc := &Document{File: file, names: map[string]map[string]bool{}}
+	if doc, err, ok := c.parsePieces(file, bytesOpener(data)); ok {
+		return doc, err
+	}
+	return c.parseWhole(file, data)
+}
+
+// ParseFile is Parse of the file at path, named by its base name in problems. A file read in pieces is not held in
+// memory: it is read again, and checked to be the same, when its objects are asked for. An error that is not Problems
+// is a failure to read the file.
+func (c *Catalog) ParseFile(path string) (*Document, error) {
+	file := filepath.Base(path)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		if doc, err, ok := c.parsePieces(file, func() (io.ReadCloser, error) { return os.Open(path) }); ok {
+			return doc, err
+		}
+	}
+	// Not a regular file (a pipe, /dev/stdin), which cannot be read twice: held.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.Parse(file, data)
+}
+
+// parseWhole reads a file as one YAML tree.
+func (c *Catalog) parseWhole(file string, data []byte) (*Document, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line := 1
@@ -90,62 +168,134 @@ func (c *Catalog) Parse(file string, data []byte) (*Document, error) {
 		}
 		return nil, Problems{{file, line, strings.TrimPrefix(msg, "yaml: ")}}
 	}
-	var ps Problems
-	add := func(n *yaml.Node, format string, a ...any) {
-		ps = append(ps, Problem{file, n.Line, fmt.Sprintf(format, a...)})
-	}
+	p := c.newDocParser(file)
+	p.keep = true
 	if len(root.Content) == 0 {
-		return doc, nil
+		return p.result()
 	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
-		add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
-		return doc, ps
+		p.add(top, "the file is a mapping of kinds (jump-group:, user:, …) to lists of objects")
+		return p.result()
 	}
-	seen := map[string]int{}
 	for i := 0; i+1 < len(top.Content); i += 2 {
-		kn, vn := top.Content[i], top.Content[i+1]
-		k := c.Kind(kn.Value)
-		if k == nil || !k.Managed() {
-			add(kn, "unknown kind %q (known: %s)", kn.Value, strings.Join(c.managedNames(), ", "))
-			continue
-		}
-		doc.Kinds = append(doc.Kinds, k.Name)
-		if doc.names[k.Name] == nil {
-			doc.names[k.Name] = map[string]bool{}
-		}
-		if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
-			continue
-		}
-		if k.Singleton {
-			if o := c.parseSingleton(doc, k, vn, add); o != nil {
-				doc.Objects = append(doc.Objects, o)
-			}
-			continue
-		}
-		if vn.Kind != yaml.SequenceNode {
-			add(vn, "%s: expected a list of objects", k.Name)
-			continue
-		}
+		p.kindWithObjects(top.Content[i], top.Content[i+1])
+	}
+	return p.result()
+}
+
+// docParser builds a document from the file's top-level keys and their objects, collecting the problems. With yield,
+// it reads the objects of a document again (see Document.Objects): each valid object is given to yield, and nothing
+// else is kept.
+type docParser struct {
+	c     *Catalog
+	doc   *Document
+	ps    Problems
+	seen  map[string]int      // kind and lower-case name → line of the first object so named
+	names map[string][]string // kind → lower-case names declared
+	twice map[int]bool        // lines of the objects declared twice
+	text  arena               // the names kept
+	yield func(*Object) bool
+	stop  bool // yield asked for no more
+	keep  bool // hold the objects in the document (a file read whole)
+}
+
+func (c *Catalog) newDocParser(file string) *docParser {
+	return &docParser{c: c, doc: &Document{File: file, withAssocs: map[string]map[string]bool{}}, seen: map[string]int{}, names: map[string][]string{}}
+}
+
+func (p *docParser) add(n *yaml.Node, format string, a ...any) {
+	p.ps = append(p.ps, Problem{p.doc.File, n.Line, fmt.Sprintf(format, a...)})
+}
+
+// kind reads a top-level key and its value. It returns the kind when the value is a list whose objects follow.
+func (p *docParser) kind(kn, vn *yaml.Node) *Kind {
+	k := p.c.Kind(kn.Value)
+	if k == nil || !k.Managed() {
+		p.add(kn, "unknown kind %q (known: %s)", kn.Value, strings.Join(p.c.managedNames(), ", "))
+		return nil
+	}
+	p.doc.Kinds = append(p.doc.Kinds, k.Name)
+	if vn.Kind == yaml.ScalarNode && vn.Tag == "!!null" {
+		return nil
+	}
+	if k.Singleton {
+		p.singleton(k, vn)
+		return nil
+	}
+	if vn.Kind != yaml.SequenceNode {
+		p.add(vn, "%s: expected a list of objects", k.Name)
+		return nil
+	}
+	return k
+}
+
+// kindWithObjects reads a top-level key and its value, objects included.
+func (p *docParser) kindWithObjects(kn, vn *yaml.Node) {
+	if k := p.kind(kn, vn); k != nil {
 		for _, on := range vn.Content {
-			if name := objectName(k, on); name != "" {
-				key := k.Name + "\x00" + strings.ToLower(name)
-				if first, dup := seen[key]; dup {
-					add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
-					continue
-				}
-				seen[key] = on.Line
-				doc.names[k.Name][strings.ToLower(name)] = true
-			}
-			if o := c.parseObject(k, on, add); o != nil {
-				doc.Objects = append(doc.Objects, o)
-			}
+			p.object(k, on)
 		}
 	}
-	if len(ps) > 0 {
-		return doc, ps
+}
+
+// object reads one object of a kind's list.
+func (p *docParser) object(k *Kind, on *yaml.Node) {
+	if p.yield != nil {
+		if p.stop || p.twice[on.Line] {
+			return
+		}
+		if o := p.c.parseObject(k, on, func(*yaml.Node, string, ...any) {}); o != nil {
+			p.valid(o)
+		}
+		return
 	}
-	return doc, nil
+	if name := objectName(k, on); name != "" {
+		key := k.Name + "\x00" + strings.ToLower(name)
+		if first, dup := p.seen[key]; dup {
+			p.add(on, "%s %q is declared twice (first on line %d)", k.Name, name, first)
+			if p.twice == nil {
+				p.twice = map[int]bool{}
+			}
+			p.twice[on.Line] = true
+			return
+		}
+		key = p.text.add(key) // kept: in a block of its own, not among the YAML read
+		p.seen[key] = on.Line
+		p.names[k.Name] = append(p.names[k.Name], key[len(k.Name)+1:])
+	}
+	if o := p.c.parseObject(k, on, p.add); o != nil {
+		p.valid(o)
+	}
+}
+
+// valid takes a valid object of the file: given to yield when the objects are read again; else noted, and held in
+// the document when the file is read whole.
+func (p *docParser) valid(o *Object) {
+	if p.yield != nil {
+		p.stop = !p.yield(o)
+		return
+	}
+	if len(o.Assocs) > 0 {
+		if p.doc.withAssocs[o.Kind.Name] == nil {
+			p.doc.withAssocs[o.Kind.Name] = map[string]bool{}
+		}
+		p.doc.withAssocs[o.Kind.Name][p.text.lower(p.text.add(o.Name))] = true
+	}
+	if p.keep {
+		p.doc.objects = append(p.doc.objects, o)
+	}
+}
+
+func (p *docParser) result() (*Document, error) {
+	p.doc.names = map[string]nameSet{}
+	for k, names := range p.names {
+		p.doc.names[k] = newNameSet(names)
+	}
+	if len(p.ps) > 0 {
+		return p.doc, p.ps
+	}
+	return p.doc, nil
 }
 
 // parseAssoc reads an object's list of association entries.
@@ -468,4 +618,35 @@ func normalize(v any) any {
 		return out
 	}
 	return v
+}
+
+// nameSet is a set of names held as one string, sorted, for the thousands of names of a large file.
+type nameSet struct {
+	text string
+	ends []uint32 // the end of each name in text
+}
+
+func newNameSet(names []string) nameSet {
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var b strings.Builder
+	ends := make([]uint32, len(names))
+	for i, n := range names {
+		b.WriteString(n)
+		ends[i] = uint32(b.Len())
+	}
+	return nameSet{text: b.String(), ends: ends}
+}
+
+func (s nameSet) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return s.text[start:s.ends[i]]
+}
+
+func (s nameSet) has(name string) bool {
+	i := sort.Search(len(s.ends), func(i int) bool { return s.at(i) >= name })
+	return i < len(s.ends) && s.at(i) == name
 }

@@ -77,6 +77,9 @@ type Catalog struct {
 	Vendor string
 	Kinds  []*Kind // managed kinds in apply order (Level, then name), then referred-only kinds
 	byName map[string]*Kind
+
+	refOnce sync.Once
+	targets map[string]bool // kinds referred to by id
 }
 
 // Kind returns a kind by name.

@@ -45,24 +45,31 @@ func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 // CheckRefs finds the references to names that exist neither in the file nor on the site.
 func (s *Site) CheckRefs(doc *Document) Problems {
 	var ps Problems
-	for _, o := range doc.Objects {
-		for wire, v := range o.Fields {
-			for _, ref := range refsIn(v) {
-				if doc.Declares(ref.Kind, ref.Name) {
-					continue
-				}
-				if _, ok := s.ID(ref.Kind, ref.Name); !ok {
-					ps = append(ps, Problem{doc.File, o.Lines[wire], fmt.Sprintf("%s %q: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, ref.Kind, ref.Name)})
-				}
+	for o := range doc.Objects() {
+		ps = append(ps, s.checkRefs(doc, o)...)
+	}
+	return ps // (when the file could not be read again, doc.Err says why)
+}
+
+// checkRefs finds an object's references to names that exist neither in the file nor on the site.
+func (s *Site) checkRefs(doc *Document, o *Object) Problems {
+	var ps Problems
+	for wire, v := range o.Fields {
+		for _, ref := range refsIn(v) {
+			if doc.Declares(ref.Kind, ref.Name) {
+				continue
+			}
+			if _, ok := s.ID(ref.Kind, ref.Name); !ok {
+				ps = append(ps, Problem{doc.File, o.Lines[wire], fmt.Sprintf("%s %q: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, ref.Kind, ref.Name)})
 			}
 		}
-		for name, entries := range o.Assocs {
-			for i, e := range entries {
-				for _, v := range e {
-					for _, ref := range refsIn(v) {
-						if _, ok := s.ID(ref.Kind, ref.Name); !ok && !doc.Declares(ref.Kind, ref.Name) {
-							ps = append(ps, Problem{doc.File, o.AssocLines[name][i], fmt.Sprintf("%s %q: %s: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, name, ref.Kind, ref.Name)})
-						}
+	}
+	for name, entries := range o.Assocs {
+		for i, e := range entries {
+			for _, v := range e {
+				for _, ref := range refsIn(v) {
+					if _, ok := s.ID(ref.Kind, ref.Name); !ok && !doc.Declares(ref.Kind, ref.Name) {
+						ps = append(ps, Problem{doc.File, o.AssocLines[name][i], fmt.Sprintf("%s %q: %s: %s %q exists neither in the file nor on the site", o.Kind.Name, o.Name, name, ref.Kind, ref.Name)})
 					}
 				}
 			}
@@ -73,32 +80,30 @@ func (s *Site) CheckRefs(doc *Document) Problems {
 
 // Diff compares a file with the site. Fields the file does not give are left as they are; with prune, objects of the
 // kinds the file declares that the file does not name are deleted. References to names that exist neither in the
-// file nor on the site are Problems.
+// file nor on the site are Problems. The file's objects are read once, one at a time: only those that change are
+// kept, in the plan.
 func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
-	if ps := s.CheckRefs(doc); len(ps) > 0 {
-		return nil, ps
-	}
-	declared := map[string]map[string]bool{} // kind → lower-case names in the file
+	declared := map[string][]bool{} // kind → for each listed object, whether the file names it
 	for _, k := range doc.Kinds {
-		declared[k] = map[string]bool{}
-	}
-	for _, o := range doc.Objects {
-		declared[o.Kind.Name][strings.ToLower(o.Name)] = true
+		if t := s.tables[k]; t != nil {
+			declared[k] = make([]bool, t.rows)
+		}
 	}
 	p := &Plan{Changes: []Change{}}
-	live := map[string]map[string]map[string]any{} // kind → lower-case name → listed object
-	for _, k := range doc.Kinds {
-		m := map[string]map[string]any{}
-		for _, item := range s.items[k] {
-			if name, _ := item[s.cat.Kind(k).Key].(string); name != "" {
-				m[strings.ToLower(name)] = item
-			}
+	var ps Problems
+	for o := range doc.Objects() {
+		if refs := s.checkRefs(doc, o); len(refs) > 0 || len(ps) > 0 {
+			ps = append(ps, refs...)
+			continue
 		}
-		live[k] = m
-	}
-	for _, o := range doc.Objects {
 		k := o.Kind
-		item, exists := live[k.Name][strings.ToLower(o.Name)]
+		var item map[string]any
+		r, exists := s.find(k.Name, o.Name)
+		if exists {
+			declared[k.Name][r] = true
+			item = s.tables[k.Name].row(r)
+		}
+		p.Changes = append(p.Changes, s.diffAssocs(o, item, exists, prune)...)
 		if !exists {
 			c := Change{Action: "create", Kind: k.Name, Name: o.Name, Fields: map[string]FieldChange{}, obj: o, level: k.Level}
 			for wire, v := range o.Fields {
@@ -122,19 +127,26 @@ func (s *Site) Diff(doc *Document, prune bool) (*Plan, error) {
 			p.Changes = append(p.Changes, c)
 		}
 	}
-	p.Changes = append(p.Changes, s.diffAssocs(doc, live, prune)...)
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
 	if prune {
 		for _, kname := range doc.Kinds {
 			k := s.cat.Kind(kname)
 			if k.Singleton {
 				continue // one object per site: never deleted
 			}
-			for _, item := range s.items[kname] {
-				name, _ := item[k.Key].(string)
-				if name == "" || declared[kname][strings.ToLower(name)] {
-					continue
+			t := s.tables[kname]
+			for r := range declared[kname] {
+				v, _ := t.get(r, k.Key)
+				name, _ := v.(string)
+				if name == "" || declared[kname][t.index[strings.ToLower(name)]] {
+					continue // not named, or named in the file (every object of that name)
 				}
-				p.Changes = append(p.Changes, Change{Action: "delete", Kind: kname, Name: name, id: idOf(item), level: k.Level})
+				p.Changes = append(p.Changes, Change{Action: "delete", Kind: kname, Name: name, id: t.id(r), level: k.Level})
 			}
 		}
 	}

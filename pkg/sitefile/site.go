@@ -3,6 +3,7 @@ package sitefile
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/url"
 	"sort"
 	"strings"
@@ -15,11 +16,12 @@ import (
 
 // Site is what a live site holds of the kinds read: every object by natural key, and ids to names for references.
 type Site struct {
-	cat   *Catalog
-	mu    sync.Mutex
-	items map[string][]map[string]any  // kind → objects as listed
-	ids   map[string]map[string]string // kind → lower-case name → id
-	names map[string]map[string]string // kind → id → name
+	cat    *Catalog
+	mu     sync.Mutex
+	tables map[string]*table // kind → objects as listed
+	// created are the ids of the objects apply created, by kind and lower-case name.
+	created map[string]map[string]string
+	names   map[string]map[string]string // kind → id → name, for the kinds that other kinds refer to
 	// assocs holds the association entries read, by kind, object id and association name.
 	assocs map[string][]map[string]any
 	// exported are the kinds an export writes.
@@ -55,7 +57,7 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 			want["user"] = true // personal Jump Groups are users
 		}
 	}
-	s := &Site{cat: c, items: map[string][]map[string]any{}, ids: map[string]map[string]string{}, names: map[string]map[string]string{},
+	s := &Site{cat: c, tables: map[string]*table{}, created: map[string]map[string]string{}, names: map[string]map[string]string{},
 		assocs: map[string][]map[string]any{}}
 	names := make([]string, 0, len(want))
 	for n := range want {
@@ -97,13 +99,8 @@ func (c *Catalog) Read(ctx context.Context, be request.Backend, kinds []string, 
 		}
 		var names map[string]bool // nil: every object
 		if !o.AllAssocs {
-			names = map[string]bool{}
 			if o.Doc != nil {
-				for _, obj := range o.Doc.Objects {
-					if obj.Kind == k && len(obj.Assocs) > 0 {
-						names[strings.ToLower(obj.Name)] = true
-					}
-				}
+				names = o.Doc.withAssocs[k.Name]
 			}
 			if len(names) == 0 {
 				continue
@@ -134,13 +131,13 @@ func retryList(ctx context.Context, list func() error) error {
 
 // readKind lists every object of a kind.
 func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error {
-	var items []map[string]any
+	var t *table
 	call := &request.Call{Op: k.List, PathParams: map[string]string{}, Query: url.Values{}}
 	err := retryList(ctx, func() error {
-		items = items[:0]
+		t = newTable()
 		return be.List(ctx, call, request.ListOptions{}, func(item any) error {
 			if m, ok := item.(map[string]any); ok {
-				items = append(items, k.keep(m))
+				t.add(k, k.keep(m))
 			}
 			return nil
 		})
@@ -148,20 +145,22 @@ func (s *Site) readKind(ctx context.Context, be request.Backend, k *Kind) error 
 	if err != nil {
 		return err
 	}
+	t.done()
+	var names map[string]string
+	if s.cat.referredTo(k.Name) {
+		names = map[string]string{}
+		for r := range t.rows {
+			v, _ := t.get(r, k.Key)
+			name, _ := v.(string)
+			if id := t.id(r); name != "" && id != "" {
+				names[id] = name
+			}
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.items[k.Name] = items
-	ids, names := map[string]string{}, map[string]string{}
-	for _, m := range items {
-		name, _ := m[k.Key].(string)
-		id := idOf(m)
-		if name == "" || id == "" {
-			continue
-		}
-		ids[strings.ToLower(name)] = id
-		names[id] = name
-	}
-	s.ids[k.Name], s.names[k.Name] = ids, names
+	s.tables[k.Name] = t
+	s.names[k.Name] = names
 	return nil
 }
 
@@ -183,25 +182,78 @@ func (k *Kind) keep(m map[string]any) map[string]any {
 }
 
 // Items returns the listed objects of a kind.
-func (s *Site) Items(kind string) []map[string]any { return s.items[kind] }
+func (s *Site) Items(kind string) []map[string]any {
+	var out []map[string]any
+	for m := range s.rows(kind) {
+		out = append(out, m)
+	}
+	return out
+}
+
+// rows yields the listed objects of a kind, each as a new map.
+func (s *Site) rows(kind string) iter.Seq[map[string]any] {
+	if t := s.tables[kind]; t != nil {
+		return t.all()
+	}
+	return func(func(map[string]any) bool) {}
+}
+
+// find returns the row of the listed object of kind named name (the last one listed, if several are).
+func (s *Site) find(kind, name string) (int, bool) {
+	t := s.tables[kind]
+	if t == nil {
+		return 0, false
+	}
+	r, ok := t.index[strings.ToLower(name)]
+	return int(r), ok
+}
 
 // ID returns the id of the object of kind named name.
 func (s *Site) ID(kind, name string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, ok := s.ids[kind][strings.ToLower(name)]
-	return id, ok
+	if id, ok := s.created[kind][strings.ToLower(name)]; ok {
+		return id, true
+	}
+	r, ok := s.find(kind, name)
+	if !ok {
+		return "", false
+	}
+	id := s.tables[kind].id(r)
+	return id, id != ""
 }
 
 // remember records an object created by apply.
 func (s *Site) remember(kind, name, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ids[kind] == nil {
-		s.ids[kind], s.names[kind] = map[string]string{}, map[string]string{}
+	if s.created[kind] == nil {
+		s.created[kind] = map[string]string{}
 	}
-	s.ids[kind][strings.ToLower(name)] = id
+	if s.names[kind] == nil {
+		s.names[kind] = map[string]string{}
+	}
+	s.created[kind][strings.ToLower(name)] = id
 	s.names[kind][id] = name
+}
+
+// referredTo reports whether a kind's objects are referred to by id (a field or an association entry of some kind, or
+// a personal Jump Group's user): the site then keeps their names by id.
+func (c *Catalog) referredTo(kind string) bool {
+	c.refOnce.Do(func() {
+		c.targets = map[string]bool{"user": true}
+		for _, k := range c.Kinds {
+			for _, t := range k.Refs {
+				c.targets[t] = true
+			}
+			for _, a := range k.Assocs {
+				for _, t := range a.Refs {
+					c.targets[t] = true
+				}
+			}
+		}
+	})
+	return c.targets[kind]
 }
 
 // refKind is the kind an object's reference field points at: a Jump Item in a personal Jump Group belongs to a user.

@@ -113,7 +113,7 @@ pra-catalog: ## regenerate pkg/catalog/pra/zz_generated.go from BeyondTrust's Op
 	$(GO) run ./internal/pragen -spec "$(PRA_SPEC)" -out pkg/catalog/pra/zz_generated.go
 
 pra-sim-spec: ## regenerate the PRA simulator's embedded API document (PRA_SPEC=path/to/pra-config-openapi-1.10.yaml)
-	$(GO) run ./internal/sim/prasim/internal/specgen -in "$(PRA_SPEC)" -out internal/sim/prasim/spec/config-api.json
+	$(GO) run ./internal/sim/prasim/internal/specgen -in "$(PRA_SPEC)" -out internal/sim/prasim/spec/config-api.json.gz
 
 clean:
 	rm -rf bin dist

@@ -2,9 +2,11 @@ package prasim
 
 import (
 	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -18,10 +20,20 @@ import (
 
 // configSpec is the vendor's Configuration API document (version 1.10),
 // minimised by internal/specgen (`make pra-sim-spec PRA_SPEC=…`): paths,
-// parameters, schemas and constraints, without prose.
+// parameters, schemas and constraints, without prose. It is stored
+// gzip-compressed: 17 KB of the binary instead of 302 KB.
 //
-//go:embed spec/config-api.json
-var configSpec []byte
+//go:embed spec/config-api.json.gz
+var configSpecGz []byte
+
+// configSpec is the embedded document, decompressed.
+func configSpec() ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(configSpecGz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
 
 // opKind says how the simulator serves an operation.
 type opKind int
@@ -86,7 +98,12 @@ var (
 
 // loadModel parses the embedded document once.
 func loadModel() (*apiModel, error) {
-	modelOnce.Do(func() { model, modelErr = buildModel(configSpec) })
+	modelOnce.Do(func() {
+		var doc []byte
+		if doc, modelErr = configSpec(); modelErr == nil {
+			model, modelErr = buildModel(doc)
+		}
+	})
 	return model, modelErr
 }
 

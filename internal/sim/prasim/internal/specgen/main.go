@@ -1,7 +1,7 @@
 // Command specgen derives the minimised OpenAPI document that the PRA
 // simulator embeds from BeyondTrust's Configuration API document.
 //
-//	go run ./internal/sim/prasim/internal/specgen -in pra-config-openapi-1.10.yaml -out internal/sim/prasim/spec/config-api.json
+//	go run ./internal/sim/prasim/internal/specgen -in pra-config-openapi-1.10.yaml -out internal/sim/prasim/spec/config-api.json.gz
 //
 // It keeps what the simulator needs (paths, methods, parameters, request and
 // response schemas, enums, required, readOnly, formats, bounds) and drops
@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -29,7 +30,7 @@ import (
 
 func main() {
 	in := flag.String("in", "", "vendor OpenAPI document (YAML)")
-	out := flag.String("out", "", "where to write the minimised document (JSON)")
+	out := flag.String("out", "", "where to write the minimised document (JSON; gzip-compressed when the name ends in .gz)")
 	flag.Parse()
 	if *in == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: specgen -in VENDOR.yaml -out DERIVED.json")
@@ -50,7 +51,22 @@ func run(in, out string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	if err := os.WriteFile(out, data, 0o644); err != nil {
+	stored := data
+	if strings.HasSuffix(out, ".gz") {
+		var b bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		if err != nil {
+			return err
+		}
+		if _, err := zw.Write(data); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		stored = b.Bytes()
+	}
+	if err := os.WriteFile(out, stored, 0o644); err != nil {
 		return err
 	}
 	for _, f := range fixes {

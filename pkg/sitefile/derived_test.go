@@ -362,3 +362,35 @@ func TestSchemaOfDerivedKinds(t *testing.T) {
 		t.Errorf("notificationfilter required %v", items["required"])
 	}
 }
+
+// A file with singletons (mappings, not lists) and kinds named by composite keys reads in pieces as it reads whole:
+// the same kinds, names, objects and problems.
+func TestPiecesOfDerivedKinds(t *testing.T) {
+	c := applianceCatalog()
+	for _, text := range []string{
+		"notificationfilter:\n  - user: admin\n    type: mail\n    to: ops@example.com\nsetting:\n  installtimeout: 40m\nsetting/notification:\n  mailport: 25\n",
+		"setting:\n  installtimeout: 40m\n  bogus: 1\nnotificationfilter:\n  - user: admin\n    type: mail\n    to: a@example.com\n  - user: admin\n    type: mail\n    to: a@example.com\n",
+		"setting:\n  - installtimeout: 40m\n",
+	} {
+		_, _, ok := c.parsePieces("f.yaml", bytesOpener([]byte(text)))
+		if !ok {
+			t.Errorf("%q: not read in pieces", text)
+		}
+		doc, err := c.Parse("f.yaml", []byte(text))
+		wdoc, werr := c.parseWhole("f.yaml", []byte(text))
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !sameDocument(doc, wdoc) {
+			t.Errorf("%q:\npieces: %v %+v\nwhole:  %v %+v", text, err, doc, werr, wdoc)
+		}
+	}
+	doc, err := c.Parse("f.yaml", []byte("setting:\n  installtimeout: 40m\nsetting/notification:\n  mailport: 25\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for o := range doc.Objects() {
+		names = append(names, o.Name)
+	}
+	if got := strings.Join(names, " "); got != "setting setting/notification" {
+		t.Errorf("objects %q", got)
+	}
+}
